@@ -1,0 +1,19 @@
+"""newsfeed: feeds and weekly digests for an Indonesian news site."""
+
+from newsfeed.errors import (
+    ConfigError,
+    DeliveryError,
+    NewsfeedError,
+    RenderError,
+    SourceError,
+    StoreError,
+)
+
+__all__ = [
+    "ConfigError",
+    "DeliveryError",
+    "NewsfeedError",
+    "RenderError",
+    "SourceError",
+    "StoreError",
+]

@@ -1,0 +1,100 @@
+"""Frozen records passed between the layers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    slug: str  # stable path segment: feeds/<slug>/
+    name: str  # display name, as on the page ("Dunia")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceItem:
+    """One article as a source adapter read it, before the store gives it an id.
+
+    `key` is the source's own identity for the article (file path relative to the
+    source folder, source URL or CMS id); the store derives the article id from
+    (source name, key) once and never from mutable fields.
+    """
+
+    source: str
+    key: str
+    section: str  # section slug
+    title: str
+    content_html: str  # sanitised HTML, absolute URLs
+    text: str  # plain text, paragraphs separated by a blank line
+    author: str
+    published: datetime | None  # aware; None: the store uses the first-seen time
+    updated: datetime | None = None  # aware; None: the store uses the time it saw a change
+    slug: str = ""
+    url: str = ""  # absolute; empty: derived from base_url, section and slug
+    image: str | None = None  # absolute URL of the lead image
+    tags: tuple[str, ...] = ()  # editor-given topics, win over extracted ones
+    related_titles: tuple[str, ...] = ()  # headlines listed under "Artikel Terkait"
+    fingerprint: str = ""  # hash of the raw input; unchanged input is not re-parsed
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article as stored: the one record every renderer works from."""
+
+    id: str  # assigned once at first sight, from (source, key); never recomputed
+    source: str
+    key: str
+    section: str
+    title: str
+    content_html: str
+    text: str
+    summary: str  # plain text, for RSS description / JSON summary / digest
+    author: str
+    published: datetime  # aware UTC
+    updated: datetime  # aware UTC, >= published
+    slug: str
+    url: str
+    image: str | None = None
+    tags: tuple[str, ...] = ()
+    related_titles: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()  # display names, filled by enrichment
+    related_ids: tuple[str, ...] = ()  # filled by enrichment, editor-chosen first
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A source input that could not become an article, and why."""
+
+    source: str
+    key: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One published feed: what it selects and where it lives."""
+
+    kind: str  # "site", "section" or "topic"
+    key: str  # "" for the site, the section slug or the topic slug
+    title: str
+    path: str  # folder under feeds/ ("" for the site feed, "dunia", "topik/rusia")
+    home_url: str  # the HTML page the feed stands for
+
+
+@dataclass(frozen=True, slots=True)
+class GatherReport:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: tuple[Rejection, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PublishReport:
+    written: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = field(default_factory=tuple)
