@@ -59,7 +59,16 @@ class Article:
     tags: tuple[str, ...] = ()
     related_titles: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()  # display names, filled by enrichment
-    related_ids: tuple[str, ...] = ()  # filled by enrichment, editor-chosen first
+    related: tuple[Link, ...] = ()  # filled by enrichment, editor-chosen first
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A pointer to another stored article (related articles)."""
+
+    id: str
+    title: str
+    url: str
 
 
 @dataclass(frozen=True, slots=True)

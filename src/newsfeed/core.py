@@ -1,0 +1,153 @@
+"""The one place that wires the layers: gather, enrich, publish."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from newsfeed.config import Settings
+from newsfeed.deliver.files import publish_files
+from newsfeed.errors import SourceError
+from newsfeed.render.feeds import render_atom, render_rss
+from newsfeed.render.ids import feed_file
+from newsfeed.render.index import render_index
+from newsfeed.render.jsonfeed import render_json
+from newsfeed.render.opml import render_opml
+from newsfeed.sources import open_source
+from newsfeed.store import Store
+from newsfeed.types import Article, FeedSpec, GatherReport, PublishReport, Rejection, SourceItem
+
+# (phase, done, total): the CLI draws a progress bar from it; the library never prints.
+Progress = Callable[[str, int, int], None]
+RENDERERS = {"rss": render_rss, "atom": render_atom, "json": render_json}
+TOPIC_FOLDER = "topik"
+_BATCH = 1000
+
+
+def _quiet(phase: str, done: int, total: int) -> None:
+    pass
+
+
+def gather(settings: Settings, store: Store, now: datetime, progress: Progress = _quiet) -> tuple[GatherReport, list[str]]:
+    """Read every source; store new and edited articles. Returns the report and changed ids.
+
+    A page that fails is reported and skipped; the others are still stored, in batches
+    that each commit whole.
+    """
+    new = updated = unchanged = 0
+    rejected: list[Rejection] = []
+    changed: list[str] = []
+    for source_settings in settings.sources:
+        source = open_source(source_settings, settings)
+        where = source_settings.path or source_settings.url
+        try:
+            listing = list(source.scan())
+        except SourceError as exc:
+            rejected.append(Rejection(source.name, str(where), str(exc)))
+            continue
+        known = store.fingerprints(source.name)
+        batch: list[SourceItem] = []
+        for done, (key, fingerprint) in enumerate(listing, start=1):
+            if known.get(key) == fingerprint:
+                unchanged += 1
+            else:
+                try:
+                    batch.append(source.read(key, fingerprint))
+                except SourceError as exc:
+                    rejected.append(Rejection(source.name, f"{where}/{key}", str(exc)))
+            if len(batch) >= _BATCH or done == len(listing):
+                counts, ids = store.save(batch, now, settings.site.base_url)
+                new, updated, unchanged = new + counts.new, updated + counts.updated, unchanged + counts.unchanged
+                changed += ids
+                batch = []
+            progress(f"gather {source.name}", done, len(listing))
+    return GatherReport(new=new, updated=updated, unchanged=unchanged, rejected=tuple(rejected)), changed
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPlan:
+    site: FeedSpec
+    sections: tuple[FeedSpec, ...]
+    topics: tuple[FeedSpec, ...]
+    topics_by_section: dict[str, tuple[FeedSpec, ...]]
+    counts: dict[str, int]  # feed path -> articles in it
+
+
+def plan_feeds(settings: Settings, store: Store, now: datetime) -> FeedPlan:
+    """Every feed to publish: the site, each section with articles, each topic big enough."""
+    base = settings.site.base_url
+    counts = {"": store.count()}
+    for section, number in store.query("SELECT section, count(*) FROM articles GROUP BY section"):
+        counts[section] = number
+    sections = tuple(
+        FeedSpec("section", s.slug, f"{settings.site.name}: {s.name}", s.slug, f"{base}/{s.slug}")
+        for s in settings.sections
+        if counts.get(s.slug)
+    )
+    topics: list[FeedSpec] = []
+    for slug, name, number in store.topic_counts(settings.topics.min_articles):
+        path = f"{TOPIC_FOLDER}/{slug}"
+        topics.append(FeedSpec("topic", slug, f"{settings.site.name}: {name}", path, f"{base}/{path}"))
+        counts[path] = number
+    by_slug = {t.key: t for t in topics}
+    topics_by_section = {
+        section: tuple(by_slug[slug] for slug in slugs if slug in by_slug)
+        for section, slugs in characteristic_topics(store.topic_counts_by_section(), settings.topics.per_section_in_opml).items()
+    }
+    site = FeedSpec("site", "", settings.site.name, "", base)
+    return FeedPlan(site, sections, tuple(topics), topics_by_section, counts)
+
+
+def characteristic_topics(counts: dict[str, dict[str, int]], limit: int) -> dict[str, list[str]]:
+    """Per section, its most frequent topics (ties by slug)."""
+    return {
+        section: [slug for slug, _n in sorted(by_topic.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+        for section, by_topic in counts.items()
+    }
+
+
+def render_all(settings: Settings, store: Store, now: datetime, plan: FeedPlan) -> Iterator[tuple[str, bytes]]:
+    """(path under feeds/, bytes) for every output file, in a stable order."""
+    for spec in (plan.site, *plan.sections, *plan.topics):
+        articles = _feed_articles(settings, store, now, spec)
+        if not articles:
+            continue
+        for fmt in settings.feeds.formats:
+            yield feed_file(spec, fmt), RENDERERS[fmt](spec, articles, settings)
+    yield "opml.xml", render_opml(plan.site, plan.sections, plan.topics_by_section, settings)
+    yield "index.html", render_index(plan.site, plan.sections, plan.topics, plan.counts, settings)
+
+
+def _feed_articles(settings: Settings, store: Store, now: datetime, spec: FeedSpec) -> list[Article]:
+    limit = settings.feeds.max_items
+    if spec.kind == "section":
+        return store.newest(limit, now, section=spec.key)
+    if spec.kind == "topic":
+        return store.newest(limit, now, topic=spec.key)
+    return store.newest(limit, now)
+
+
+def publish(settings: Settings, store: Store, now: datetime, progress: Progress = _quiet) -> PublishReport:
+    """Render every feed and write the files that changed, each atomically."""
+    plan = plan_feeds(settings, store, now)
+    total = (1 + len(plan.sections) + len(plan.topics)) * len(settings.feeds.formats) + 2
+    done = 0
+
+    def tick(path: str) -> None:
+        nonlocal done
+        done += 1
+        progress("publish", done, total)
+
+    written, unchanged = publish_files(settings.feeds.output_dir, render_all(settings, store, now, plan), tick)
+    return PublishReport(written=tuple(written), unchanged=tuple(unchanged))
+
+
+def open_store(settings: Settings) -> Store:
+    return Store(settings.store_path)
+
+
+def build(settings: Settings, now: datetime, progress: Progress = _quiet) -> tuple[GatherReport, PublishReport]:
+    with open_store(settings) as store:
+        report, _changed = gather(settings, store, now, progress)
+        return report, publish(settings, store, now, progress)

@@ -1,0 +1,1 @@
+"""Delivery: files under feeds/, the HTTP server, SMTP."""

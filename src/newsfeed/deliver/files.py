@@ -1,0 +1,54 @@
+"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from newsfeed.errors import DeliveryError
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write unless the file already holds exactly these bytes; True if written."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    write_atomic(path, data)
+    return True
+
+
+def publish_files(
+    root: Path, files: Iterable[tuple[str, bytes]], on_file: Callable[[str], None] | None = None
+) -> tuple[list[str], list[str]]:
+    """Write each (relative path, bytes) under root; returns (written, unchanged)."""
+    written: list[str] = []
+    unchanged: list[str] = []
+    for relative, data in files:
+        target = root / relative
+        try:
+            changed = write_if_changed(target, data)
+        except OSError as exc:
+            raise DeliveryError(f"{target}: cannot write ({exc.strerror}); check feeds.output_dir and its permissions") from None
+        (written if changed else unchanged).append(relative)
+        if on_file:
+            on_file(relative)
+    return written, unchanged

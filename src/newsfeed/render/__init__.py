@@ -1,0 +1,1 @@
+"""Renderers: pure functions of (articles, settings) that return bytes."""

@@ -1,0 +1,53 @@
+"""JSON Feed 1.1 (jsonfeed.org/version/1.1), written by hand: feedgen has no JSON output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from newsfeed.config import Settings
+from newsfeed.errors import RenderError
+from newsfeed.render.ids import feed_url, item_id
+from newsfeed.sanitize import sanitize_html
+from newsfeed.times import rfc3339
+from newsfeed.types import Article, FeedSpec
+
+
+def render_json(spec: FeedSpec, articles: Sequence[Article], settings: Settings) -> bytes:
+    if not articles:
+        raise RenderError(f"feed {spec.path or 'site'}: no articles to publish")
+    zone = ZoneInfo(settings.site.timezone)
+    sections = {s.slug: s.name for s in settings.sections}
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": spec.title,
+        "home_page_url": spec.home_url,
+        "feed_url": feed_url(settings, spec, "json"),
+        "description": settings.site.description,
+        "language": settings.site.language,
+        "authors": [{"name": settings.site.name, "url": settings.site.base_url}],
+        "items": [_item(a, settings, zone, sections) for a in articles],
+    }
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def _item(article: Article, settings: Settings, zone: ZoneInfo, sections: dict[str, str]) -> dict:
+    item = {
+        "id": item_id(settings, article.id),
+        "url": article.url,
+        "title": article.title,
+        "content_html": sanitize_html(article.content_html, settings.site.base_url),
+        "summary": article.summary,
+        "date_published": rfc3339(article.published, zone),
+        "date_modified": rfc3339(article.updated, zone),
+        "authors": [{"name": article.author}],
+        "tags": [sections.get(article.section, article.section), *article.topics],
+        "language": settings.site.language,
+    }
+    if article.image:
+        item["image"] = article.image
+    if article.related:
+        # JSON Feed has no related field; "_" extensions are the spec's way to add one.
+        item["_newsfeed"] = {"related": [{"id": item_id(settings, r.id), "url": r.url, "title": r.title} for r in article.related]}
+    return item

@@ -1,0 +1,36 @@
+"""Jinja2 templates: the site's templates/ folder first, then the packaged defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from newsfeed.errors import RenderError
+
+PACKAGED = Path(__file__).resolve().parent.parent / "templates"
+
+
+@lru_cache(maxsize=8)
+def environment(site_templates: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(site_templates), str(PACKAGED)]),
+        autoescape=jinja2.select_autoescape(("html", "xml", "html.j2")),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_template(site_templates: Path, name: str, **context) -> str:
+    try:
+        return environment(site_templates).get_template(name).render(**context)
+    except jinja2.TemplateNotFound:
+        raise RenderError(
+            f"template {name!r} not found in {site_templates} nor in {PACKAGED}; restore it or reinstall newsfeed"
+        ) from None
+    except jinja2.TemplateError as exc:
+        where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+        raise RenderError(f"template {name!r}{where}: {exc}; fix the template") from None

@@ -1,0 +1,33 @@
+"""Source adapters: each lists its items with a cheap fingerprint, then reads changed ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from newsfeed.config import Settings, SourceSettings
+from newsfeed.errors import ConfigError
+from newsfeed.types import SourceItem
+
+
+class Source(Protocol):
+    name: str
+
+    def scan(self) -> Iterator[tuple[str, str]]:
+        """(key, fingerprint) of every item, in a stable order; raises SourceError if unreadable."""
+
+    def read(self, key: str, fingerprint: str) -> SourceItem:
+        """The parsed item; raises SourceError with the reason when it is malformed."""
+
+
+def open_source(source: SourceSettings, settings: Settings) -> Source:
+    from newsfeed.sources.pages import PageSource
+
+    kinds = {"pages": PageSource}
+    try:
+        factory = kinds[source.kind]
+    except KeyError:
+        raise ConfigError(
+            f"sources: kind {source.kind!r} of source {source.name!r} is not available yet; use one of {', '.join(kinds)}"
+        ) from None
+    return factory(source, settings)

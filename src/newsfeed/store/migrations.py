@@ -1,0 +1,67 @@
+"""Schema versions of the SQLite store, applied in order, each in one transaction.
+
+Append a new (version, sql) pair to change the schema; never edit a published one.
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE articles (
+            id TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            key TEXT NOT NULL,
+            section TEXT NOT NULL,
+            title TEXT NOT NULL,
+            content_html TEXT NOT NULL,
+            text TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            author TEXT NOT NULL,
+            published TEXT NOT NULL,      -- UTC, 'YYYY-MM-DDTHH:MM:SSZ': sorts as text
+            updated TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            slug TEXT NOT NULL,
+            url TEXT NOT NULL,
+            image TEXT,
+            tags TEXT NOT NULL,           -- JSON array
+            related_titles TEXT NOT NULL, -- JSON array
+            content_hash TEXT NOT NULL,   -- of the parsed fields: an edit changes it
+            UNIQUE (source, key)
+        );
+        CREATE INDEX articles_by_published ON articles (published DESC, id DESC);
+        CREATE INDEX articles_by_section ON articles (section, published DESC, id DESC);
+        CREATE INDEX articles_by_title ON articles (title);
+        CREATE TABLE source_state (
+            source TEXT NOT NULL,
+            key TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,    -- cheap change marker (mtime and size for files)
+            PRIMARY KEY (source, key)
+        ) WITHOUT ROWID;
+        CREATE TABLE meta (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
+    (
+        2,
+        """
+        CREATE TABLE article_topics (
+            article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            topic TEXT NOT NULL,          -- slug: feeds/topik/<slug>/
+            name TEXT NOT NULL,           -- display name
+            rank INTEGER NOT NULL,        -- salience order within the article
+            published TEXT NOT NULL,      -- copy of articles.published for the feed index
+            PRIMARY KEY (article_id, topic)
+        ) WITHOUT ROWID;
+        CREATE INDEX article_topics_by_topic ON article_topics (topic, published DESC, article_id DESC);
+        CREATE TABLE related (
+            article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            rank INTEGER NOT NULL,        -- 0 first, editor-chosen links come first
+            related_id TEXT NOT NULL,
+            editor INTEGER NOT NULL,      -- 1: chosen under "Artikel Terkait"
+            PRIMARY KEY (article_id, rank)
+        ) WITHOUT ROWID;
+        """,
+    ),
+]
