@@ -64,4 +64,37 @@ MIGRATIONS: list[tuple[int, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        3,
+        """
+        CREATE TABLE subscribers (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE,   -- normalised: lowercase, IDNA domain
+            name TEXT NOT NULL DEFAULT '',
+            sections TEXT NOT NULL,       -- JSON array of section slugs, [] = every section
+            status TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'unsubscribed', 'bounced')),
+            created TEXT NOT NULL,        -- UTC, 'YYYY-MM-DDTHH:MM:SSZ'
+            updated TEXT NOT NULL,
+            confirmed TEXT,
+            unsubscribed TEXT,
+            note TEXT NOT NULL DEFAULT '' -- last bounce reason and the like
+        );
+        CREATE INDEX subscribers_by_status ON subscribers (status, id);
+        CREATE TABLE deliveries (
+            edition TEXT NOT NULL,        -- '2024-W42'
+            subscriber INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+            email TEXT NOT NULL,          -- the address it went (or goes) to
+            sections TEXT NOT NULL,       -- JSON array: the sections this subscriber gets this week
+            status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'bounced', 'skipped')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            message_id TEXT NOT NULL,     -- deterministic per (edition, subscriber), a resend reuses it
+            error TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            sent TEXT,
+            PRIMARY KEY (edition, subscriber)
+        ) WITHOUT ROWID;
+        CREATE INDEX deliveries_by_status ON deliveries (edition, status);
+        """,
+    ),
 ]
