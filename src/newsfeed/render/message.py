@@ -1,0 +1,180 @@
+"""The digest as a complete e-mail message (.eml): multipart/alternative, text + HTML, UTF-8.
+
+Render once, personalise cheaply
+--------------------------------
+`newsfeed.render.digest.render_digest()` does the expensive work (Jinja2 + premailer
+inlining, ~50-100 ms) ONCE per distinct section selection and returns a
+`newsfeed.editions.RenderedDigest` whose `html` and `text` still hold two placeholder
+tokens. Everything in this module is cheap string work on that result, so a sender can
+loop over 10,000 subscribers without ever rendering or inlining again:
+
+    rendered = editions.render_selection(settings, store, edition, ("dunia", "nasional"))
+    for sub in subscribers_with_that_selection:
+        msg = build_message(
+            rendered,
+            unsubscribe_url=f"https://.../unsubscribe?t={token}",
+            greeting=f"Halo, {sub.name}",          # plain text; escaped here for HTML
+            to=sub.email,
+            message_id=recipient_message_id(rendered, sub.email),
+            headers={"List-Unsubscribe": "<https://...>, <mailto:...>",
+                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        )
+        smtp.send_message(msg)          # or message_bytes(msg)
+
+Placeholder tokens (exact strings, present in both `RenderedDigest.html` and `.text`):
+- `UNSUBSCRIBE_URL` = "%%UNSUBSCRIBE_URL%%": the href of the unsubscribe link in the HTML
+  and the unsubscribe line in the text. `personalize()` replaces it with the URL (HTML-
+  attribute-escaped in the HTML part, verbatim in the text part).
+- `GREETING` = "%%GREETING%%": the opening line ("Halo, pembaca Warta Nusantara,"). Replaced
+  by the given greeting (HTML-escaped in the HTML part); `None` gives DEFAULT_GREETING.
+The web copy and the .eml written under feeds/ use the generic subscription page
+(settings.newsletter.endpoint_url) as the unsubscribe URL and the default greeting.
+
+Determinism: the Date header is the edition's date (end of its week, in the site's zone),
+the web copy's Message-ID is derived from the edition code and section selection, a
+recipient's Message-ID from the edition, the selection and the address; MIME boundaries are
+derived from the content. The same edition gives byte-identical messages. Nothing here calls
+now() or prints.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import html
+from collections.abc import Mapping
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage, MIMEPart
+from email.utils import format_datetime, parseaddr
+from typing import TYPE_CHECKING
+
+from newsfeed.errors import RenderError
+
+if TYPE_CHECKING:  # editions imports the renderers; only the type is needed here
+    from newsfeed.editions import RenderedDigest
+
+UNSUBSCRIBE_URL = "%%UNSUBSCRIBE_URL%%"
+GREETING = "%%GREETING%%"
+TOKENS = (UNSUBSCRIBE_URL, GREETING)
+DEFAULT_GREETING = "Halo, pembaca {site},"
+
+# Headers a caller may not override through `headers=` (they are set from the edition).
+_OWN_HEADERS = {"subject", "from", "date", "message-id", "mime-version", "content-type", "content-transfer-encoding"}
+
+
+def default_greeting(site_name: str) -> str:
+    return DEFAULT_GREETING.format(site=site_name)
+
+
+def personalize(rendered: RenderedDigest, unsubscribe_url: str, greeting: str | None = None) -> tuple[str, str]:
+    """(html, text) with the tokens replaced: two str.replace per part, no rendering.
+
+    `greeting` is plain text (None: the site's default greeting); it and the URL are
+    HTML-escaped for the HTML part and inserted verbatim into the text part.
+    """
+    if not unsubscribe_url.startswith(("https://", "http://", "mailto:")):
+        raise RenderError(f"unsubscribe URL {unsubscribe_url!r} is not absolute; pass an https:// address")
+    greeting = default_greeting(rendered.site_name) if greeting is None else greeting
+    body_html = rendered.html.replace(UNSUBSCRIBE_URL, html.escape(unsubscribe_url, quote=True)).replace(
+        GREETING, html.escape(greeting, quote=False)
+    )
+    body_text = rendered.text.replace(UNSUBSCRIBE_URL, unsubscribe_url).replace(GREETING, greeting)
+    return body_html, body_text
+
+
+def edition_message_id(rendered: RenderedDigest) -> str:
+    """Message-ID of the web/preview copy: stable per edition and section selection."""
+    return _message_id(rendered, "")
+
+
+def recipient_message_id(rendered: RenderedDigest, recipient: str) -> str:
+    """Message-ID for one subscriber: stable, so a retried send is recognisably the same mail."""
+    return _message_id(rendered, recipient.strip().lower())
+
+
+def build_message(
+    rendered: RenderedDigest,
+    *,
+    unsubscribe_url: str,
+    greeting: str | None = None,
+    to: str | None = None,
+    message_id: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> EmailMessage:
+    """The complete message: Subject, From, (To), Date, Message-ID, extra headers, then
+    multipart/alternative with text/plain and text/html, both UTF-8 quoted-printable.
+
+    `headers` adds e.g. List-Unsubscribe, List-Unsubscribe-Post, List-Id, in the order given.
+    """
+    body_html, body_text = personalize(rendered, unsubscribe_url, greeting)
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["Subject"] = rendered.subject
+    msg["From"] = _address(rendered.sender)
+    if to:
+        msg["To"] = _address(to)
+    msg["Date"] = format_datetime(rendered.date)
+    msg["Message-ID"] = message_id or edition_message_id(rendered)
+    for name, value in (headers or {}).items():
+        if name.lower() in _OWN_HEADERS:
+            raise RenderError(f"header {name!r} is set from the edition; do not pass it in headers=")
+        msg[name] = value
+    msg["MIME-Version"] = "1.0"
+    msg["Content-Type"] = "multipart/alternative"
+    msg.set_boundary(_boundary(body_html, body_text))
+    msg.preamble = None
+    msg.attach(_part("plain", body_text))
+    msg.attach(_part("html", body_html))
+    return msg
+
+
+def message_bytes(msg: EmailMessage) -> bytes:
+    """Wire form with CRLF line ends (policy SMTP), ready to write as .eml or to send."""
+    return msg.as_bytes(policy=policy.SMTP)
+
+
+def edition_eml(rendered: RenderedDigest, subscribe_url: str) -> bytes:
+    """The .eml published with the web copy: generic unsubscribe link, default greeting."""
+    return message_bytes(build_message(rendered, unsubscribe_url=subscribe_url))
+
+
+def _part(subtype: str, text: str) -> MIMEPart:
+    """One UTF-8 quoted-printable part; binascii's C encoder keeps this fast per recipient."""
+    data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).decode("ascii")
+    part = MIMEPart(policy=policy.SMTP)
+    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
+    part["Content-Transfer-Encoding"] = "quoted-printable"
+    part.set_payload(encoded.replace("\r\n", "\n"))
+    return part
+
+
+def _boundary(*bodies: str) -> str:
+    digest = hashlib.sha256("\0".join(bodies).encode("utf-8")).hexdigest()[:32]
+    return f"==newsfeed-{digest}=="  # '==' never occurs at a QP line start, so no clash
+
+
+def _message_id(rendered: RenderedDigest, recipient: str) -> str:
+    selection = ",".join(rendered.sections)
+    key = hashlib.sha256(f"{rendered.code}\0{selection}\0{recipient}".encode()).hexdigest()[:20]
+    domain = _domain(rendered.sender)
+    kind = "r" if recipient else "w"
+    return f"<digest.{rendered.code}.{kind}{key}@{domain}>"
+
+
+def _domain(sender: str) -> str:
+    address = parseaddr(sender)[1]
+    if "@" not in address:
+        raise RenderError(f"digest.sender {sender!r} has no e-mail address; write it as \"Name <redaksi@domain>\"")
+    return address.rsplit("@", 1)[1].lower()
+
+
+def _address(value: str) -> Address | str:
+    name, address = parseaddr(value)
+    if "@" not in address:
+        raise RenderError(f"{value!r} is not an e-mail address; write it as \"Name <user@domain>\"")
+    user, domain = address.rsplit("@", 1)
+    try:
+        return Address(display_name=name, username=user, domain=domain)
+    except (ValueError, TypeError) as exc:
+        raise RenderError(f"{value!r} is not a usable e-mail address ({exc}); fix it") from None
