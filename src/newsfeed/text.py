@@ -7,16 +7,15 @@ import unicodedata
 
 # XML 1.0 forbids these; one stray character makes a whole feed unreadable.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
 def xml_safe(text: str) -> str:
-    return _XML_ILLEGAL.sub("", text)
+    return _XML_ILLEGAL.sub("", text) if _XML_ILLEGAL.search(text) else text
 
 
 def clean_line(text: str) -> str:
     """One line of prose: XML-safe, no-break and odd spaces made plain, runs collapsed."""
-    return _SPACES.sub(" ", xml_safe(text)).strip()
+    return " ".join(xml_safe(text).split())
 
 
 def slugify(text: str, limit: int = 80) -> str:

@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 from html import escape
-from pathlib import Path
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
@@ -33,27 +32,28 @@ class PageSource:
     def scan(self) -> Iterator[tuple[str, str]]:
         if not self.folder.is_dir():
             raise SourceError(f"{self.folder}: no such folder (source {self.name!r}); fix its path in config.toml")
-        yield from sorted(_walk(self.folder, self.folder))
+        yield from sorted(_walk(str(self.folder) + os.sep, str(self.folder)))
 
     def read(self, key: str, fingerprint: str) -> SourceItem:
-        path = self.folder / key
         try:
-            raw = path.read_bytes()
+            with open(os.path.join(self.folder, key), "rb") as handle:
+                raw = handle.read()
         except OSError as exc:
             raise SourceError(f"cannot read it ({exc.strerror})") from None
         return parse_page(raw, key, self.settings, source=self.name, fingerprint=fingerprint)
 
 
-def _walk(root: Path, folder: Path) -> Iterator[tuple[str, str]]:
+def _walk(prefix: str, folder: str) -> Iterator[tuple[str, str]]:
+    """(path relative to the source folder, with '/', "mtime-size") of every .txt file."""
     with os.scandir(folder) as entries:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                yield from _walk(root, Path(entry.path))
+                yield from _walk(prefix, entry.path)
             elif entry.name.endswith(".txt") and entry.is_file():
                 stat = entry.stat()
-                key = Path(entry.path).relative_to(root).as_posix()
+                key = entry.path[len(prefix) :].replace(os.sep, "/")
                 yield key, f"{stat.st_mtime_ns}-{stat.st_size}"
 
 
@@ -144,7 +144,7 @@ def _blocks(text: str, chrome: tuple[str, ...]) -> list[list[str]]:
     furniture = {c.casefold() for c in chrome}
     blocks = []
     for chunk in _BLANK_LINES.split(text.strip()):
-        lines = [clean_line(line) for line in chunk.split("\n")]
+        lines = [" ".join(line.split()) for line in chunk.split("\n")]
         lines = [line for line in lines if line and line.casefold() not in furniture]
         if lines:
             blocks.append(lines)

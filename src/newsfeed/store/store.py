@@ -125,13 +125,10 @@ class Store:
         seen = to_stored(now)
         with self.transaction() as conn:
             for item in items:
-                existing = conn.execute(
-                    "SELECT id, published, content_hash FROM articles WHERE source = ? AND key = ?",
-                    (item.source, item.key),
-                ).fetchone()
+                ident = article_id(item.source, item.key)
+                existing = conn.execute("SELECT published, content_hash FROM articles WHERE id = ?", (ident,)).fetchone()
                 digest = _content_hash(item)
                 if existing is None:
-                    ident = article_id(item.source, item.key)
                     published = to_stored(item.published) if item.published else seen
                     stamp = max(to_stored(item.updated), published) if item.updated else published
                     conn.execute(
@@ -141,9 +138,8 @@ class Store:
                     )
                     new += 1
                     changed.append(ident)
-                elif existing[2] != digest:
-                    ident = existing[0]
-                    published = to_stored(item.published) if item.published else existing[1]
+                elif existing[1] != digest:
+                    published = to_stored(item.published) if item.published else existing[0]
                     stamp = max(to_stored(item.updated) if item.updated else seen, published)
                     conn.execute(
                         "UPDATE articles SET section=?, title=?, content_html=?, text=?, summary=?, "

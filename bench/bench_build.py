@@ -1,0 +1,127 @@
+"""Build benchmark: a synthetic site of N text pages, timed phase by phase.
+
+    python bench/bench_build.py                # N = 1,000, 10,000 and 100,000
+    python bench/bench_build.py --sizes 10000  # one size
+
+Each size runs in its own process (so peak RSS is that size's). Phases:
+  write     make N pages in the page format (not newsfeed's work, shown for scale)
+  gather    first gather: parse and store every page
+  publish   first publish: every feed, OPML and index
+  rebuild   gather + publish again with nothing changed
+  publish*  publish again from the full store after one page is edited
+Targets (issue 2): first build of 10,000 pages < 4 s; unchanged rebuild < 1 s;
+publishing every feed from a 100,000-article store < 5 s with peak memory < 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+SECTIONS = ["Dunia", "Nasional", "Ekonomi", "Teknologi", "Olahraga", "Hiburan", "Otomotif", "Gaya Hidup"]
+WORDS = (
+    "pemerintah menyampaikan rencana kebijakan baru untuk memperkuat ekonomi nasional di tengah tekanan global "
+    "para pejabat menilai langkah tersebut penting bagi masyarakat dan dunia usaha sementara pengamat meminta "
+    "pengawasan yang lebih ketat terhadap pelaksanaan program di daerah serta transparansi anggaran negara-negara "
+    "tetangga juga mengikuti perkembangan ini dengan cermat karena dampaknya terhadap perdagangan kawasan"
+).split()
+NAMES = ["Korea Utara", "Rusia", "Ukraina", "Bank Indonesia", "Timnas Indonesia", "Jakarta", "Prabowo Subianto", "OJK", "KPK", "Gaza"]
+
+
+def write_site(root: Path, n: int) -> Path:
+    rng = random.Random(42)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    (root / "pages").mkdir(parents=True)
+    for slug in {s.lower().replace(" ", "-") for s in SECTIONS}:
+        (root / "pages" / slug).mkdir()
+    for i in range(n):
+        section = SECTIONS[i % len(SECTIONS)]
+        when = start + timedelta(minutes=37 * i + rng.randrange(30))
+        paragraphs = []
+        for _ in range(rng.randint(4, 9)):
+            words = rng.choices(WORDS, k=rng.randint(40, 80))
+            words.insert(rng.randrange(len(words)), rng.choice(NAMES))
+            paragraphs.append(" ".join(words).capitalize() + ".")
+        title = f"{rng.choice(NAMES)} {' '.join(rng.choices(WORDS, k=6))} {i}"
+        text = "\n\n".join([section, title.capitalize(), *paragraphs, "Redaksi Bench", "Bench merupakan situs media online untuk pengukuran.", "Back to top button"])
+        slug = section.lower().replace(" ", "-")
+        (root / "pages" / slug / f"{when:%Y-%m-%d-%H%M}-artikel-{i}.txt").write_text(text + "\n", encoding="utf-8")
+    sections = "\n".join(f'[[sections]]\nslug = "{s.lower().replace(" ", "-")}"\nname = "{s}"\n' for s in SECTIONS)
+    (root / "config.toml").write_text(
+        '[site]\nname = "Bench"\nbase_url = "https://bench.example"\ndescription = "Bench merupakan situs media online untuk pengukuran."\n'
+        'id_authority = "bench.example,2024"\n\n[[sources]]\nname = "halaman"\nkind = "pages"\npath = "pages"\n\n' + sections,
+        encoding="utf-8",
+    )
+    return root / "config.toml"
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_size(n: int, keep: str | None) -> None:
+    from newsfeed import core
+    from newsfeed.config import load_settings
+
+    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=f"newsfeed-bench-{n}-"))
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    rows = []
+
+    def timed(label, fn):
+        t0 = time.perf_counter()
+        out = fn()
+        seconds = time.perf_counter() - t0
+        rows.append((label, seconds, peak_mb()))
+        return out
+
+    config = timed("write", lambda: write_site(root, n))
+    settings = load_settings(config)
+    store = core.open_store(settings)
+    report, _ = timed("gather", lambda: core.gather(settings, store, now))
+    first = timed("publish", lambda: core.publish(settings, store, now))
+
+    def rebuild():
+        core.gather(settings, store, now)
+        return core.publish(settings, store, now)
+
+    again = timed("rebuild", rebuild)
+    edited = sorted((root / "pages" / "dunia").iterdir())[-1]
+    edited.write_text(edited.read_text(encoding="utf-8").replace("Redaksi Bench", "Tambahan paragraf.\n\nRedaksi Bench"), encoding="utf-8")
+    timed("gather 1 edit", lambda: core.gather(settings, store, now))
+    after_edit = timed("publish*", lambda: core.publish(settings, store, now))
+    store.close()
+    print(f"\nN = {n:,} pages ({root})")
+    print(f"  stored {report.new:,} new, {len(report.rejected)} rejected; first publish wrote {len(first.written)} files;"
+          f" rebuild wrote {len(again.written)}; after one edit wrote {len(after_edit.written)}")
+    print(f"  {'phase':<14}{'seconds':>9}{'pages/s':>11}{'peak RSS MB':>13}")
+    for label, seconds, peak in rows:
+        rate = f"{n / seconds:,.0f}" if label in ("gather", "rebuild") else ""
+        print(f"  {label:<14}{seconds:>9.3f}{rate:>11}{peak:>13.0f}")
+    first_build = rows[1][1] + rows[2][1]
+    print(f"  first build (gather + publish): {first_build:.3f} s")
+    if not keep:
+        shutil.rmtree(root)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--keep", help="build in this folder and keep it (one size only)")
+    args = parser.parse_args()
+    print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
+    for n in (int(s) for s in args.sizes.split(",")):
+        process = multiprocessing.get_context("spawn").Process(target=run_size, args=(n, args.keep))
+        process.start()
+        process.join()
+
+
+if __name__ == "__main__":
+    main()
