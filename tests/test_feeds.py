@@ -254,7 +254,30 @@ def test_failed_render_leaves_published_files_whole(built, monkeypatch):
         raise RuntimeError("renderer crashed")
 
     monkeypatch.setitem(core.RENDERERS, "atom", broken)
+    target = settings.root / "pages/dunia/2024-10-03-0803-dunia-3.txt"
+    target.write_text(page("Dunia", "Judul Baru", body("Korea Utara")), encoding="utf-8")
     with Store(settings.store_path) as store, pytest.raises(RuntimeError):
+        core.gather(settings, store, NOW)
         core.publish(settings, store, NOW)
     assert _files(settings) == before
     assert not [p for p in settings.feeds.output_dir.rglob("*.tmp")]
+
+
+def test_deleted_output_file_is_published_again(built):
+    settings, _ = built
+    before = _files(settings)
+    (settings.feeds.output_dir / "dunia" / "rss.xml").unlink()
+    with Store(settings.store_path) as store:
+        report = core.publish(settings, store, NOW)
+    assert report.written == ("dunia/rss.xml",)
+    assert _files(settings) == before
+
+
+def test_article_coming_due_is_published_without_other_changes(make_site):
+    settings = make_site(_site_pages())
+    early = datetime(2024, 10, 5, tzinfo=UTC)
+    with Store(settings.store_path) as store:
+        core.gather(settings, store, early)
+        core.publish(settings, store, early)
+        report = core.publish(settings, store, early + timedelta(days=1))
+    assert "rss.xml" in report.written

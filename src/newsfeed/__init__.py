@@ -1,5 +1,7 @@
 """newsfeed: feeds and weekly digests for an Indonesian news site."""
 
+__version__ = "0.1.0"
+
 from newsfeed.errors import (
     ConfigError,
     DeliveryError,

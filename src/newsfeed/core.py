@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from newsfeed import __version__
 from newsfeed.config import Settings
 from newsfeed.deliver.files import publish_files
 from newsfeed.errors import SourceError
@@ -14,8 +17,10 @@ from newsfeed.render.ids import feed_file
 from newsfeed.render.index import render_index
 from newsfeed.render.jsonfeed import render_json
 from newsfeed.render.opml import render_opml
+from newsfeed.render.templates import PACKAGED as PACKAGED_TEMPLATES
 from newsfeed.sources import open_source
 from newsfeed.store import Store
+from newsfeed.times import to_stored
 from newsfeed.types import Article, FeedSpec, GatherReport, PublishReport, Rejection, SourceItem
 
 # (phase, done, total): the CLI draws a progress bar from it; the library never prints.
@@ -129,18 +134,41 @@ def _feed_articles(settings: Settings, store: Store, now: datetime, spec: FeedSp
 
 
 def publish(settings: Settings, store: Store, now: datetime, progress: Progress = _quiet) -> PublishReport:
-    """Render every feed and write the files that changed, each atomically."""
+    """Render every feed and write the files that changed, each atomically.
+
+    When nothing that feeds are made of has changed since the last publish (store
+    revision, articles now due, configuration, templates, newsfeed version) and the files
+    are still there, nothing is rendered at all.
+    """
+    stamp = _publish_stamp(settings, store, now)
+    previous = json.loads(store.meta("published", "{}"))
+    root = settings.feeds.output_dir
+    if previous.get("stamp") == stamp and all((root / name).is_file() for name in previous["files"]):
+        return PublishReport(unchanged=tuple(previous["files"]))
     plan = plan_feeds(settings, store, now)
     total = (1 + len(plan.sections) + len(plan.topics)) * len(settings.feeds.formats) + 2
-    done = 0
-
-    def tick(path: str) -> None:
-        nonlocal done
-        done += 1
+    files = []
+    # Collect, then write: a render failure leaves every published file as it was.
+    for done, item in enumerate(render_all(settings, store, now, plan), start=1):
+        files.append(item)
         progress("publish", done, total)
-
-    written, unchanged = publish_files(settings.feeds.output_dir, render_all(settings, store, now, plan), tick)
+    written, unchanged = publish_files(root, files)
+    with store.transaction() as conn:
+        store.set_meta(conn, "published", json.dumps({"stamp": stamp, "files": sorted(written + unchanged)}))
     return PublishReport(written=tuple(written), unchanged=tuple(unchanged))
+
+
+def _publish_stamp(settings: Settings, store: Store, now: datetime) -> str:
+    due = store.query("SELECT count(*) FROM articles WHERE published <= ?", (to_stored(now),))[0][0]
+    digest = hashlib.sha256()
+    for part in (__version__, store.meta("revision", "0"), str(due), settings.path.read_bytes().hex()):
+        digest.update(part.encode() + b"\0")
+    for folder in (settings.templates_dir, PACKAGED_TEMPLATES):
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                stat = path.stat()
+                digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size}\0".encode())
+    return digest.hexdigest()
 
 
 def open_store(settings: Settings) -> Store:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from newsfeed.errors import DeliveryError
@@ -36,9 +36,7 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def publish_files(
-    root: Path, files: Iterable[tuple[str, bytes]], on_file: Callable[[str], None] | None = None
-) -> tuple[list[str], list[str]]:
+def publish_files(root: Path, files: Iterable[tuple[str, bytes]]) -> tuple[list[str], list[str]]:
     """Write each (relative path, bytes) under root; returns (written, unchanged)."""
     written: list[str] = []
     unchanged: list[str] = []
@@ -49,6 +47,4 @@ def publish_files(
         except OSError as exc:
             raise DeliveryError(f"{target}: cannot write ({exc.strerror}); check feeds.output_dir and its permissions") from None
         (written if changed else unchanged).append(relative)
-        if on_file:
-            on_file(relative)
     return written, unchanged
