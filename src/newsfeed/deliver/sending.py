@@ -1,0 +1,288 @@
+"""The ledger-driven weekly send: every confirmed subscriber gets the edition once.
+
+Exactly once, across crashes and reruns
+---------------------------------------
+1. Plan: one committed transaction inserts a 'pending' row per (edition, subscriber) for
+   every confirmed subscriber whose sections had articles that week (INSERT OR IGNORE: a
+   rerun never resets a row). The row fixes the sections and the Message-ID.
+2. Per subscriber: build the message bytes, then commit 'sending' (only if the subscriber
+   is still confirmed), then the SMTP transaction, then commit 'sent' (or 'bounced' on a
+   5xx, 'failed' when the 4xx retries ran out).
+3. A rerun sends the rows still 'pending', 'failed' or 'sending'. A 'sending' row is the one
+   ambiguous case (killed between the server's 250 and our commit, or before the DATA was
+   accepted): it is sent again with the SAME deterministic Message-ID, derived from
+   (edition, subscriber), so a receiving MTA or mail client that deduplicates by
+   Message-ID shows it once. SMTP has no two-phase commit, so this window (microseconds per
+   message) cannot be closed from the client; we choose "never lose a message" over "never
+   transmit twice", and the duplicate, if any, is the identical message.
+4. A file lock held for the whole run stops a second `newsfeed send` from racing the first;
+   the OS releases it when a process dies, even by SIGKILL.
+Rows of subscribers who unsubscribed or bounced meanwhile become 'skipped'.
+
+`--dry-run` writes the messages that would be sent as .eml files and touches no ledger row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Protocol
+
+from newsfeed import editions
+from newsfeed.config import Settings
+from newsfeed.errors import DeliveryError
+from newsfeed.render import message as messages
+from newsfeed.store import Store
+from newsfeed.store import subscribers as ledger
+from newsfeed.subscribers import wants
+from newsfeed.tokens import secret_from_env, unsubscribe_url
+
+Progress = Callable[[str, int, int], None]
+
+
+class Transport(Protocol):
+    def ensure_connected(self) -> None: ...
+
+    def send(self, sender: str, recipient: str, data: bytes): ...  # -> smtp.Outcome
+
+
+def _quiet(phase: str, done: int, total: int) -> None:
+    pass
+
+
+@dataclass(slots=True)
+class SendReport:
+    edition: str
+    planned: int = 0  # ledger rows created by this run
+    sent: int = 0
+    bounced: int = 0
+    failed: int = 0
+    skipped: int = 0  # unsubscribed or bounced since the plan
+    resent: int = 0  # ambiguous 'sending' rows sent again (same Message-ID)
+    renders: int = 0  # distinct section selections rendered
+    empty: int = 0  # confirmed subscribers whose sections had nothing this week
+    files: list[Path] = field(default_factory=list)  # --dry-run
+
+
+def message_id(settings: Settings, edition: str, subscriber_id: int) -> str:
+    """Deterministic per (edition, subscriber): a resend after a crash is the same message."""
+    domain = parseaddr(settings.digest.sender)[1].rpartition("@")[2] or "localhost"
+    key = hashlib.sha256(f"{settings.newsletter.list_id}\0{edition}\0{subscriber_id}".encode()).hexdigest()[:24]
+    return f"<digest.{edition}.{key}@{domain.lower()}>"
+
+
+def list_id(settings: Settings) -> str:
+    name = settings.site.name.replace('"', "").replace("<", "").replace(">", "")
+    return f"{name} Mingguan <{settings.newsletter.list_id}>"
+
+
+class Personaliser:
+    """Renders each distinct section selection once; per subscriber only substitutes."""
+
+    def __init__(self, settings: Settings, edition: editions.Edition, secret: bytes):
+        self.settings = settings
+        self.edition = edition
+        self.secret = secret
+        self.available = tuple(s.slug for s in settings.sections if any(a.section == s.slug for a in edition.candidates))
+        self.rendered: dict[tuple[str, ...], object] = {}  # sections -> editions.RenderedDigest
+        self.list_id = list_id(settings)
+        self.mailto = settings.newsletter.unsubscribe_mailto
+
+    def selection(self, subscriber_sections: Sequence[str]) -> tuple[str, ...]:
+        return wants(subscriber_sections, self.available)
+
+    def render(self, sections: tuple[str, ...]):
+        found = self.rendered.get(sections)
+        if found is None:
+            if sections == self.available:
+                selected = self.edition
+            else:
+                selected = editions.restrict(self.edition, self.settings, sections)
+            if selected is None:
+                return None
+            found = self.rendered[sections] = _render(self.settings, selected)
+        return found
+
+    def build(self, email: str, name: str, sections: tuple[str, ...], mid: str) -> bytes | None:
+        rendered = self.render(sections)
+        if rendered is None:
+            return None
+        url = unsubscribe_url(self.settings, self.secret, email)
+        token = url.rsplit("=", 1)[1]
+        headers = {
+            "List-Unsubscribe": f"<{url}>, <mailto:{self.mailto}?subject=berhenti%20{token}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "List-Id": self.list_id,
+            "Precedence": "bulk",
+        }
+        greeting = f"Halo, {name}," if name else None
+        msg = messages.build_message(rendered, unsubscribe_url=url, greeting=greeting, to=email, message_id=mid, headers=headers)
+        return messages.message_bytes(msg)
+
+
+
+def _render(settings: Settings, edition: editions.Edition):
+    try:
+        import newsfeed.render.digest  # noqa: F401  (issue 4's renderer)
+    except ImportError:  # TEMPORARY until render/digest.py lands: a minimal plain edition
+        return _minimal(settings, edition)
+    return editions.render_selection(settings, edition)
+
+
+def _minimal(settings: Settings, edition: editions.Edition):
+    import html as h
+
+    lines, items = [messages.GREETING, ""], []
+    for section, articles in edition.groups:
+        lines.append(section.name.upper())
+        items.append(f"<h2>{h.escape(section.name)}</h2>")
+        for a in articles:
+            lines += [a.title, a.url, ""]
+            items.append(f'<p><a href="{h.escape(a.url)}">{h.escape(a.title)}</a></p>')
+    lines.append(f"Berhenti berlangganan: {messages.UNSUBSCRIBE_URL}")
+    subject = settings.digest.subject.format(site=settings.site.name, week=edition.code)
+    body = f"<html lang=\"id\"><head><title>{h.escape(subject)}</title></head><body><p>{messages.GREETING}</p>{''.join(items)}"
+    body += f'<p><a href="{messages.UNSUBSCRIBE_URL}">Berhenti berlangganan</a></p></body></html>'
+    return editions.RenderedDigest(
+        edition.code, edition.section_slugs, settings.site.name, subject, settings.digest.sender, edition.end, "",
+        body, "\n".join(lines), len(edition.stories), len(edition.stories),
+    )
+
+
+def select(settings: Settings, store: Store, now: datetime, week: str | None) -> tuple[str, editions.Edition | None]:
+    """(edition code, the full edition or None when the week had no article)."""
+    edition = editions.select_week(settings, store, now, week)
+    if edition is not None:
+        return edition.code, edition
+    from zoneinfo import ZoneInfo
+
+    year, number = editions.parse_week(week) if week else editions.last_complete_week(now, ZoneInfo(settings.site.timezone))
+    return editions.week_code(year, number), None
+
+
+def targets(settings: Settings, store: Store, personaliser: Personaliser, code: str, report: SendReport):
+    """(subscriber, sections, message id) for every confirmed subscriber with something to read."""
+    found = []
+    for subscriber in ledger.all_subscribers(store, "confirmed"):
+        sections = personaliser.selection(subscriber.sections)
+        if not sections:
+            report.empty += 1
+            continue
+        found.append((subscriber, sections, message_id(settings, code, subscriber.id)))
+    return found
+
+
+@contextmanager
+def send_lock(settings: Settings, code: str) -> Iterator[None]:
+    """One `newsfeed send` per store at a time; released by the OS if the process dies."""
+    path = settings.store_path.with_name(settings.store_path.name + ".send.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # not POSIX: no lock, one sender is the operator's job
+            pass
+        except OSError:
+            raise DeliveryError(f"another `newsfeed send` is running on {settings.store_path} (lock {path}); wait for it") from None
+        yield
+    finally:
+        handle.close()
+
+
+def send_edition(
+    settings: Settings,
+    store: Store,
+    now: datetime,
+    transport: Transport,
+    week: str | None = None,
+    progress: Progress = _quiet,
+    clock: Callable[[], datetime] | None = None,
+) -> SendReport:
+    """Send the week's edition to every confirmed subscriber who has not had it yet."""
+    secret = secret_from_env(settings)
+    code, edition = select(settings, store, now, week)
+    report = SendReport(code)
+    if edition is None:
+        return report
+    tick = clock or (lambda: now)
+    sender = settings.digest.sender
+    personaliser = Personaliser(settings, edition, secret)
+    with send_lock(settings, code):
+        report.planned = ledger.plan(store, code, targets(settings, store, personaliser, code, report), now)
+        rows = ledger.remaining(store, code)
+        if not rows:
+            return report
+        names = {s.id: s.name for s in ledger.all_subscribers(store)}
+        transport.ensure_connected()
+        for done, row in enumerate(rows, start=1):
+            data = personaliser.build(row.email, names.get(row.subscriber, ""), row.sections, row.message_id)
+            if data is None:  # the selection lost its articles since the plan
+                ledger.mark(store, code, row.subscriber, "skipped", tick(), error="nothing to send")
+                report.skipped += 1
+                continue
+            if not ledger.mark(store, code, row.subscriber, "sending", tick()):
+                report.skipped += 1
+                continue
+            if row.status == "sending":
+                report.resent += 1
+            outcome = transport.send(sender, row.email, data)
+            ledger.mark(store, code, row.subscriber, outcome.status, tick(), error=outcome.detail, attempts=outcome.attempts)
+            setattr(report, outcome.status, getattr(report, outcome.status) + 1)
+            progress("send", done, len(rows))
+            if outcome.unreachable:
+                raise DeliveryError(
+                    f"lost the SMTP server ({outcome.detail}) after {report.sent} messages; "
+                    f"run the same `newsfeed send --week {code}` again to send the rest"
+                )
+    report.renders = len(personaliser.rendered)
+    return report
+
+
+def dry_run(settings: Settings, store: Store, now: datetime, out_dir: Path, week: str | None = None, progress: Progress = _quiet) -> SendReport:
+    """Write the messages a send would deliver now as .eml files; no ledger row changes."""
+    secret = secret_from_env(settings)
+    code, edition = select(settings, store, now, week)
+    report = SendReport(code)
+    if edition is None:
+        return report
+    personaliser = Personaliser(settings, edition, secret)
+    done_ids = {d.subscriber for d in ledger.deliveries(store, code) if d.status in ("sent", "bounced", "skipped")}
+    todo = [t for t in targets(settings, store, personaliser, code, report) if t[0].id not in done_ids]
+    folder = out_dir / code
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for done, (subscriber, sections, mid) in enumerate(todo, start=1):
+            data = personaliser.build(subscriber.email, subscriber.name, sections, mid)
+            if data is None:
+                continue
+            path = folder / f"{done:05d}-{_safe(subscriber.email)}.eml"
+            path.write_bytes(data)
+            report.files.append(path)
+            progress("dry run", done, len(todo))
+    except OSError as exc:
+        raise DeliveryError(f"{folder}: cannot write the .eml files ({exc.strerror}); pass another --out folder") from None
+    report.renders = len(personaliser.rendered)
+    return report
+
+
+def _safe(email: str) -> str:
+    return re.sub(r"[^A-Za-z0-9@._+-]", "_", email)
+
+
+def status(store: Store, code: str) -> dict[str, int]:
+    return ledger.edition_counts(store, code)
+
+
+def latest_edition(store: Store) -> str | None:
+    found = ledger.editions(store)
+    return found[-1] if found else None
+
