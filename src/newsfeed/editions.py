@@ -1,0 +1,310 @@
+"""Weekly digest editions: which articles, then render and write them.
+
+An edition is one ISO week in the site's zone, Monday 00:00 to the next Monday 00:00
+(Asia/Jakarta for the sample site), named by its ISO code "2024-W42". By default the
+edition is the last complete week before `now`. Articles are grouped by section in the
+configured order, newest first, with `digest.max_per_section` per section and
+`digest.max_stories` overall (when the overall cap bites, sections take turns: the newest
+of each section first). An edited article is one row in the store, so it appears once,
+with its current text. A week with nothing in it gives None, not an empty digest.
+
+Output paths under `feeds/` (settings.feeds.output_dir), stable:
+- `edisi/<YYYY>-W<ww>/index.html`   the web copy: every story of the edition, generic
+                                     unsubscribe link (the subscription page)
+- `edisi/<YYYY>-W<ww>/digest.txt`   the plain-text part, as sent
+- `edisi/<YYYY>-W<ww>/digest.eml`   the complete message (multipart/alternative) as sent,
+                                     with the generic unsubscribe link
+- `edisi/<YYYY>-W<ww>/<a>+<b>/...`  the same three files for a `--sections a,b` run
+- `edisi/index.html`                the archive: every full edition published, newest first
+The list of published editions lives in the store (meta "digest_editions"), since nothing
+reads feeds/ back as input.
+
+Per-subscriber sending (issue 5): `select_week()` once, then for every distinct section
+selection `render_selection()` (render + premailer once), then
+`newsfeed.render.message.build_message()` per subscriber (string substitution only).
+Library code here never prints or exits; failures are RenderError/NewsfeedError.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from newsfeed.config import Settings
+from newsfeed.errors import RenderError
+from newsfeed.store import Store
+from newsfeed.times import week_bounds
+from newsfeed.types import Article, Section
+
+EDITION_FOLDER = "edisi"
+ARCHIVE_META = "digest_editions"
+_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """The articles of one week for one section selection, capped and grouped."""
+
+    code: str  # ISO week, "2024-W42"
+    start: datetime  # Monday 00:00, site zone (aware)
+    end: datetime  # next Monday 00:00, site zone (aware)
+    sections: tuple[Section, ...]  # the selection, in configured order
+    groups: tuple[tuple[Section, tuple[Article, ...]], ...]  # non-empty groups, capped
+    more: tuple[tuple[Section, int], ...] = ()  # articles left out by the caps, per section
+    full: bool = True  # the selection is every configured section
+    candidates: tuple[Article, ...] = field(default=(), repr=False)  # the whole week, uncapped
+
+    @property
+    def stories(self) -> tuple[Article, ...]:
+        return tuple(a for _s, articles in self.groups for a in articles)
+
+    @property
+    def section_slugs(self) -> tuple[str, ...]:
+        return tuple(s.slug for s in self.sections)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedDigest:
+    """One section selection rendered and inlined; html/text still hold the tokens of
+    newsfeed.render.message (UNSUBSCRIBE_URL, GREETING)."""
+
+    code: str
+    sections: tuple[str, ...]  # section slugs of the selection
+    site_name: str
+    subject: str
+    sender: str
+    date: datetime  # the edition's date: end of its week, site zone
+    web_url: str  # the web copy ("Lihat di browser")
+    html: str  # inlined e-mail HTML (may keep only the top stories, see `stories`)
+    text: str  # plain text: every story of the edition
+    stories: int  # stories in the HTML
+    total: int  # stories in the edition
+
+    @property
+    def size(self) -> int:
+        return len(self.html.encode("utf-8"))
+
+    @property
+    def trimmed(self) -> bool:
+        return self.stories < self.total
+
+
+@dataclass(frozen=True, slots=True)
+class DigestReport:
+    code: str
+    stories: int
+    in_email: int
+    size: int  # bytes of the e-mail HTML
+    web_url: str
+    paths: tuple[str, ...]  # files under feeds/, relative
+    written: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    web_copy: Path  # the web copy on disk (for --preview)
+
+
+# selection ------------------------------------------------------------------
+
+
+def parse_week(text: str) -> tuple[int, int]:
+    """"2024-W42" (or "2024W42") -> (2024, 42); RenderError names the expected form."""
+    match = _WEEK.match(text.strip())
+    if match:
+        year, week = int(match.group(1)), int(match.group(2))
+        try:
+            datetime.fromisocalendar(year, week, 1)
+            return year, week
+        except ValueError:
+            pass
+    raise RenderError(f"--week {text!r} is not an ISO week; write it as 2024-W42 (weeks 01 to 52/53)")
+
+
+def week_code(year: int, week: int) -> str:
+    return f"{year}-W{week:02d}"
+
+
+def last_complete_week(now: datetime, zone: ZoneInfo) -> tuple[int, int]:
+    """The ISO week that ended most recently at or before `now`, in the site's zone."""
+    iso = (now.astimezone(zone) - timedelta(days=7)).isocalendar()
+    return iso.year, iso.week
+
+
+def parse_sections(settings: Settings, text: str | Sequence[str] | None) -> tuple[Section, ...]:
+    """Section slugs (a comma list or a sequence) -> Sections in configured order."""
+    if text is None:
+        return settings.sections
+    slugs = [s.strip().lower() for s in (text.split(",") if isinstance(text, str) else text) if s.strip()]
+    known = {s.slug for s in settings.sections}
+    unknown = [s for s in slugs if s not in known]
+    if unknown or not slugs:
+        what = ", ".join(unknown) if unknown else "nothing"
+        raise RenderError(f"--sections: {what} is not a configured section; use some of {', '.join(sorted(known))}")
+    return tuple(s for s in settings.sections if s.slug in slugs)
+
+
+def select_week(
+    settings: Settings,
+    store: Store,
+    now: datetime,
+    week: str | tuple[int, int] | None = None,
+    sections: str | Sequence[str] | None = None,
+) -> Edition | None:
+    """The edition for a week (default: the last complete one) and a section selection.
+
+    None when no article of the selection was published that week.
+    """
+    zone = ZoneInfo(settings.site.timezone)
+    year, number = parse_week(week) if isinstance(week, str) else (week or last_complete_week(now, zone))
+    start, end = week_bounds(year, number, zone)
+    chosen = parse_sections(settings, sections)
+    articles = store.published_between(start, end, [s.slug for s in chosen])
+    seen: set[str] = set()
+    unique = tuple(a for a in articles if not (a.id in seen or seen.add(a.id)))
+    edition = Edition(week_code(year, number), start, end, chosen, (), (), len(chosen) == len(settings.sections), unique)
+    edition = _capped(edition, settings)
+    return edition if edition.groups else None
+
+
+def restrict(edition: Edition, settings: Settings, sections: str | Sequence[str]) -> Edition | None:
+    """The same week for fewer sections, without another query (issue 5's selections)."""
+    chosen = parse_sections(settings, sections)
+    slugs = {s.slug for s in chosen}
+    candidates = tuple(a for a in edition.candidates if a.section in slugs)
+    narrowed = replace(edition, sections=chosen, full=len(chosen) == len(settings.sections), candidates=candidates)
+    narrowed = _capped(narrowed, settings)
+    return narrowed if narrowed.groups else None
+
+
+def priority(groups: Sequence[tuple[Section, Sequence[Article]]]) -> list[str]:
+    """Article ids, most important first: sections take turns, newest first within each."""
+    order: list[str] = []
+    depth = max((len(a) for _s, a in groups), default=0)
+    for rank in range(depth):
+        order += [articles[rank].id for _s, articles in groups if rank < len(articles)]
+    return order
+
+
+def _capped(edition: Edition, settings: Settings) -> Edition:
+    per_section = settings.digest.max_per_section
+    by_section: dict[str, list[Article]] = {}
+    for article in sorted(edition.candidates, key=lambda a: (a.published, a.id), reverse=True):
+        by_section.setdefault(article.section, []).append(article)
+    groups = [(s, by_section.get(s.slug, [])[:per_section]) for s in edition.sections]
+    groups = [(s, a) for s, a in groups if a]
+    keep = set(priority(groups)[: settings.digest.max_stories])
+    capped = tuple((s, tuple(a for a in arts if a.id in keep)) for s, arts in groups)
+    capped = tuple((s, a) for s, a in capped if a)
+    shown = {s.slug: len(a) for s, a in capped}
+    more = tuple(
+        (s, len(by_section.get(s.slug, [])) - shown.get(s.slug, 0))
+        for s in edition.sections
+        if len(by_section.get(s.slug, [])) > shown.get(s.slug, 0)
+    )
+    return replace(edition, groups=capped, more=more)
+
+
+# paths and urls --------------------------------------------------------------
+
+
+def edition_folder(edition: Edition) -> str:
+    """Folder under feeds/: edisi/2024-W42 (full) or edisi/2024-W42/dunia+nasional."""
+    base = f"{EDITION_FOLDER}/{edition.code}"
+    return base if edition.full else f"{base}/{'+'.join(edition.section_slugs)}"
+
+
+def web_url(settings: Settings, edition: Edition) -> str:
+    return f"{settings.feeds.base_url}/{edition_folder(edition)}/"
+
+
+def archive_url(settings: Settings) -> str:
+    return f"{settings.feeds.base_url}/{EDITION_FOLDER}/"
+
+
+# orchestration ---------------------------------------------------------------
+
+
+def render_selection(settings: Settings, edition: Edition, link: str | None = None) -> RenderedDigest:
+    """Render + inline one section selection, once (the expensive step, ~100 ms).
+
+    `link` is the web copy for "Lihat di browser" and for stories the e-mail had to leave
+    out; default: the full edition's web copy (always published by `publish_edition`).
+    """
+    from newsfeed.render.digest import render_digest  # editions <- render.digest imports the records
+
+    full_link = f"{settings.feeds.base_url}/{EDITION_FOLDER}/{edition.code}/"
+    return render_digest(settings, edition, link or full_link, archive_url(settings))
+
+
+def render_edition_files(settings: Settings, edition: Edition) -> tuple[RenderedDigest, list[tuple[str, bytes]]]:
+    """(rendered, [(path under feeds/, bytes)]) for one edition: web copy, text, .eml."""
+    from newsfeed.render.digest import render_web_copy
+    from newsfeed.render.message import edition_eml, personalize
+
+    url = web_url(settings, edition)
+    rendered = render_selection(settings, edition, url)
+    subscribe = settings.newsletter.endpoint_url
+    if rendered.trimmed:
+        page = render_web_copy(settings, edition, url, archive_url(settings), subscribe)
+    else:
+        page = personalize(rendered, subscribe)[0]
+    _html, text = personalize(rendered, subscribe)
+    folder = edition_folder(edition)
+    files = [
+        (f"{folder}/index.html", page.encode("utf-8")),
+        (f"{folder}/digest.txt", text.encode("utf-8")),
+        (f"{folder}/digest.eml", edition_eml(rendered, subscribe)),
+    ]
+    return rendered, files
+
+
+def publish_edition(settings: Settings, store: Store, edition: Edition) -> DigestReport:
+    """Write the edition's files (atomically, only if changed) and, for a full edition,
+    record it in the store and rewrite the archive page."""
+    from newsfeed.deliver.files import publish_files
+    from newsfeed.render.digest import render_archive
+
+    rendered, files = render_edition_files(settings, edition)
+    if edition.full:
+        entries = _record(store, edition, rendered)
+        files.append((f"{EDITION_FOLDER}/index.html", render_archive(settings, entries, archive_url(settings))))
+    written, unchanged = publish_files(settings.feeds.output_dir, files)
+    return DigestReport(
+        code=edition.code,
+        stories=rendered.total,
+        in_email=rendered.stories,
+        size=rendered.size,
+        web_url=rendered.web_url,
+        paths=tuple(p for p, _d in files),
+        written=tuple(written),
+        unchanged=tuple(unchanged),
+        web_copy=settings.feeds.output_dir / files[0][0],
+    )
+
+
+def published_editions(store: Store) -> list[dict]:
+    """Archive entries (code, subject, stories, start, end), newest first."""
+    try:
+        entries = json.loads(store.meta(ARCHIVE_META, "[]"))
+    except json.JSONDecodeError:
+        raise RenderError(f"{store.path}: meta {ARCHIVE_META!r} is not JSON; run newsfeed digest for each week again") from None
+    return sorted(entries, key=lambda e: e["code"], reverse=True)
+
+
+def _record(store: Store, edition: Edition, rendered: RenderedDigest) -> list[dict]:
+    entry = {
+        "code": edition.code,
+        "subject": rendered.subject,
+        "stories": rendered.total,
+        "start": edition.start.date().isoformat(),
+        "end": (edition.end - timedelta(days=1)).date().isoformat(),
+    }
+    entries = {e["code"]: e for e in published_editions(store)}
+    if entries.get(edition.code) != entry:
+        entries[edition.code] = entry
+        with store.transaction() as conn:
+            store.set_meta(conn, ARCHIVE_META, json.dumps(sorted(entries.values(), key=lambda e: e["code"]), ensure_ascii=False))
+    return sorted(entries.values(), key=lambda e: e["code"], reverse=True)
