@@ -114,3 +114,12 @@ def _report(gathered: GatherReport | None, published: PublishReport | None, quie
         click.echo("; ".join(parts))
     if gathered is not None and gathered.rejected:
         raise click.exceptions.Exit(1)
+
+
+from newsfeed.commands.subscribers import subscribers  # noqa: E402
+from newsfeed.commands.send import send  # noqa: E402
+from newsfeed.commands.serve import serve  # noqa: E402
+
+main.add_command(subscribers)
+main.add_command(send)
+main.add_command(serve)

@@ -1,0 +1,28 @@
+"""`newsfeed serve [--host 127.0.0.1] [--port 8080]`: confirm/unsubscribe and the feeds."""
+
+from __future__ import annotations
+
+import click
+
+from newsfeed.cli import common_options
+from newsfeed.config import Settings
+from newsfeed.deliver.server import make_http_server
+from newsfeed.tokens import secret_from_env
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@common_options
+def serve(settings: Settings, quiet: bool, host: str, port: int) -> None:
+    """Serve the confirm/unsubscribe endpoints and the feeds/ folder (one machine)."""
+    secret_from_env(settings)  # fail now, not at the first click
+    server = make_http_server(settings, host, port, log=not quiet)
+    if not quiet:
+        click.echo(f"serving on http://{server.server_address[0]}:{server.server_port}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -1,0 +1,125 @@
+"""`newsfeed subscribers ...`: add, import, list, remove, export, confirm."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import UTC, datetime
+
+import click
+
+from newsfeed import core
+from newsfeed import subscribers as subs
+from newsfeed.cli import common_options
+from newsfeed.config import Settings
+from newsfeed.store import subscribers as ledger
+from newsfeed.tokens import confirm_url, secret_from_env
+
+
+@click.group()
+def subscribers() -> None:
+    """Manage the digest's subscribers (double opt-in: new addresses start as pending)."""
+
+
+@subscribers.command("add")
+@click.argument("email")
+@click.option("--name", default="", help="Name for the greeting.")
+@click.option("--sections", default="", help="Comma-separated section slugs or names; default every section.")
+@click.option("--confirmed", is_flag=True, help="The address already opted in elsewhere: skip the confirmation link.")
+@common_options
+def add(settings: Settings, quiet: bool, email: str, name: str, sections: str, confirmed: bool) -> None:
+    """Add (or update) one subscriber and print their confirmation link."""
+    address = subs.normalise_email(email)
+    chosen = subs.parse_sections(sections, settings)
+    now = datetime.now(UTC)
+    with core.open_store(settings) as store:
+        outcome = ledger.add(store, address, name.strip(), chosen, now, confirmed=confirmed)
+        current = ledger.get(store, address)
+    status = current.status if current else "pending"
+    if not quiet:
+        click.echo(f"{outcome}: {address} ({status}; sections: {', '.join(current.sections) if current and current.sections else 'semua'})")
+    if status == "pending":
+        click.echo(f"confirm link: {confirm_url(settings, secret_from_env(settings), address, now)}")
+
+
+@subscribers.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--confirmed", is_flag=True, help="The list already opted in elsewhere: import as confirmed.")
+@common_options
+def import_(settings: Settings, quiet: bool, file: str, confirmed: bool) -> None:
+    """Import a CSV of email,name,sections. Bad rows are reported by line; the rest is imported."""
+    with core.open_store(settings) as store:
+        report = subs.import_csv(file, settings, store, datetime.now(UTC), confirmed=confirmed)
+    for bad in report.bad:
+        click.echo(f"{file}: {bad}", err=True)
+    if not quiet:
+        state = "confirmed" if confirmed else "pending (send them their confirm links, or re-import with --confirmed)"
+        click.echo(
+            f"subscribers: {report.added} added as {state}, {report.merged} merged, "
+            f"{report.kept} left unsubscribed/bounced, {len(report.bad)} bad rows"
+        )
+    if report.bad:
+        raise click.exceptions.Exit(1)
+
+
+@subscribers.command("list")
+@click.option("--status", type=click.Choice(ledger.STATUSES), help="Only this status.")
+@common_options
+def list_(settings: Settings, quiet: bool, status: str | None) -> None:
+    """List subscribers: email, status, sections, name."""
+    with core.open_store(settings) as store:
+        rows = ledger.all_subscribers(store, status)
+        counts = ledger.counts(store)
+    for s in rows:
+        click.echo(f"{s.email}\t{s.status}\t{','.join(s.sections) or 'semua'}\t{s.name}")
+    if not quiet:
+        click.echo(", ".join(f"{n} {k}" for k, n in counts.items()), err=True)
+
+
+@subscribers.command("remove")
+@click.argument("email")
+@common_options
+def remove(settings: Settings, quiet: bool, email: str) -> None:
+    """Delete a subscriber and their delivery history."""
+    address = subs.normalise_email(email)
+    with core.open_store(settings) as store:
+        found = ledger.remove(store, address)
+    if not found:
+        raise click.ClickException(f"{address} is not a subscriber; see `newsfeed subscribers list`")
+    if not quiet:
+        click.echo(f"removed: {address}")
+
+
+@subscribers.command("confirm")
+@click.argument("email")
+@common_options
+def confirm(settings: Settings, quiet: bool, email: str) -> None:
+    """Mark a pending subscriber confirmed (they confirmed by another channel)."""
+    address = subs.normalise_email(email)
+    with core.open_store(settings) as store:
+        outcome = ledger.confirm(store, address, datetime.now(UTC))
+    if outcome is None:
+        raise click.ClickException(f"{address} is not a subscriber; add it first with `newsfeed subscribers add`")
+    if outcome != "confirmed":
+        raise click.ClickException(f"{address} is {outcome}; add it again to restart the opt-in")
+    if not quiet:
+        click.echo(f"confirmed: {address}")
+
+
+@subscribers.command("export")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, writable=True))
+@common_options
+def export(settings: Settings, quiet: bool, file: str | None) -> None:
+    """Write every subscriber as CSV (email,name,sections,status) to FILE or stdout."""
+    with core.open_store(settings) as store:
+        rows = list(subs.export_rows(store))
+    if file:
+        try:
+            with open(file, "w", encoding="utf-8", newline="") as handle:
+                csv.writer(handle).writerows(rows)
+        except OSError as exc:
+            raise click.ClickException(f"{file}: cannot write ({exc.strerror})") from None
+        if not quiet:
+            click.echo(f"exported {len(rows) - 1} subscribers to {file}")
+    else:
+        csv.writer(sys.stdout, lineterminator="\n").writerows(rows)
