@@ -10,7 +10,6 @@ import click
 from newsfeed import core
 from newsfeed.cli import ProgressBar, common_options
 from newsfeed.config import Settings
-from newsfeed.deliver import sending
 from newsfeed.deliver.smtp import SmtpSender
 from newsfeed.store import subscribers as ledger
 
@@ -26,6 +25,8 @@ def send(settings: Settings, quiet: bool, week: str | None, dry_run: bool, out_d
 
     Safe to run again after a crash or kill: it sends only to those who have not had it.
     """
+    from newsfeed.deliver import sending  # imports the digest renderers: only when sending
+
     now = datetime.now(UTC)
     with core.open_store(settings) as store:
         if show_status:
@@ -57,6 +58,8 @@ def send(settings: Settings, quiet: bool, week: str | None, dry_run: bool, out_d
 
 
 def _status(settings: Settings, store, now: datetime, week: str | None) -> None:
+    from newsfeed.deliver import sending
+
     code = sending.select(settings, store, now, week)[0] if week else (sending.latest_edition(store) or sending.select(settings, store, now, None)[0])
     counts = sending.status(store, code)
     total = sum(counts.values())
