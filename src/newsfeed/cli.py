@@ -123,3 +123,5 @@ from newsfeed.commands.serve import serve  # noqa: E402
 main.add_command(subscribers)
 main.add_command(send)
 main.add_command(serve)
+from newsfeed.commands.digest import digest  # noqa: E402
+main.add_command(digest)
