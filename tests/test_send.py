@@ -1,0 +1,310 @@
+"""Sending against a real aiosmtpd server on 127.0.0.1, a real SQLite file, real processes."""
+
+from __future__ import annotations
+
+import email
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from email import policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from conftest import NOW, body, page
+from newsfeed import core
+from newsfeed.deliver import sending
+from newsfeed.deliver.smtp import RateLimiter, SmtpSender
+from newsfeed.errors import ConfigError
+from newsfeed.store import subscribers as ledger
+
+WEEK = "2024-W42"  # 14-20 October 2024, Asia/Jakarta
+SECRET = "uji-rahasia-yang-cukup-panjang-123"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Recorder:
+    """aiosmtpd handler: records (recipient, message) and answers as told."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.messages: list[tuple[str, email.message.EmailMessage]] = []
+        self.permanent: set[str] = set()  # 550 at RCPT
+        self.temporary: Counter[str] = Counter()  # n x 451 at RCPT, then accept
+        self.fail_after: int | None = None  # 451 at DATA once this many messages arrived
+        self.rcpt_attempts: Counter[str] = Counter()
+        self.sessions = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        with self.lock:
+            self.sessions += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            self.rcpt_attempts[address] += 1
+            if address in self.permanent:
+                return "550 5.1.1 mailbox unavailable"
+            if self.temporary[address] > 0:
+                self.temporary[address] -= 1
+                return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            if self.fail_after is not None and len(self.messages) >= self.fail_after:
+                return "451 4.3.0 queue full"
+            for rcpt in envelope.rcpt_tos:
+                self.messages.append((rcpt, email.message_from_bytes(envelope.original_content, policy=policy.default)))
+        return "250 OK"
+
+    def per_recipient(self) -> Counter[str]:
+        with self.lock:
+            return Counter(r for r, _m in self.messages)
+
+    def for_(self, address: str) -> list[email.message.EmailMessage]:
+        with self.lock:
+            return [m for r, m in self.messages if r == address]
+
+
+@pytest.fixture
+def smtp():
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    recorder.port = controller.port
+    yield recorder
+    controller.stop()
+
+
+def site_pages() -> dict[str, str]:
+    pages = {}
+    for day in (14, 15, 16):
+        pages[f"dunia/2024-10-{day}-0800-dunia-{day}.txt"] = page("Dunia", f"Kabar Dunia Hari {day}", body("Korea Utara"))
+        pages[f"ekonomi/2024-10-{day}-1000-ekonomi-{day}.txt"] = page("Ekonomi", f"Kabar Ekonomi Hari {day}", body("Rupiah"))
+    pages["nasional/2024-10-02-0900-nasional-lama.txt"] = page("Nasional", "Kabar Nasional Lama", body("DPR"))
+    return pages
+
+
+@pytest.fixture
+def site(make_site, smtp, monkeypatch):
+    monkeypatch.setenv("NEWSFEED_SECRET", SECRET)
+    settings = make_site(site_pages(), extra_config=f"[smtp]\nhost = \"127.0.0.1\"\nport = {smtp.port}\n")
+    with core.open_store(settings) as store:
+        core.gather(settings, store, NOW)
+    return settings
+
+
+def subscribe(settings, rows: list[tuple[str, tuple[str, ...]]], status: str = "confirmed") -> None:
+    with core.open_store(settings) as store:
+        for address, sections in rows:
+            ledger.add(store, address, address.split("@")[0].title(), sections, NOW, confirmed=status == "confirmed")
+
+
+def run_send(settings, **kwargs):
+    sender_options = {k: kwargs.pop(k) for k in ("retries", "backoff") if k in kwargs}
+    with core.open_store(settings) as store, SmtpSender(settings.smtp, sleep=time.sleep, **sender_options) as transport:
+        return sending.send_edition(settings, store, NOW, kwargs.pop("transport", transport), WEEK, **kwargs), transport
+
+
+def test_every_confirmed_subscriber_gets_one_message_with_their_sections(site, smtp):
+    subscribe(site, [("ani@contoh.co.id", ("dunia",)), ("budi@contoh.co.id", ("ekonomi",)), ("citra@contoh.co.id", ()),
+                     ("dedi@contoh.co.id", ("teknologi",)), ("eka@contoh.co.id", ("dunia", "ekonomi"))])
+    subscribe(site, [("fajar@contoh.co.id", ())], status="pending")
+    report, transport = run_send(site)
+    assert smtp.per_recipient() == Counter({"ani@contoh.co.id": 1, "budi@contoh.co.id": 1, "citra@contoh.co.id": 1, "eka@contoh.co.id": 1})
+    assert (report.sent, report.empty) == (4, 1)  # dedi's section had nothing; fajar is pending
+    assert report.renders == 3  # dunia / ekonomi / dunia+ekonomi (citra's "all" is dunia+ekonomi this week)
+    assert transport.connections == 1 and smtp.sessions == 1  # one connection for every message
+
+    def text(msg):
+        return msg.get_body(("plain",)).get_content()
+
+    ani, budi, citra = (smtp.for_(f"{n}@contoh.co.id")[0] for n in ("ani", "budi", "citra"))
+    assert "Kabar Dunia Hari 14" in text(ani) and "Kabar Ekonomi" not in text(ani)
+    assert "Kabar Ekonomi Hari 16" in text(budi) and "Kabar Dunia" not in text(budi)
+    assert "Kabar Dunia Hari 15" in text(citra) and "Kabar Ekonomi Hari 15" in text(citra)
+    assert "Kabar Nasional Lama" not in text(citra)  # another week
+    ids = set()
+    for _rcpt, msg in smtp.messages:
+        unsub = msg["List-Unsubscribe"]
+        https, mailto = [part.strip() for part in unsub.split(",")]
+        assert https.startswith("<https://kabaruji.example/langganan/berhenti?token=") and https.endswith(">")
+        assert mailto.startswith("<mailto:") and mailto.endswith(">")
+        assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert msg["List-Id"].endswith("<mingguan.kabaruji.example>")
+        assert msg["Date"] and msg["Message-ID"].startswith("<") and msg["Message-ID"].endswith(">")
+        assert msg.get_content_type() == "multipart/alternative"
+        assert https[1:-1] in text(msg)  # the body's own unsubscribe link is the personal one
+        ids.add(msg["Message-ID"])
+    assert len(ids) == 4
+    assert "Halo, Ani," in text(ani)
+    with core.open_store(site) as store:
+        assert sending.status(store, WEEK)["sent"] == 4
+    again, _t = run_send(site)  # a second run sends nothing
+    assert again.sent == 0 and len(smtp.messages) == 4
+
+
+def test_injected_failure_after_k_messages_then_resume_sends_rest_exactly_once(site, smtp):
+    people = [(f"pembaca{i:02d}@contoh.co.id", ()) for i in range(12)]
+    subscribe(site, people)
+
+    class Crash(Exception):
+        pass
+
+    class CrashingTransport(SmtpSender):
+        def send(self, sender, recipient, data):
+            if self.count == 5:
+                raise Crash("power cut")  # after the 'sending' commit, before any SMTP
+            self.count += 1
+            return super().send(sender, recipient, data)
+
+    crashing = CrashingTransport(site.smtp)
+    crashing.count = 0
+    with pytest.raises(Crash), core.open_store(site) as store:
+        sending.send_edition(site, store, NOW, crashing, WEEK)
+    crashing.close()
+    assert len(smtp.messages) == 5
+    with core.open_store(site) as store:
+        counts = sending.status(store, WEEK)
+    assert (counts["sent"], counts["sending"], counts["pending"]) == (5, 1, 6)
+    report, _t = run_send(site)
+    assert report.sent == 7 and report.resent == 1
+    assert smtp.per_recipient() == Counter({address: 1 for address, _s in people})
+
+
+def test_server_failure_after_k_messages_leaves_rest_failed_then_rerun(site, smtp):
+    people = [(f"pembaca{i:02d}@contoh.co.id", ()) for i in range(8)]
+    subscribe(site, people)
+    smtp.fail_after = 3
+    report, _t = run_send(site, retries=1, backoff=0.01)
+    assert (report.sent, report.failed) == (3, 5)
+    smtp.fail_after = None
+    report, _t = run_send(site)
+    assert report.sent == 5
+    assert smtp.per_recipient() == Counter({address: 1 for address, _s in people})
+
+
+def test_temporary_failure_is_retried(site, smtp):
+    subscribe(site, [("ani@contoh.co.id", ()), ("budi@contoh.co.id", ())])
+    smtp.temporary["ani@contoh.co.id"] = 2
+    report, _t = run_send(site, retries=3, backoff=0.01)
+    assert report.sent == 2 and smtp.rcpt_attempts["ani@contoh.co.id"] == 3
+    assert smtp.per_recipient() == Counter({"ani@contoh.co.id": 1, "budi@contoh.co.id": 1})
+    with core.open_store(site) as store:
+        row = next(d for d in ledger.deliveries(store, WEEK) if d.email == "ani@contoh.co.id")
+    assert row.attempts == 3
+
+
+def test_permanent_failure_bounces_and_later_sends_skip_it(site, smtp):
+    subscribe(site, [("ani@contoh.co.id", ()), ("hilang@contoh.co.id", ())])
+    smtp.permanent.add("hilang@contoh.co.id")
+    report, _t = run_send(site, retries=3, backoff=0.01)
+    assert (report.sent, report.bounced) == (1, 1)
+    assert smtp.rcpt_attempts["hilang@contoh.co.id"] == 1  # 5xx is not retried
+    with core.open_store(site) as store:
+        assert ledger.get(store, "hilang@contoh.co.id").status == "bounced"
+        assert sending.status(store, WEEK)["bounced"] == 1
+    smtp.permanent.clear()
+    with core.open_store(site) as store, SmtpSender(site.smtp) as transport:
+        later = sending.send_edition(site, store, NOW, transport, "2024-W41")  # nothing that week...
+        assert later.sent == 0
+        store.conn.execute("UPDATE articles SET published = '2024-10-08T01:00:00Z'")  # ...now there is
+        later = sending.send_edition(site, store, NOW, transport, "2024-W41")
+    assert later.sent == 1
+    assert smtp.per_recipient()["hilang@contoh.co.id"] == 0
+
+
+def test_rate_limit_holds(site, smtp, make_site):
+    subscribe(site, [(f"pembaca{i}@contoh.co.id", ()) for i in range(6)])
+    limited = make_site(site_pages(), extra_config=f"[smtp]\nport = {smtp.port}\nrate_per_second = 10\n")
+    start = time.monotonic()
+    report, _t = run_send(limited)
+    elapsed = time.monotonic() - start
+    assert report.sent == 6
+    assert elapsed >= 0.45  # 6 messages at 10/s: 5 gaps of 0.1 s
+    assert elapsed < 10
+
+
+def test_rate_limiter_spacing():
+    now = [0.0]
+    slept = []
+    limiter = RateLimiter(4, clock=lambda: now[0], sleep=lambda s: (slept.append(s), now.__setitem__(0, now[0] + s)))
+    for _ in range(5):
+        limiter.wait()
+    assert now[0] == pytest.approx(1.0)  # 5 slots at 4/s span 1 s
+
+
+def test_unsubscribed_meanwhile_is_skipped(site, smtp):
+    subscribe(site, [("ani@contoh.co.id", ()), ("budi@contoh.co.id", ())])
+    with core.open_store(site) as store:
+        ledger.unsubscribe(store, "budi@contoh.co.id", NOW)
+    report, _t = run_send(site)
+    assert report.sent == 1 and smtp.per_recipient() == Counter({"ani@contoh.co.id": 1})
+
+
+def test_dry_run_writes_eml_files_and_sends_nothing(site, smtp, tmp_path):
+    subscribe(site, [("ani@contoh.co.id", ("dunia",)), ("budi@contoh.co.id", ())])
+    with core.open_store(site) as store:
+        report = sending.dry_run(site, store, NOW, tmp_path / "outbox", WEEK)
+        assert sending.status(store, WEEK)["pending"] == 0  # no ledger rows
+    assert len(report.files) == 2 and not smtp.messages
+    msg = email.message_from_bytes(report.files[0].read_bytes(), policy=policy.default)
+    assert msg["To"] and msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_missing_secret_is_a_clear_error(site, smtp, monkeypatch):
+    subscribe(site, [("ani@contoh.co.id", ())])
+    monkeypatch.delenv("NEWSFEED_SECRET")
+    with pytest.raises(ConfigError, match="NEWSFEED_SECRET"):
+        run_send(site)
+    assert not smtp.messages
+
+
+# the real thing: a process killed with SIGKILL mid-send, then the same command again ----------
+
+
+def test_process_killed_midway_then_rerun_delivers_each_exactly_once(site, smtp, make_site):
+    people = [f"pembaca{i:02d}@contoh.co.id" for i in range(40)]
+    # a rate limit keeps the run long enough to kill it midway
+    settings = make_site(site_pages(), extra_config=f"[smtp]\nport = {smtp.port}\nrate_per_second = 25\n")
+    subscribe(settings, [(p, ()) for p in people])
+    env = {**os.environ, "NEWSFEED_SECRET": SECRET}
+    command = [sys.executable, "-c", "from newsfeed.cli import main; main()", "send", "--config", str(settings.path), "--week", WEEK, "-q"]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while len(smtp.messages) < 10 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode()
+    first = len(smtp.messages)
+    assert 10 <= first < len(people)
+    done = subprocess.run(command, env=env, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()
+    counts = smtp.per_recipient()
+    assert set(counts) == set(people)
+    # Each recipient has exactly one message. The only theoretical exception is a kill in the
+    # microseconds between the server's 250 and the 'sent' commit: that message is resent
+    # with the same Message-ID (checked below), so a mail client still shows one.
+    duplicates = [p for p, n in counts.items() if n > 1]
+    assert len(duplicates) <= 1
+    for address in people:
+        assert len({m["Message-ID"] for m in smtp.for_(address)}) == 1
+    status = subprocess.run([*command[:-3], "--status", "--week", WEEK], env=env, capture_output=True, text=True)
+    assert "sent: 40" in status.stdout
+    if not duplicates:
+        assert sum(counts.values()) == len(people)
