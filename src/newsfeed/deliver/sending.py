@@ -106,7 +106,7 @@ class Personaliser:
                 selected = editions.restrict(self.edition, self.settings, sections)
             if selected is None:
                 return None
-            found = self.rendered[sections] = _render(self.settings, selected)
+            found = self.rendered[sections] = editions.render_selection(self.settings, selected)
         return found
 
     def build(self, email: str, name: str, sections: tuple[str, ...], mid: str) -> bytes | None:
@@ -125,34 +125,6 @@ class Personaliser:
         msg = messages.build_message(rendered, unsubscribe_url=url, greeting=greeting, to=email, message_id=mid, headers=headers)
         return messages.message_bytes(msg)
 
-
-
-def _render(settings: Settings, edition: editions.Edition):
-    try:
-        import newsfeed.render.digest  # noqa: F401  (issue 4's renderer)
-    except ImportError:  # TEMPORARY until render/digest.py lands: a minimal plain edition
-        return _minimal(settings, edition)
-    return editions.render_selection(settings, edition)
-
-
-def _minimal(settings: Settings, edition: editions.Edition):
-    import html as h
-
-    lines, items = [messages.GREETING, ""], []
-    for section, articles in edition.groups:
-        lines.append(section.name.upper())
-        items.append(f"<h2>{h.escape(section.name)}</h2>")
-        for a in articles:
-            lines += [a.title, a.url, ""]
-            items.append(f'<p><a href="{h.escape(a.url)}">{h.escape(a.title)}</a></p>')
-    lines.append(f"Berhenti berlangganan: {messages.UNSUBSCRIBE_URL}")
-    subject = settings.digest.subject.format(site=settings.site.name, week=edition.code)
-    body = f"<html lang=\"id\"><head><title>{h.escape(subject)}</title></head><body><p>{messages.GREETING}</p>{''.join(items)}"
-    body += f'<p><a href="{messages.UNSUBSCRIBE_URL}">Berhenti berlangganan</a></p></body></html>'
-    return editions.RenderedDigest(
-        edition.code, edition.section_slugs, settings.site.name, subject, settings.digest.sender, edition.end, "",
-        body, "\n".join(lines), len(edition.stories), len(edition.stories),
-    )
 
 
 def select(settings: Settings, store: Store, now: datetime, week: str | None) -> tuple[str, editions.Edition | None]:
