@@ -80,6 +80,8 @@ def verify_token(secret: bytes, token: str, purpose: str, now: datetime) -> str:
         given = _unb64(parts[2])
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise TokenError("malformed link token") from None
+    if _b64(address.encode("utf-8")) != parts[0] or _b64(given) != parts[2] or str(int(parts[1])) != parts[1]:
+        raise TokenError("malformed link token")  # non-canonical: the same bytes spelled another way
     stamp = int(parts[1])
     if not hmac.compare_digest(given, _signature(secret, purpose, address, stamp)):
         raise TokenError("invalid link token")
