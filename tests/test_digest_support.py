@@ -1,0 +1,59 @@
+"""Helpers for the digest tests (no tests here): sites built through the real pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from conftest import NOW, body, page
+
+from newsfeed import core
+from newsfeed.config import Settings
+from newsfeed.store import Store
+
+SECTION_NAMES = {"dunia": "Dunia", "nasional": "Nasional", "ekonomi": "Ekonomi", "teknologi": "Teknologi", "olahraga": "Olahraga"}
+
+
+def story(section: str, title: str, published: str, topic: str = "Korea Utara", image: str = "", paragraphs: list[str] | None = None) -> str:
+    header = f"published: {published}"
+    if image:
+        header += f"\nimage: {image}"
+    return page(SECTION_NAMES[section], title, paragraphs or body(topic), header=header)
+
+
+def build(make_site: Callable[..., Settings], pages: dict[str, str], extra: str = "") -> tuple[Settings, Store]:
+    """make_site + gather into a real SQLite store; the caller closes the store."""
+    settings = make_site(pages, extra)
+    store = Store(settings.store_path)
+    report, _ids = core.gather(settings, store, NOW)
+    assert not report.rejected, report.rejected
+    return settings, store
+
+
+def week_of_stories(per_section: int, week_days: tuple[int, ...] = (14, 15, 16, 17, 18, 19, 20), long: bool = False) -> dict[str, str]:
+    """Pages spread over 2024-W42 (14-20 October 2024), `per_section` in each section."""
+    pages = {}
+    for s_index, section in enumerate(SECTION_NAMES):
+        for i in range(per_section):
+            day = week_days[(i + s_index) % len(week_days)]
+            hour = 6 + (i % 12)
+            title = f"{SECTION_NAMES[section]} {i}: Pemerintah dan DPR Membahas Rancangan Kebijakan Baru"
+            if long:
+                title += " tentang Ketahanan Pangan, Energi, dan Infrastruktur Daerah Tertinggal"
+            pages[f"{section}/2024-10-{day:02d}-{section}-{i}.txt"] = story(
+                section, title, f"2024-10-{day:02d} {hour:02d}:{i % 60:02d}", image=f"/gambar/{section}-{i}.jpg" if i % 2 == 0 else ""
+            )
+    return pages
+
+
+def link_related(store: Store, per_story: int = 3) -> None:
+    """Fill the `related` table the way enrichment does: each article -> its neighbours."""
+    ids = [row[0] for row in store.query("SELECT id FROM articles ORDER BY published, id")]
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM related")
+        for i, ident in enumerate(ids):
+            others = [ids[(i + k) % len(ids)] for k in range(1, per_story + 2)]
+            for rank, other in enumerate(others):
+                conn.execute("INSERT INTO related (article_id, rank, related_id, editor) VALUES (?, ?, ?, 0)", (ident, rank, other))
+
+
+__all__ = ["NOW", "build", "link_related", "story", "week_of_stories"]
