@@ -21,9 +21,12 @@ class Source(Protocol):
 
 
 def open_source(source: SourceSettings, settings: Settings) -> Source:
+    from newsfeed.sources.feed import FeedSource
+    from newsfeed.sources.html import HtmlSource
     from newsfeed.sources.pages import PageSource
+    from newsfeed.sources.wpjson import WordPressSource
 
-    kinds = {"pages": PageSource}
+    kinds = {"pages": PageSource, "html": HtmlSource, "feed": FeedSource, "wpjson": WordPressSource}
     try:
         factory = kinds[source.kind]
     except KeyError:

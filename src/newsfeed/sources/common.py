@@ -1,0 +1,77 @@
+"""Helpers shared by the HTML, feed and WordPress adapters."""
+
+from __future__ import annotations
+
+import hashlib
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+
+import lxml.html
+
+from newsfeed.config import Settings
+from newsfeed.errors import SourceError
+from newsfeed.sanitize import sanitize_html
+from newsfeed.text import clean_line
+
+USER_AGENT = "newsfeed/0.1 (+https://pypi.org/project/newsfeed/)"
+_BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote", "pre", "figcaption", "td")
+
+
+def fetch(url: str, timeout: float = 30.0) -> bytes:
+    """GET a URL; every failure becomes a SourceError naming the URL."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.read()
+    except urllib.error.HTTPError as exc:
+        raise SourceError(f"{url}: HTTP {exc.code} {exc.reason}; check the source's url") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise SourceError(f"{url}: cannot fetch ({reason}); check the url and the network") from None
+
+
+def digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def clean_html(html: str, base_url: str) -> tuple[str, str]:
+    """Sanitised HTML (absolute URLs) and its plain text, paragraphs separated by a blank line."""
+    safe = sanitize_html(html, base_url)
+    if not safe.strip():
+        return "", ""
+    tree = lxml.html.fragment_fromstring(safe, create_parent="div")
+    blocks = [clean_line(node.text_content()) for node in tree.iter(*_BLOCKS)]
+    text = "\n\n".join(b for b in blocks if b) or clean_line(tree.text_content())
+    return safe, text
+
+
+def plain(html_or_text: str) -> str:
+    """Text of a title or excerpt that may carry markup or entities."""
+    if "<" not in html_or_text and "&" not in html_or_text:
+        return clean_line(html_or_text)
+    return clean_line(lxml.html.fragment_fromstring(html_or_text, create_parent="div").text_content())
+
+
+def section_slug(candidates: list[str], settings: Settings, fallback: str) -> str:
+    """The first candidate naming a configured section (by name or slug), else the fallback."""
+    for candidate in candidates:
+        wanted = candidate.strip().casefold()
+        for section in settings.sections:
+            if wanted in (section.name.casefold(), section.slug):
+                return section.slug
+    if fallback:
+        return fallback
+    names = ", ".join(s.name for s in settings.sections)
+    raise SourceError(f"no section among {candidates or 'the categories'}; tag it with one of {names} or set the source's section")
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """ISO 8601 (with or without zone; naive = UTC) or None."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
