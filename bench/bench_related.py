@@ -1,0 +1,210 @@
+"""Benchmark: related-article quality, topic extraction and index speed on real news.
+
+Run from the project folder:  python bench/bench_related.py [--corpus PATH] [--skip-speed]
+
+Reads ../shared/corpus/indo-news-2025-fulltext/articles.jsonl (third-party news used only as
+local input; nothing from it is written anywhere). Prints every figure and the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import resource
+import sys
+import time
+import warnings
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from newsfeed.config import TopicSettings  # noqa: E402
+from newsfeed.enrich import text as T  # noqa: E402
+from newsfeed.enrich.related import RelatedIndex  # noqa: E402
+from newsfeed.enrich.topics import extract_topics, section_topics  # noqa: E402
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "indo-news-2025-fulltext" / "articles.jsonl"
+K = 5
+
+# Publisher credits and datelines ("AMBON, KOMPAS.com -", "TEMPO.CO, Jakarta -") and the
+# " | tempo.co" headline suffix are removed so the ranker cannot match on the publisher.
+_PUBLISHER = re.compile(
+    r"\b(?:KOMPAS\.com|Kompas\.com|TEMPO\.CO|Tempo\.co|CNNIndonesia\.com|CNN Indonesia|"
+    r"detikcom|detik\.com|detikNews|20detik|detik|Kompas|Tempo|CNN)\b\s*-?",
+)
+_TITLE_SUFFIX = re.compile(r"\s*\|\s*[\w.]+\s*$")
+
+
+def clean_title(title: str) -> str:
+    return _TITLE_SUFFIX.sub("", title)
+
+
+def clean_text(text: str) -> str:
+    return _PUBLISHER.sub(" ", text)
+
+
+def load(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# -- quality ---------------------------------------------------------------------------------
+def precision(lists: dict[str, tuple[str, ...]], section: dict[str, str], ids: list[str]):
+    per: dict[str, list[float]] = defaultdict(list)
+    full = 0
+    for i in ids:
+        got = lists[i][:K]
+        full += len(got) == K
+        per[section[i]].append(sum(section[j] == section[i] for j in got) / K)
+    micro = sum(sum(v) for v in per.values()) / sum(len(v) for v in per.values())
+    macro = sum(sum(v) / len(v) for v in per.values()) / len(per)
+    return {s: sum(v) / len(v) for s, v in per.items()}, micro, macro, full / len(ids), Counter(
+        {s: len(v) for s, v in per.items()}
+    )
+
+
+def baseline_lists(docs: list[tuple[str, str, str]]) -> dict[str, tuple[str, ...]]:
+    """The issue's baseline: scikit-learn TF-IDF cosine over title + text, stopwords-iso."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    stop = sorted(__import__("stopwordsiso").stopwords("id"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        X = TfidfVectorizer(stop_words=stop, sublinear_tf=True, min_df=2, max_df=0.5).fit_transform(
+            [t + " " + b for _, t, b in docs]
+        )
+    S = (X @ X.T).toarray()
+    np.fill_diagonal(S, -1)
+    ids = [d[0] for d in docs]
+    order = np.arange(len(ids))
+    return {ids[j]: tuple(ids[o] for o in np.lexsort((order, -S[j]))[:K]) for j in range(len(ids))}
+
+
+def quality(rows: list[dict]) -> None:
+    unambiguous = [r for r in rows if r["section"] and not (r["publisher"] == "detik" and r["section_raw"] == "news")]
+    print(f"\n== Quality: same-section precision@{K}, section withheld from the ranker ==")
+    print(
+        f"evaluated: {len(unambiguous)} articles with an unambiguous section (excluded: section null and "
+        "detik 'news' rows); candidates: the same articles only (the excluded rows are not candidates)."
+    )
+    print("ranker input: headline + body, publisher credits/datelines and ' | site' headline suffixes removed;")
+    print("no section, publisher or URL is given to either ranker.")
+    section = {r["id"]: r["section"] for r in unambiguous}
+    docs = [(r["id"], clean_title(r["title"]), clean_text(r["text"])) for r in unambiguous]
+    ids = [d[0] for d in docs]
+    t0 = time.perf_counter()
+    base = baseline_lists([(d[0], r["title"], r["text"]) for d, r in zip(docs, unambiguous)])
+    t_base = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    index = RelatedIndex.build(docs)
+    ours = {i: index.related(i, K) for i in ids}
+    t_ours = time.perf_counter() - t0
+    bp, bmi, bma, bcov, counts = precision(base, section, ids)
+    op, omi, oma, ocov, _ = precision(ours, section, ids)
+    print(f"{'section':<12}{'n':>6}{'baseline':>10}{'newsfeed':>10}")
+    for s in sorted(counts):
+        print(f"{s:<12}{counts[s]:>6}{bp[s]:>10.3f}{op[s]:>10.3f}")
+    print(f"{'micro':<12}{len(ids):>6}{bmi:>10.3f}{omi:>10.3f}")
+    print(f"{'macro':<12}{'':>6}{bma:>10.3f}{oma:>10.3f}")
+    print(f"{'min section':<12}{'':>6}{min(bp.values()):>10.3f}{min(op.values()):>10.3f}")
+    print(f"{'coverage':<12}{'':>6}{bcov:>10.3f}{ocov:>10.3f}   (share of articles with {K} links)")
+    print(f"time: baseline {t_base:.2f} s, newsfeed {t_ours:.2f} s")
+    target = oma >= 0.815 and min(op.values()) >= 0.70 and ocov >= 0.95
+    print(f"target (macro >= 0.815, every section >= 0.70, coverage >= 0.95): {'MET' if target else 'NOT MET'}")
+
+
+# -- topics ----------------------------------------------------------------------------------
+def topics(rows: list[dict], top: int = 30) -> None:
+    print(f"\n== Topics: {top} most frequent per section over all {len(rows)} articles ==")
+    settings = TopicSettings()
+    by_section: dict[str, Counter] = defaultdict(Counter)
+    t0 = time.perf_counter()
+    for r in rows:
+        found = extract_topics(clean_title(r["title"]), clean_text(r["text"]), (), settings)
+        by_section[r["section"] or "(none)"].update(found)
+    elapsed = time.perf_counter() - t0
+    for s in sorted(by_section):
+        items = ", ".join(f"{n} ({c})" for n, c in by_section[s].most_common(top))
+        print(f"[{s}] {items}")
+    print("\nmost characteristic per section (OPML grouping, section_topics limit 8):")
+    for s, names in section_topics({k: v for k, v in by_section.items() if k != "(none)"}, 8).items():
+        print(f"[{s}] {', '.join(names)}")
+    per10k = elapsed / len(rows) * 10_000
+    print(f"topic extraction: {elapsed:.2f} s for {len(rows)} articles = {per10k:.2f} s per 10,000 articles")
+
+
+# -- speed -----------------------------------------------------------------------------------
+def synthetic(rows: list[dict], n: int, seed: int, prefix: str) -> list[tuple[str, str, str]]:
+    """Recombined articles: the headline of one corpus article plus the last word of another's,
+    and a body of 3-sentence chunks drawn from 2-3 corpus articles, in random order."""
+    rng = random.Random(seed)
+    sentences = [re.split(r"(?<=[.!?])\s+", clean_text(r["text"])) for r in rows]
+    titles = [clean_title(r["title"]) for r in rows]
+    out = []
+    for i in range(n):
+        picks = rng.sample(range(len(rows)), rng.choice((2, 3)))
+        chunks = []
+        for p in picks:
+            s = sentences[p]
+            for _ in range(rng.randint(2, 4)):
+                a = rng.randrange(max(1, len(s) - 2))
+                chunks.append(" ".join(s[a : a + 3]))
+        rng.shuffle(chunks)
+        title = f"{titles[picks[0]]} {titles[rng.randrange(len(rows))].split()[-1]}"
+        out.append((f"{prefix}{i:06d}", title, "\n\n".join(chunks)))
+    return out
+
+
+def speed(rows: list[dict], n: int) -> None:
+    print(f"\n== Speed: {n:,} synthetic articles, then 1,000 more ==")
+    print(synthetic.__doc__.replace("\n    ", " "), "(random.Random(2025) for the archive, 2026 for the batch)")
+    archive = synthetic(rows, n, 2025, "a")
+    batch = synthetic(rows, 1000, 2026, "b")
+    chars = sum(len(t) + len(b) for _, t, b in archive)
+    print(f"archive text: {chars / 1e6:.0f} MB; peak RSS before indexing: {peak_rss_mb():.0f} MB")
+    t0 = time.perf_counter()
+    index = RelatedIndex.build(archive)
+    lists = {i: index.related(i, K) for i, _, _ in archive}
+    t_build = time.perf_counter() - t0
+    full = sum(len(v) == K for v in lists.values()) / len(lists)
+    print(f"build + related lists for {n:,} articles: {t_build:.1f} s (coverage {full:.3f}); peak RSS {peak_rss_mb():.0f} MB")
+    t0 = time.perf_counter()
+    changed = index.add(batch)
+    t_add = time.perf_counter() - t0
+    print(f"add 1,000 articles: {t_add:.2f} s ({len(changed):,} lists changed); peak RSS {peak_rss_mb():.0f} MB")
+    t0 = time.perf_counter()
+    settings = TopicSettings()
+    for _, title, body in archive[:10_000]:
+        extract_topics(title, body, (), settings)
+    print(f"topic extraction: {time.perf_counter() - t0:.2f} s per 10,000 synthetic articles")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--size", type=int, default=100_000)
+    ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--skip-topics", action="store_true")
+    args = ap.parse_args()
+    print("$ python " + " ".join(sys.argv))
+    print(f"corpus: {args.corpus}")
+    rows = load(args.corpus)
+    print(f"{len(rows)} articles read")
+    quality(rows)
+    if not args.skip_topics:
+        topics(rows)
+    if not args.skip_speed:
+        speed(rows, args.size)
+
+
+if __name__ == "__main__":
+    main()
