@@ -1,0 +1,134 @@
+"""The WSGI app over a real socket: confirm, RFC 8058 one-click unsubscribe, static feeds."""
+
+from __future__ import annotations
+
+import threading
+import urllib.error
+import urllib.request
+from collections import Counter
+
+import pytest
+
+from conftest import NOW
+from newsfeed import core
+from newsfeed.deliver.server import make_http_server
+from newsfeed.deliver.smtp import SmtpSender
+from newsfeed.deliver import sending
+from newsfeed.store import subscribers as ledger
+from newsfeed.tokens import CONFIRM, UNSUBSCRIBE, confirm_url, make_token, unsubscribe_url
+from test_send import SECRET, WEEK, site_pages, smtp  # noqa: F401  (the smtp fixture)
+
+
+@pytest.fixture
+def served(make_site, monkeypatch, smtp):  # noqa: F811
+    monkeypatch.setenv("NEWSFEED_SECRET", SECRET)
+    settings = make_site(site_pages(), extra_config=f"[smtp]\nport = {smtp.port}\n")
+    with core.open_store(settings) as store:
+        core.gather(settings, store, NOW)
+        core.publish(settings, store, NOW)
+    server = make_http_server(settings, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    yield settings, base
+    server.shutdown()
+    server.server_close()
+
+
+def fetch(url: str, data: bytes | None = None, headers: dict | None = None):
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data is not None else "GET")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def local(settings, url: str, base: str) -> str:
+    return url.replace(settings.newsletter.endpoint_url, base + "/langganan")
+
+
+def status_of(settings, address):
+    with core.open_store(settings) as store:
+        return ledger.get(store, address).status
+
+
+def test_one_click_post_unsubscribes_and_later_send_skips(served, smtp):  # noqa: F811
+    settings, base = served
+    with core.open_store(settings) as store:
+        for who in ("ani", "budi"):
+            ledger.add(store, f"{who}@contoh.co.id", "", (), NOW, confirmed=True)
+    url = local(settings, unsubscribe_url(settings, SECRET.encode(), "ani@contoh.co.id"), base)
+    code, headers, page = fetch(url)  # GET (a mail scanner's prefetch) changes nothing
+    assert code == 200 and b"<form" in page and "Set-Cookie" not in headers
+    assert status_of(settings, "ani@contoh.co.id") == "confirmed"
+    code, headers, page = fetch(url, b"List-Unsubscribe=One-Click", {"Content-Type": "application/x-www-form-urlencoded"})
+    assert code == 200 and "berhenti berlangganan".encode() in page.lower() and "Set-Cookie" not in headers
+    assert status_of(settings, "ani@contoh.co.id") == "unsubscribed"
+    with core.open_store(settings) as store, SmtpSender(settings.smtp) as transport:
+        report = sending.send_edition(settings, store, NOW, transport, WEEK)
+    assert report.sent == 1 and smtp.per_recipient() == Counter({"budi@contoh.co.id": 1})
+    # the unsubscribe link from the sent message itself works one-click too
+    link = smtp.for_("budi@contoh.co.id")[0]["List-Unsubscribe"].split(",")[0].strip()[1:-1]
+    code, _h, _p = fetch(local(settings, link, base), b"List-Unsubscribe=One-Click")
+    assert code == 200 and status_of(settings, "budi@contoh.co.id") == "unsubscribed"
+
+
+@pytest.mark.parametrize("kind", ["forged", "altered", "other-purpose", "empty"])
+def test_bad_tokens_are_refused(served, kind):
+    settings, base = served
+    with core.open_store(settings) as store:
+        ledger.add(store, "ani@contoh.co.id", "", (), NOW, confirmed=True)
+    good = make_token(SECRET.encode(), UNSUBSCRIBE, "ani@contoh.co.id")
+    token = {
+        "forged": make_token(b"bukan-rahasia-yang-benar-sama-sekali", UNSUBSCRIBE, "ani@contoh.co.id"),
+        "altered": good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB"),
+        "other-purpose": make_token(SECRET.encode(), CONFIRM, "ani@contoh.co.id"),
+        "empty": "",
+    }[kind]
+    code, _h, page = fetch(f"{base}/langganan/berhenti?token={token}", b"List-Unsubscribe=One-Click")
+    assert code == 400 and "tidak berlaku".encode() in page
+    assert status_of(settings, "ani@contoh.co.id") == "confirmed"
+
+
+def test_double_opt_in_confirm(served):
+    settings, base = served
+    with core.open_store(settings) as store:
+        ledger.add(store, "citra@contoh.co.id", "Citra", ("dunia",), NOW)
+    assert status_of(settings, "citra@contoh.co.id") == "pending"
+    from datetime import UTC, datetime
+
+    url = local(settings, confirm_url(settings, SECRET.encode(), "citra@contoh.co.id", datetime.now(UTC)), base)
+    code, _h, page = fetch(url)
+    assert code == 200 and b"<form" in page and status_of(settings, "citra@contoh.co.id") == "pending"
+    code, _h, page = fetch(url, b"")
+    assert code == 200 and "dikonfirmasi".encode() in page.lower()
+    assert status_of(settings, "citra@contoh.co.id") == "confirmed"
+    # a confirm token cannot unsubscribe, nor confirm another address
+    token = url.split("token=")[1]
+    assert fetch(f"{base}/langganan/berhenti?token={token}", b"List-Unsubscribe=One-Click")[0] == 400
+
+
+@pytest.mark.parametrize(
+    "path,ctype",
+    [
+        ("/feeds/rss.xml", "application/rss+xml; charset=utf-8"),
+        ("/feeds/atom.xml", "application/atom+xml; charset=utf-8"),
+        ("/feeds/feed.json", "application/feed+json; charset=utf-8"),
+        ("/feeds/opml.xml", "text/x-opml"),
+        ("/feeds/index.html", "text/html"),
+        ("/feeds/dunia/rss.xml", "application/rss+xml; charset=utf-8"),
+    ],
+)
+def test_static_feeds_with_content_types(served, path, ctype):
+    settings, base = served
+    code, headers, data = fetch(base + path)
+    assert code == 200 and headers["Content-Type"].startswith(ctype)
+    assert data == (settings.feeds.output_dir / path.removeprefix("/feeds/")).read_bytes()
+
+
+@pytest.mark.parametrize("path", ["/feeds/../config.toml", "/feeds/%2e%2e/config.toml", "/../config.toml", "/feeds/..%2fconfig.toml", "/feeds/tidak-ada.xml"])
+def test_no_path_traversal(served, path):
+    _settings, base = served
+    code, _h, data = fetch(base + path)
+    assert code == 404 and b"[site]" not in data
