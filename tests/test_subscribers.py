@@ -1,0 +1,122 @@
+"""Subscribers: validation, CSV import with bad rows, merging, double opt-in, the CLI."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import NOW
+from newsfeed import core
+from newsfeed.cli import main
+from newsfeed.store import subscribers as ledger
+from newsfeed.subscribers import AddressError, import_csv, normalise_email, parse_sections
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("Ani@Contoh.CO.ID", "ani@contoh.co.id"),
+        ("  budi.s+digest@mail.example.com ", "budi.s+digest@mail.example.com"),
+        ("<citra@contoh.id>", "citra@contoh.id"),
+        ("dedi@bücher.example", "dedi@xn--bcher-kva.example"),
+    ],
+)
+def test_normalise(raw, expected):
+    assert normalise_email(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["", "ani", "ani@", "@contoh.id", "ani@@contoh.id", "ani@contoh", "ani @contoh.id", ".ani@contoh.id", "a..ni@contoh.id",
+     "ani@-contoh.id", "ani@contoh..id", "ani@1.2.3.4", "ání@contoh.id", "a" * 65 + "@contoh.id", "ani@contoh.id,budi@contoh.id"],
+)
+def test_invalid_addresses(raw):
+    with pytest.raises(AddressError):
+        normalise_email(raw)
+
+
+def test_sections_by_slug_or_name(make_site):
+    settings = make_site({})
+    assert parse_sections("Ekonomi; dunia", settings) == ("dunia", "ekonomi")
+    assert parse_sections("", settings) == () and parse_sections("semua", settings) == ()
+    with pytest.raises(AddressError, match="hiburan"):
+        parse_sections("hiburan", settings)
+
+
+CSV = """email,name,sections
+ani@contoh.co.id,Ani,dunia
+bukan-alamat,Salah,dunia
+budi@contoh.co.id,Budi,"ekonomi, nasional"
+citra@contoh.co.id,Citra,hiburan
+ANI@contoh.co.id,,ekonomi
+
+dedi@contoh.co.id,Dedi,
+"""
+
+
+def test_csv_import_reports_bad_rows_by_line_and_imports_the_rest(make_site, tmp_path):
+    settings = make_site({})
+    path = tmp_path / "pelanggan.csv"
+    path.write_text(CSV, encoding="utf-8")
+    with core.open_store(settings) as store:
+        report = import_csv(path, settings, store, NOW)
+        rows = {s.email: s for s in ledger.all_subscribers(store)}
+    assert [b.line for b in report.bad] == [3, 5]
+    assert "hiburan" in str(report.bad[1])
+    assert (report.added, report.merged) == (3, 1)
+    assert set(rows) == {"ani@contoh.co.id", "budi@contoh.co.id", "dedi@contoh.co.id"}
+    assert rows["ani@contoh.co.id"].sections == ("dunia", "ekonomi")  # duplicates merge
+    assert rows["ani@contoh.co.id"].name == "Ani"
+    assert rows["dedi@contoh.co.id"].sections == ()  # every section
+    assert {s.status for s in rows.values()} == {"pending"}  # double opt-in
+
+
+def test_import_never_resubscribes_an_unsubscribed_address(make_site, tmp_path):
+    settings = make_site({})
+    path = tmp_path / "p.csv"
+    path.write_text("ani@contoh.co.id,Ani,dunia\n", encoding="utf-8")
+    with core.open_store(settings) as store:
+        ledger.add(store, "ani@contoh.co.id", "Ani", (), NOW, confirmed=True)
+        ledger.unsubscribe(store, "ani@contoh.co.id", NOW)
+        report = import_csv(path, settings, store, NOW, confirmed=True)
+        assert report.kept == 1 and ledger.get(store, "ani@contoh.co.id").status == "unsubscribed"
+
+
+def test_non_utf8_file_is_a_clear_error(make_site, tmp_path):
+    settings = make_site({})
+    path = tmp_path / "p.csv"
+    path.write_bytes("ani@contoh.co.id,Ani\nbudi@contoh.co.id,B\xe9\n".encode("latin-1"))
+    with core.open_store(settings) as store, pytest.raises(AddressError, match="line 2.*UTF-8"):
+        import_csv(path, settings, store, NOW)
+
+
+def test_cli_add_list_export_remove(make_site, monkeypatch, tmp_path):
+    settings = make_site({})
+    monkeypatch.setenv("NEWSFEED_SECRET", "rahasia-uji-yang-panjang-sekali")
+    runner = CliRunner()
+    config = ["--config", str(settings.path)]
+    result = runner.invoke(main, ["subscribers", "add", "Ani@Contoh.co.id", "--sections", "dunia", "--name", "Ani", *config])
+    assert result.exit_code == 0, result.output
+    assert "pending" in result.output and "https://kabaruji.example/langganan/konfirmasi?token=" in result.output
+    result = runner.invoke(main, ["subscribers", "add", "bukan-alamat", *config])
+    assert result.exit_code == 1 and result.output.startswith("Error: ")
+    result = runner.invoke(main, ["subscribers", "confirm", "ani@contoh.co.id", *config])
+    assert result.exit_code == 0
+    result = runner.invoke(main, ["subscribers", "list", *config])
+    assert "ani@contoh.co.id\tconfirmed\tdunia\tAni" in result.output
+    out = tmp_path / "export.csv"
+    assert runner.invoke(main, ["subscribers", "export", str(out), *config]).exit_code == 0
+    assert out.read_text(encoding="utf-8").splitlines() == ["email,name,sections,status", "ani@contoh.co.id,Ani,dunia,confirmed"]
+    assert runner.invoke(main, ["subscribers", "remove", "ani@contoh.co.id", *config]).exit_code == 0
+    assert runner.invoke(main, ["subscribers", "remove", "ani@contoh.co.id", *config]).exit_code == 1
+
+
+def test_cli_import_bad_rows_exit_1_but_imports_rest(make_site, tmp_path):
+    settings = make_site({})
+    path = tmp_path / "p.csv"
+    path.write_text(CSV, encoding="utf-8")
+    result = CliRunner().invoke(main, ["subscribers", "import", str(path), "--confirmed", "--config", str(settings.path)])
+    assert result.exit_code == 1
+    assert "line 3:" in result.output and "line 5:" in result.output and "3 added as confirmed" in result.output
+    with core.open_store(settings) as store:
+        assert ledger.counts(store)["confirmed"] == 3
