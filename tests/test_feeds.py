@@ -208,7 +208,7 @@ HOSTILE = (
 @pytest.mark.parametrize("render", [render_rss, render_atom])
 def test_hostile_html_never_reaches_a_feed(make_site, render):
     settings = make_site({})
-    spec = FeedSpec("site", "", "Kabar Uji", "", "https://kabaruji.example")
+    spec = FeedSpec("site", "", "Kabar Uji", "Kabar Uji", "Berita uji", "", "https://kabaruji.example")
     data = render(spec, [_article(content_html=HOSTILE)], settings)
     parsed = feedparser.parse(data)
     assert parsed.bozo == 0

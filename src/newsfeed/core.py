@@ -81,26 +81,29 @@ class FeedPlan:
 
 def plan_feeds(settings: Settings, store: Store, now: datetime) -> FeedPlan:
     """Every feed to publish: the site, each section with articles, each topic big enough."""
-    base = settings.site.base_url
+    base, site_name = settings.site.base_url, settings.site.name
     counts = {"": store.count()}
     for section, number in store.query("SELECT section, count(*) FROM articles GROUP BY section"):
         counts[section] = number
     sections = tuple(
-        FeedSpec("section", s.slug, f"{settings.site.name}: {s.name}", s.slug, f"{base}/{s.slug}")
+        FeedSpec(
+            "section", s.slug, s.name, f"{site_name}: {s.name}", f"Berita rubrik {s.name} dari {site_name}", s.slug, f"{base}/{s.slug}"
+        )
         for s in settings.sections
         if counts.get(s.slug)
     )
     topics: list[FeedSpec] = []
     for slug, name, number in store.topic_counts(settings.topics.min_articles):
         path = f"{TOPIC_FOLDER}/{slug}"
-        topics.append(FeedSpec("topic", slug, f"{settings.site.name}: {name}", path, f"{base}/{path}"))
+        title, description = f"{site_name}: {name}", f"Berita tentang {name} dari {site_name}"
+        topics.append(FeedSpec("topic", slug, name, title, description, path, f"{base}/{path}"))
         counts[path] = number
     by_slug = {t.key: t for t in topics}
     topics_by_section = {
         section: tuple(by_slug[slug] for slug in slugs if slug in by_slug)
         for section, slugs in characteristic_topics(store.topic_counts_by_section(), settings.topics.per_section_in_opml).items()
     }
-    site = FeedSpec("site", "", settings.site.name, "", base)
+    site = FeedSpec("site", "", site_name, site_name, settings.site.description or site_name, "", base)
     return FeedPlan(site, sections, tuple(topics), topics_by_section, counts)
 
 

@@ -89,7 +89,9 @@ class FeedSpec:
 
     kind: str  # "site", "section" or "topic"
     key: str  # "" for the site, the section slug or the topic slug
+    name: str  # the site's, the section's or the topic's display name
     title: str
+    description: str
     path: str  # folder under feeds/ ("" for the site feed, "dunia", "topik/rusia")
     home_url: str  # the HTML page the feed stands for
 

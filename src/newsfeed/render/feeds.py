@@ -38,7 +38,7 @@ def _generator(spec: FeedSpec, articles: Sequence[Article], settings: Settings, 
         fg.load_extension("media", atom=False, rss=True)
     fg.id(feed_id(settings, spec))
     fg.title(spec.title)
-    fg.description(f"{spec.title}: berita terbaru dari {site.name}" if spec.path else site.description or site.name)
+    fg.description(spec.description)
     fg.link(href=feed_url(settings, spec, fmt), rel="self")
     fg.link(href=spec.home_url, rel="alternate")
     fg.language(site.language)
@@ -63,7 +63,7 @@ def _entry(fe, article: Article, settings: Settings, zone: ZoneInfo, section_nam
     if fmt == "atom":
         for link in article.related:
             fe.link(href=link.url, rel="related", title=link.title)
-    fe.description(article.summary)
+    fe.summary(article.summary)
     fe.content(sanitize_html(_with_image(article), settings.site.base_url), type="html")
     if fmt == "rss":
         fe.dc.dc_creator(article.author)

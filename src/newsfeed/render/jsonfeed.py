@@ -24,7 +24,7 @@ def render_json(spec: FeedSpec, articles: Sequence[Article], settings: Settings)
         "title": spec.title,
         "home_page_url": spec.home_url,
         "feed_url": feed_url(settings, spec, "json"),
-        "description": settings.site.description,
+        "description": spec.description,
         "language": settings.site.language,
         "authors": [{"name": settings.site.name, "url": settings.site.base_url}],
         "items": [_item(a, settings, zone, sections) for a in articles],

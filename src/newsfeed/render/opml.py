@@ -25,7 +25,7 @@ def render_opml(
     body = ET.SubElement(root, "body")
     _outline(body, site_feed, settings, fmt)
     for section in sections:
-        group = ET.SubElement(body, "outline", text=section.title, title=section.title)
+        group = ET.SubElement(body, "outline", text=section.name, title=section.name)
         _outline(group, section, settings, fmt)
         for topic in topics_by_section.get(section.key, ()):
             _outline(group, topic, settings, fmt)
