@@ -29,7 +29,7 @@ MIN_MENTIONS = 2
 
 DEFAULT_ALIASES = {
     "Korut": "Korea Utara", "Korsel": "Korea Selatan", "AS": "Amerika Serikat", "Amerika": "Amerika Serikat",
-    "RI": "Indonesia", "Republik Indonesia": "Indonesia", "Tiongkok": "China", "Cina": "China",
+    "RI": "Indonesia", "US": "Amerika Serikat", "Republik Indonesia": "Indonesia", "Tiongkok": "China", "Cina": "China",
     "Inggris Raya": "Inggris", "PBB": "Perserikatan Bangsa-Bangsa", "Jakarta Pusat": "Jakarta",
 }
 
@@ -41,7 +41,7 @@ _COUNTRIES = frozenset(
     Maroko Meksiko Mesir Mongolia Myanmar Nepal Nigeria Norwegia Pakistan Palestina Peru Polandia
     Portugal Prancis Qatar Rumania Rusia Selandia Serbia Singapura Spanyol Sudan Suriah Swedia Swiss
     Taiwan Tanzania Thailand Tunisia Turki Ukraina Uruguay Uzbekistan Venezuela Vietnam Yaman Yordania
-    Yunani Gaza Eropa Asia""".split()
+    Yunani Gaza Eropa Asia AS US""".split()
 )
 
 # Words that are never a topic and never start or end one (capitalised in news prose).
@@ -59,7 +59,8 @@ _GENERIC = frozenset(
     ADVERTISEMENT SCROLL CONTINUE WITH CONTENT Kompas KOMPAS Tempo TEMPO CNN Detik detikcom Antara Liputan
     Kata Ujar Menurut Namun Selain Sementara Meski Meskipun Karena Sebelumnya Kemudian Adapun Dalam Saat
     Pada Untuk Dengan Dari Oleh Bagi Ini Itu Hal Para Sejumlah Berikut Yang Tak Tidak Bukan Ya Oke
-    Jakarta-""".split()
+    Pasal Pilihan Fitur Harga Dikutip Dunia Bumi Hujan Temuan Air Gedung Cuaca Fenomena Info Cek Daftar
+    Cara Jadwal Link Profil Sinopsis Kronologi Update Breaking Terkini Timnas""".split()
 )
 
 _RUN = re.compile(
@@ -135,7 +136,14 @@ def _candidates(text: str, stop: frozenset[str]) -> list[tuple[str, int]]:
             if first in stop or first in _GENERIC or (words[0] not in _COUNTRIES and first in _lowercase_words(text)):
                 words = words[1:]
                 start = -1
-        for part in _split([w.strip(".'-") for w in words if w.strip(".'-")], stop):
+        cleaned = []
+        for w in words:
+            w = w.strip(".'-")
+            if w.endswith("-nya"):
+                cleaned.extend((w[:-4], "nya"))  # "BAP-nya Reza": the clitic ends the name
+            elif w:
+                cleaned.append(w)
+        for part in _split(cleaned, stop):
             name = " ".join(part)
             if len(name) < 2 or "." in name or (len(part) == 1 and len(name) < 3 and not name.isupper()):
                 continue
