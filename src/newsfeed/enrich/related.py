@@ -77,11 +77,11 @@ class Record:
 def features(title: str, text: str) -> Counter[str]:
     """Raw term counts of one article (headline terms count TITLE_WEIGHT times)."""
     body = T.strip_boilerplate(T.normalize(text))
-    counts: Counter[str] = Counter(T.term_counts(body))
+    counts: Counter[str] = Counter(T.term_counts(body, normalized=True))
     for a, b in _NAME_PAIR.findall(body):
         counts[(a + "_" + b).lower()] += 1
-    for t in T.terms(title):
-        counts[t] += TITLE_WEIGHT
+    for t, n in T.term_counts(title).items():
+        counts[t] += TITLE_WEIGHT * n
     return counts
 
 

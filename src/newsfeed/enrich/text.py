@@ -61,7 +61,8 @@ def normalize(text: str) -> str:
     """Unicode NFC, plain spaces, straight quotes, decoded stray HTML entities."""
     if "&" in text and _ENTITY.search(text):
         text = html.unescape(text)
-    text = unicodedata.normalize("NFC", text)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
     text = _SPACES.sub(" ", text)
     return text.translate(_QUOTES)
@@ -143,7 +144,7 @@ def terms(text: str) -> list[str]:
 _TERM_CACHE: dict[str, str] = {}
 
 
-def term_counts(text: str) -> dict[str, int]:
+def term_counts(text: str, normalized: bool = False) -> dict[str, int]:
     """Counts of content terms (as `terms`), fast: each distinct written form is folded once."""
     from collections import Counter
 
@@ -152,7 +153,7 @@ def term_counts(text: str) -> dict[str, int]:
         cache[""] = ""
     stop = stopwords()
     out: dict[str, int] = {}
-    for tok, n in Counter(_WORD.findall(normalize(text))).items():
+    for tok, n in Counter(_WORD.findall(text if normalized else normalize(text))).items():
         w = cache.get(tok)
         if w is None:
             w = base_word(tok)
