@@ -8,7 +8,9 @@ inlining, ~50-100 ms) ONCE per distinct section selection and returns a
 tokens. Everything in this module is cheap string work on that result, so a sender can
 loop over 10,000 subscribers without ever rendering or inlining again:
 
-    rendered = editions.render_selection(settings, store, edition, ("dunia", "nasional"))
+    edition = editions.select_week(settings, store, now, "2024-W42")     # every section
+    chosen = editions.restrict(edition, settings, ("dunia", "nasional"))   # None: nothing to send
+    rendered = editions.render_selection(settings, chosen)                 # once per selection
     for sub in subscribers_with_that_selection:
         msg = build_message(
             rendered,
