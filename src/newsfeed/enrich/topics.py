@@ -59,9 +59,12 @@ _GENERIC = frozenset(
     ADVERTISEMENT SCROLL CONTINUE WITH CONTENT Kompas KOMPAS Tempo TEMPO CNN Detik detikcom Antara Liputan
     Kata Ujar Menurut Namun Selain Sementara Meski Meskipun Karena Sebelumnya Kemudian Adapun Dalam Saat
     Pada Untuk Dengan Dari Oleh Bagi Ini Itu Hal Para Sejumlah Berikut Yang Tak Tidak Bukan Ya Oke
-    Pasal Pilihan Fitur Harga Dikutip Dunia Bumi Hujan Temuan Air Gedung Cuaca Fenomena Info Cek Daftar
-    Cara Jadwal Link Profil Sinopsis Kronologi Update Breaking Terkini Timnas""".split()
+    Pasal Pilihan Fitur Harga Dikutip Hujan Temuan Air Gedung Cuaca Fenomena Info Cek Daftar
+    Cara Jadwal Link Profil Sinopsis Kronologi Update Breaking Terkini""".split()
 )
+
+# Generic only on their own ("Dunia" is not a topic, "Piala Dunia" is).
+_GENERIC_ALONE = frozenset({"Dunia", "Bumi", "Piala", "Liga", "Timnas", "Antarklub", "Kualifikasi"})
 
 _RUN = re.compile(
     r"(?:[A-Z][\w'’.-]*|[A-Z]{2,})(?:[ \u00a0](?:[A-Z][\w'’-]*|[A-Z]{2,}|bin|binti|van|de|al|el|da|von))*"
@@ -145,7 +148,7 @@ def _candidates(text: str, stop: frozenset[str]) -> list[tuple[str, int]]:
                 cleaned.append(w)
         for part in _split(cleaned, stop):
             name = " ".join(part)
-            if len(name) < 2 or "." in name or (len(part) == 1 and len(name) < 3 and not name.isupper()):
+            if name in _GENERIC_ALONE or len(name) < 2 or "." in name or (len(part) == 1 and len(name) < 3 and not name.isupper()):
                 continue
             out.append((name, m.start()))
     return out
