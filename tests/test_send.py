@@ -308,3 +308,25 @@ def test_process_killed_midway_then_rerun_delivers_each_exactly_once(site, smtp,
     assert "sent: 40" in status.stdout
     if not duplicates:
         assert sum(counts.values()) == len(people)
+
+
+def test_fast_personalisation_matches_the_digest_message_api(site):
+    from newsfeed import editions
+    from newsfeed.render import message as messages
+
+    with core.open_store(site) as store:
+        edition = editions.select_week(site, store, NOW, WEEK)
+    rendered = editions.render_selection(site, edition)
+    url = "https://kabaruji.example/langganan/berhenti?token=abc.0.def"
+    mailto = "mailto:unsubscribe@kabaruji.example?subject=berhenti%20abc.0.def"
+    extra = {"List-Id": "Kabar Uji Mingguan <mingguan.kabaruji.example>", "Precedence": "bulk"}
+    fast = sending.FastMessage(rendered, extra).personal("ani@contoh.co.id", "<m1@kabaruji.example>", url, mailto, "Halo, Áni,")
+    slow = messages.message_bytes(messages.build_message(
+        rendered, unsubscribe_url=url, greeting="Halo, Áni,", to="ani@contoh.co.id", message_id="<m1@kabaruji.example>",
+        headers={"List-Unsubscribe": f"<{url}>, <{mailto}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", **extra},
+    ))
+    a, b = (email.message_from_bytes(x, policy=policy.default) for x in (fast, slow))
+    assert [(k, str(v).strip()) for k, v in a.items()] == [(k, str(v).strip()) for k, v in b.items()]
+    for kind in ("plain", "html"):
+        assert a.get_body((kind,)).get_content() == b.get_body((kind,)).get_content()
+    assert max(len(line) for line in fast.split(b"\r\n")) <= 998

@@ -24,6 +24,7 @@ Rows of subscribers who unsubscribed or bounced meanwhile become 'skipped'.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -91,6 +92,7 @@ class Personaliser:
         self.secret = secret
         self.available = tuple(s.slug for s in settings.sections if any(a.section == s.slug for a in edition.candidates))
         self.rendered: dict[tuple[str, ...], object] = {}  # sections -> editions.RenderedDigest
+        self.templates: dict[tuple[str, ...], FastMessage] = {}
         self.list_id = list_id(settings)
         self.mailto = settings.newsletter.unsubscribe_mailto
 
@@ -113,18 +115,62 @@ class Personaliser:
         rendered = self.render(sections)
         if rendered is None:
             return None
+        template = self.templates.get(sections)
+        if template is None:
+            template = self.templates[sections] = FastMessage(rendered, {"List-Id": self.list_id, "Precedence": "bulk"})
         url = unsubscribe_url(self.settings, self.secret, email)
-        token = url.rsplit("=", 1)[1]
-        headers = {
-            "List-Unsubscribe": f"<{url}>, <mailto:{self.mailto}?subject=berhenti%20{token}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "List-Id": self.list_id,
-            "Precedence": "bulk",
-        }
-        greeting = f"Halo, {name}," if name else None
-        msg = messages.build_message(rendered, unsubscribe_url=url, greeting=greeting, to=email, message_id=mid, headers=headers)
-        return messages.message_bytes(msg)
+        mailto = f"mailto:{self.mailto}?subject=berhenti%20{url.rsplit('=', 1)[1]}"
+        return template.personal(email, mid, url, mailto, f"Halo, {name}," if name else None)
 
+
+class FastMessage:
+    """Adapter over newsfeed.render.message for 10,000 recipients.
+
+    `build_message()` + `message_bytes()` cost ~5 ms a message, nearly all of it in the
+    email package's header folding. Here the message is built ONCE per section selection
+    with their API (slot values for To, Message-ID and List-Unsubscribe), and each recipient
+    only gets `personalize()` (their substitution), two quoted-printable encodings (C code)
+    and three header lines. The result parses to the same headers and parts.
+    """
+
+    _SLOTS = (b"to", b"message-id", b"list-unsubscribe")
+
+    def __init__(self, rendered, headers: dict[str, str]):
+        self.rendered = rendered
+        msg = messages.build_message(
+            rendered, unsubscribe_url="https://slot.invalid/", to="slot@slot.invalid", message_id="<slot@slot.invalid>",
+            headers={"List-Unsubscribe": "<https://slot.invalid/>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", **headers},
+        )
+        head = messages.message_bytes(msg).split(b"\r\n\r\n", 1)[0]
+        self.lines: list[bytes | str] = []
+        for line in re.split(rb"\r\n(?![ \t])", head):
+            name = line.split(b":", 1)[0].strip().lower()
+            self.lines.append(name.decode() if name in self._SLOTS else line)
+        self.boundary = msg.get_boundary().encode("ascii")
+
+    def personal(self, to: str, mid: str, url: str, mailto: str, greeting: str | None) -> bytes:
+        body_html, body_text = messages.personalize(self.rendered, url, greeting)
+        values = {
+            "to": b"To: " + to.encode("ascii"),
+            "message-id": b"Message-ID: " + mid.encode("ascii"),
+            "list-unsubscribe": f"List-Unsubscribe: <{url}>,\r\n <{mailto}>".encode("ascii"),
+        }
+        head = b"\r\n".join(values[x] if isinstance(x, str) else x for x in self.lines)
+        b = b"--" + self.boundary
+        return b"".join((
+            head, b"\r\n\r\n", b, b"\r\n", _part("plain", body_text), b, b"\r\n", _part("html", body_html), b, b"--\r\n",
+        ))
+
+
+def _part(subtype: str, text: str) -> bytes:
+    data = text.replace("\r\n", "\n").encode("utf-8")
+    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).replace(b"\n", b"\r\n")
+    if not encoded.endswith(b"\r\n"):
+        encoded += b"\r\n"
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'.encode()
+        + encoded
+    )
 
 
 def select(settings: Settings, store: Store, now: datetime, week: str | None) -> tuple[str, editions.Edition | None]:
