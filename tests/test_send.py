@@ -326,7 +326,10 @@ def test_fast_personalisation_matches_the_digest_message_api(site):
         headers={"List-Unsubscribe": f"<{url}>, <{mailto}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", **extra},
     ))
     a, b = (email.message_from_bytes(x, policy=policy.default) for x in (fast, slow))
-    assert [(k, str(v).strip()) for k, v in a.items()] == [(k, str(v).strip()) for k, v in b.items()]
+    def heads(m):  # the MIME boundary is derived from the content: it may differ
+        return [(k, str(v).strip()) for k, v in m.items() if k != "Content-Type"]
+
+    assert heads(a) == heads(b) and a.get_content_type() == b.get_content_type() == "multipart/alternative"
     for kind in ("plain", "html"):
         assert a.get_body((kind,)).get_content() == b.get_body((kind,)).get_content()
     assert max(len(line) for line in fast.split(b"\r\n")) <= 998
