@@ -1,0 +1,104 @@
+"""Benchmark: topic extraction speed and the topics it finds, on real Indonesian news.
+
+Run from the project folder:  python bench/bench_topics.py [--corpus PATH] [--docs N] [--top N]
+
+Reads ../shared/corpus/indo-news-2025-fulltext/articles.jsonl. That file is third-party news
+used only as local input: it is never copied into this project and nothing from it is
+written anywhere; this script only prints figures and topic names.
+
+Speed: `extract_topics(title, text, (), TopicSettings())` over the corpus, repeated in order
+until `--docs` (default 10,000) articles are done, in this one fresh process (so the one-off
+stopword load and every cache start cold). The first pass over the distinct articles is also
+timed on its own, so a reader can see that repetition does not flatter the figure.
+Quality: the `--top` most frequent topics per corpus section (`section`; null -> "(none)"),
+then the most characteristic topics of each section as `section_topics` ranks them (the OPML
+grouping).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from newsfeed.config import TopicSettings  # noqa: E402
+from newsfeed.enrich.topics import extract_topics, section_topics  # noqa: E402
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "indo-news-2025-fulltext" / "articles.jsonl"
+
+
+def load(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--docs", type=int, default=10_000, help="articles to time (corpus repeated)")
+    ap.add_argument("--top", type=int, default=30, help="most frequent topics shown per section")
+    ap.add_argument("--profile", action="store_true", help="also print a cProfile of one pass")
+    args = ap.parse_args()
+    print("$ python " + " ".join(sys.argv))
+    print(f"corpus: {args.corpus} (third-party, read only, not copied)")
+    rows = load(args.corpus)
+    docs = [(r["title"] or "", r["text"] or "") for r in rows]
+    chars = sum(len(t) + len(b) for t, b in docs) / len(docs)
+    print(f"{len(rows)} articles read, mean {chars:,.0f} characters (title + text)")
+    settings = TopicSettings()
+
+    # -- speed --------------------------------------------------------------------------
+    n = args.docs
+    results: list[tuple[str, ...]] = []
+    t0 = time.perf_counter()
+    first_pass = None
+    for i in range(n):
+        title, text = docs[i % len(docs)]
+        results.append(extract_topics(title, text, (), settings))
+        if i + 1 == len(docs):
+            first_pass = time.perf_counter() - t0
+    elapsed = time.perf_counter() - t0
+    print(f"\n== Speed: {n:,} articles (the corpus repeated {n / len(docs):.2f} times), one process ==")
+    print(f"extract_topics: {elapsed:.2f} s for {n:,} articles = {elapsed / n * 10_000:.2f} s per 10,000 articles")
+    if first_pass is not None:
+        print(f"first pass, {len(docs):,} distinct articles, cold caches: {first_pass:.2f} s"
+              f" = {first_pass / len(docs) * 10_000:.2f} s per 10,000 articles")
+    again = [extract_topics(t, b, (), settings) for t, b in docs]
+    print(f"deterministic (second run equals first): {again == results[: len(docs)]}")
+
+    if args.profile:
+        import cProfile
+        import pstats
+
+        prof = cProfile.Profile()
+        prof.enable()
+        for title, text in docs:
+            extract_topics(title, text, (), settings)
+        prof.disable()
+        pstats.Stats(prof).sort_stats("tottime").print_stats(15)
+
+    # -- quality ------------------------------------------------------------------------
+    by_section: dict[str, Counter] = defaultdict(Counter)
+    for r, found in zip(rows, again):
+        by_section[r["section"] or "(none)"].update(found)
+    per_article = sum(len(f) for f in again) / len(again)
+    print(f"\n== Topics: {args.top} most frequent per section, {len(rows)} articles,"
+          f" {per_article:.1f} topics per article ==")
+    for s in sorted(by_section):
+        items = ", ".join(f"{name} ({c})" for name, c in by_section[s].most_common(args.top))
+        print(f"[{s}] {items}")
+    limit = settings.per_section_in_opml
+    print(f"\nmost characteristic per section (section_topics, limit {limit}, '(none)' left out):")
+    ranked = section_topics({k: v for k, v in by_section.items() if k != "(none)"}, limit)
+    for s, names in ranked.items():
+        print(f"[{s}] {', '.join(names)}")
+
+
+if __name__ == "__main__":
+    main()
