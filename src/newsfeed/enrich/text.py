@@ -46,6 +46,24 @@ _BOILER_INLINE = re.compile(
     r"\[Gambas:[^\]]*\]|Back to top button",
 )
 
+# Cheap pre-checks: the furniture patterns can only match when one of these occurs
+# (`_BOILER_KEYS` in the lowercased text, `_INLINE_KEYS` in the text as written).
+_BOILER_KEYS = ("baca ", "pilihan editor", "simak ", "lihat juga", "saksikan ", "tonton juga", "[gambas:")
+_INLINE_KEYS = ("ADVERTISEMENT", "SCROLL TO", "[Gambas:", "Back to top button")
+
+_ASCII_SPACES = re.compile(r"[\t\r\f\v]")
+# Every character `normalize` changes after NFC, and what it becomes.
+_ODD_MAP = {chr(c): "" for c in (0x00AD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)}
+_ODD_MAP.update({chr(c): " " for c in (0x00A0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)})
+_ODD_MAP.update({"\t": " ", "\r": " ", "\f": " ", "\v": " "})
+_ODD_MAP.update({chr(k): v for k, v in _QUOTES.items()})
+_ODD = re.compile("[" + "".join(re.escape(c) for c in sorted(_ODD_MAP)) + "]")
+
+
+def _odd_replacement(m: re.Match) -> str:
+    return _ODD_MAP[m.group()]
+
+
 # A word: letters/digits, optionally joined by hyphens or apostrophes ("negara-negara",
 # "Yong-hyun", "Jum'at", "COVID-19").
 _WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
@@ -61,17 +79,23 @@ def normalize(text: str) -> str:
     """Unicode NFC, plain spaces, straight quotes, decoded stray HTML entities."""
     if "&" in text and _ENTITY.search(text):
         text = html.unescape(text)
-    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+    if text.isascii():
+        # the only ASCII characters to change are the odd spaces \t \r \f \v
+        return _ASCII_SPACES.sub(" ", text) if _ASCII_SPACES.search(text) else text
+    if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    text = _INVISIBLE.sub("", text)
-    text = _SPACES.sub(" ", text)
-    return text.translate(_QUOTES)
+    # one pass for invisible characters, odd spaces and curly quotes (they are disjoint)
+    return _ODD.sub(_odd_replacement, text) if _ODD.search(text) else text
 
 
 def strip_boilerplate(text: str) -> str:
     """Remove furniture lines and glued-in scraper phrases; keeps paragraph breaks."""
-    text = _BOILER_LINE.sub("", text)
-    return _BOILER_INLINE.sub(" ", text)
+    low = text.lower()
+    if any(key in low for key in _BOILER_KEYS):
+        text = _BOILER_LINE.sub("", text)
+    if any(key in text for key in _INLINE_KEYS):
+        text = _BOILER_INLINE.sub(" ", text)
+    return text
 
 
 @lru_cache(maxsize=1)

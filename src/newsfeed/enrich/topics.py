@@ -1,15 +1,31 @@
 """Topics: the named subjects of an article (countries, people, organisations, events).
 
-`extract_topics` finds runs of capitalised words in the body ("Korea Utara", "Volodymyr
-Zelensky", "Komisi Pemberantasan Korupsi"), cuts them at generic words (titles such as
-"Presiden" or "Menteri", day and month names, "Minggu malam", stopwords) and at country
-names ("Presiden Ukraina Volodymyr Zelensky" -> "Ukraina", "Volodymyr Zelensky"), skips a
-capitalised word that only starts a sentence or a quotation, merges a person's surname with
-the full name given earlier ("Zelensky" -> "Volodymyr Zelensky") and an acronym with the
-name it abbreviates, maps aliases to their canonical name, and ranks by salience: mentions,
-plus a bonus when the subject is in the headline or the first paragraph. Deterministic;
-ties are broken by name. Editor tags come first; blocked topics never appear; `always`
-topics appear whenever their name occurs in the headline or text.
+How `extract_topics` works, in one pass over the body and a little work per distinct name:
+
+1. Capitalised runs ("Presiden Ukraina Volodymyr Zelensky", "Gedung Merah Putih KPK") are
+   found with one compiled regex; sentence starts are found with cheap literal-prefix
+   patterns, so a capital that only opens a sentence or a quotation can be told apart.
+2. Each distinct run is analysed once per process (module-level cache, bounded; the analysis
+   depends on the run alone, so results are the same whatever was cached before): it is cut
+   at generic words (titles such as "Presiden" or "Menteri" and the portfolio that follows
+   them, "Menteri Keuangan Sri Mulyani" -> "Sri Mulyani"; day and month names; stopwords),
+   around country and province names ("Ukraina", "Volodymyr Zelensky"), and around
+   organisation acronyms ("KPK Setyo Budiyanto" -> "KPK", "Setyo Budiyanto"). Words between a
+   generic word and an acronym describe the acronym's office and are dropped ("Gedung Merah
+   Putih KPK", "Dirjen Perhubungan Darat Kemenhub" -> "KPK", "Kemenhub"). A small list of
+   known forms stays whole ("BPJS Kesehatan", "Bank Indonesia", "Piala Dunia Antarklub").
+3. Per article: an acronym defined in the text ("Komisi Pemberantasan Korupsi (KPK)") takes
+   its long form's mentions; an organisation glued to a person ("Partai Golkar Bahlil
+   Lahadalia") is cut where the person is also named alone; a surname or first name merges
+   into the full name given in the same article ("Trump" -> "Donald Trump", "Zelensky" ->
+   "Volodymyr Zelensky"), never into a place ("Jakarta" stays "Jakarta"); aliases map to their
+   canonical name ("Korut" -> "Korea Utara").
+4. Ranking by salience: mentions, plus 3 when the subject is in the headline and 1 when it is
+   in the first fifth of the body; at least 3 points are needed; ties are broken by name.
+   Editor tags come first; blocked topics never appear; `always` topics appear whenever their
+   name occurs in the headline or text. Names are never stemmed or otherwise rewritten.
+
+Pure and deterministic: the same input gives the same output in any order and any process.
 """
 
 from __future__ import annotations
@@ -25,54 +41,190 @@ from newsfeed.enrich import text as T
 __all__ = ["extract_topics", "topic_slug", "section_topics", "DEFAULT_ALIASES", "MAX_TOPICS"]
 
 MAX_TOPICS = 8
-MIN_MENTIONS = 2
+MIN_SCORE = 3  # mentions + headline bonus (3) + lead bonus (1)
+
+_PROVINCE_ABBREVIATIONS = {
+    "Sumut": "Sumatera Utara", "Sumbar": "Sumatera Barat", "Sumsel": "Sumatera Selatan", "Jabar": "Jawa Barat",
+    "Jateng": "Jawa Tengah", "Jatim": "Jawa Timur", "Kalbar": "Kalimantan Barat", "Kalteng": "Kalimantan Tengah",
+    "Kalsel": "Kalimantan Selatan", "Kaltim": "Kalimantan Timur", "Kaltara": "Kalimantan Utara",
+    "Sulut": "Sulawesi Utara", "Sulteng": "Sulawesi Tengah", "Sulsel": "Sulawesi Selatan", "Sultra": "Sulawesi Tenggara",
+    "Sulbar": "Sulawesi Barat", "Malut": "Maluku Utara", "Kepri": "Kepulauan Riau", "Babel": "Bangka Belitung",
+    "Kepulauan Bangka Belitung": "Bangka Belitung", "DIY": "Yogyakarta", "Jogja": "Yogyakarta", "Jogjakarta": "Yogyakarta",
+    "Daerah Istimewa Yogyakarta": "Yogyakarta", "DI Yogyakarta": "Yogyakarta", "DKI": "Jakarta", "DKI Jakarta": "Jakarta",
+    "Jakarta Pusat": "Jakarta", "Jakut": "Jakarta Utara", "Jaksel": "Jakarta Selatan", "Jakbar": "Jakarta Barat",
+    "Jaktim": "Jakarta Timur", "Jakpus": "Jakarta",
+}
 
 DEFAULT_ALIASES = {
     "Korut": "Korea Utara", "Korsel": "Korea Selatan", "AS": "Amerika Serikat", "Amerika": "Amerika Serikat",
     "RI": "Indonesia", "US": "Amerika Serikat", "Republik Indonesia": "Indonesia", "Tiongkok": "China", "Cina": "China",
-    "Inggris Raya": "Inggris", "PBB": "Perserikatan Bangsa-Bangsa", "Jakarta Pusat": "Jakarta",
+    "Inggris Raya": "Inggris", "PBB": "Perserikatan Bangsa-Bangsa", "UEA": "Uni Emirat Arab", "Ceko": "Republik Ceko",
+    "DPR RI": "DPR", "MPR RI": "MPR", "DPD RI": "DPD", "Polri": "Polri", "Kemlu": "Kementerian Luar Negeri",
+    **_PROVINCE_ABBREVIATIONS,
 }
 
+# Countries and regions of the world; they stand alone in a run ("Presiden Ukraina Volodymyr
+# Zelensky" -> "Ukraina", "Volodymyr Zelensky").
 _COUNTRIES = frozenset(
-    """Afghanistan Afrika Aljazair Amerika Arab Argentina Armenia Australia Austria Azerbaijan Bangladesh
-    Belanda Belarus Belgia Brasil Brunei Bulgaria Chili China Denmark Ekuador Filipina Finlandia Georgia
-    Ghana Hungaria India Indonesia Inggris Irak Iran Irlandia Islandia Israel Italia Jepang Jerman
-    Kamboja Kanada Kazakhstan Kenya Kolombia Korea Kroasia Kuba Kuwait Laos Lebanon Libya Malaysia
-    Maroko Meksiko Mesir Mongolia Myanmar Nepal Nigeria Norwegia Pakistan Palestina Peru Polandia
-    Portugal Prancis Qatar Rumania Rusia Selandia Serbia Singapura Spanyol Sudan Suriah Swedia Swiss
-    Taiwan Tanzania Thailand Tunisia Turki Ukraina Uruguay Uzbekistan Venezuela Vietnam Yaman Yordania
-    Yunani Gaza Eropa Asia AS US""".split()
+    """Afghanistan Afrika Aljazair Amerika Arab Argentina Armenia Australia Austria Azerbaijan Bahrain Bangladesh
+    Belanda Belarus Belgia Bolivia Brasil Brunei Bulgaria Chili China Denmark Ekuador Estonia Etiopia Filipina
+    Finlandia Georgia Ghana Greenland Hungaria India Indonesia Inggris Irak Iran Irlandia Islandia Israel Italia
+    Jamaika Jepang Jerman Kamboja Kanada Kazakhstan Kenya Kirgistan Kolombia Korea Kroasia Kuba Kuwait Laos
+    Latvia Lebanon Libya Lituania Malaysia Maladewa Maroko Meksiko Mesir Mongolia Myanmar Nepal Nigeria Norwegia
+    Oman Pakistan Palestina Panama Paraguay Peru Polandia Portugal Prancis Qatar Rumania Rusia Serbia Singapura
+    Slovakia Slovenia Somalia Spanyol Sudan Suriah Swedia Swiss Taiwan Tajikistan Tanzania Thailand Tunisia
+    Turki Turkmenistan Ukraina Uganda Uruguay Uzbekistan Vatikan Venezuela Vietnam Yaman Yordania Yunani Gaza
+    Eropa Asia Oseania Skotlandia Wales Kyiv Moskow Tepi""".split()
+) | frozenset(
+    {"Amerika Serikat", "Amerika Latin", "Korea Utara", "Korea Selatan", "Arab Saudi", "Afrika Selatan",
+     "Selandia Baru", "Uni Emirat Arab", "Uni Eropa", "Timor Leste", "Papua Nugini", "Sri Lanka", "Hong Kong",
+     "Timur Tengah", "Asia Tenggara", "Asia Pasifik", "Asia Tengah", "Asia Timur", "Asia Selatan", "Eropa Timur",
+     "Eropa Barat", "Afrika Utara", "Republik Ceko", "Kosta Rika", "Tepi Barat", "Jalur Gaza", "Korut", "Korsel",
+     "AS", "US", "RI", "Tiongkok", "Cina", "Inggris Raya", "UEA", "Ceko", "Kongo", "Republik Demokratik Kongo"}
 )
 
-# Words that are never a topic and never start or end one (capitalised in news prose).
-_GENERIC = frozenset(
+# Indonesian provinces, regions and big cities: they also stand alone ("Gubernur Jawa Barat
+# Dedi Mulyadi" -> "Jawa Barat", "Dedi Mulyadi") and never merge into a longer name.
+_REGIONS = frozenset(
+    """Aceh Bali Banten Bengkulu Gorontalo Jambi Lampung Maluku Papua Riau Jakarta Yogyakarta Jawa Sumatera
+    Sumatra Kalimantan Sulawesi Nusantara Surabaya Bandung Medan Semarang Makassar Palembang Denpasar Batam
+    Pekanbaru Padang Malang Bogor Depok Tangerang Bekasi Solo Surakarta Manado Pontianak Balikpapan Samarinda
+    Banjarmasin Jayapura Ambon Kupang Mataram Cirebon Sidoarjo Magelang Lumajang Bantul Sleman""".split()
+) | frozenset(
+    {"Jawa Barat", "Jawa Tengah", "Jawa Timur", "Sumatera Utara", "Sumatera Barat", "Sumatera Selatan",
+     "Kalimantan Barat", "Kalimantan Tengah", "Kalimantan Selatan", "Kalimantan Timur", "Kalimantan Utara",
+     "Sulawesi Utara", "Sulawesi Tengah", "Sulawesi Selatan", "Sulawesi Tenggara", "Sulawesi Barat",
+     "Maluku Utara", "Kepulauan Riau", "Bangka Belitung", "Nusa Tenggara Barat", "Nusa Tenggara Timur",
+     "Papua Barat", "Papua Tengah", "Papua Selatan", "Papua Pegunungan", "Papua Barat Daya", "Jakarta Selatan",
+     "Jakarta Utara", "Jakarta Barat", "Jakarta Timur", "Jakarta Pusat", "Tangerang Selatan", "DKI Jakarta",
+     "Daerah Istimewa Yogyakarta", "Kepulauan Bangka Belitung", "Ibu Kota Nusantara", "Jabodetabek"}
+) | frozenset(_PROVINCE_ABBREVIATIONS)
+
+_STANDALONE = _COUNTRIES | _REGIONS
+
+# Words that may come right before a country or region and form one name with it.
+_JOINS_PLACE = frozenset(
+    """Bank Universitas Timnas Piala Liga Republik Kerajaan Federasi Kedutaan Konsulat Bursa Uni Persatuan
+    Institut Stadion Bandara Pelabuhan Gubernuran Kota Kabupaten Provinsi Pulau Selat Laut Teluk Gunung Kepulauan
+    Polda Kodam Kejati Pengadilan Tim Garuda Semen Pupuk Timnas""".split()
+)
+
+# Titles and other words that are never a topic and never start or end one. Lowercase.
+_TITLES = frozenset(
     w.lower()
-    for w in """Presiden Wapres Wakil Menteri Menko Mendagri Menlu Menkeu Gubernur Wagub Bupati Wabup Walikota
-    Wali Kota Kabupaten Provinsi Kecamatan Desa Kelurahan Ketua Kepala Kadis Direktur Dirut Sekretaris Sekjen
-    Jenderal Juru Bicara Jubir Panglima Komandan Kapolri Kapolda Kapolres Kapolsek Kasat Kapten Pelatih
-    Pemain Hakim Jaksa Anggota Staf Umum Pengamat Dekan Rektor Dosen Guru Dokter Dr Prof Ir Drs SH MH
-    Pak Bu Bapak Ibu Mas Mbak Bang Kak Sang Tuan Nyonya Raja Ratu Pangeran Perdana PM Kanselir Duta Besar
-    Dubes Senator Gubernur Pemerintah Pemprov Pemkot Pemkab Kementerian Kantor Jalan Jl Gedung Rumah
+    for w in """Presiden Wapres Wakil Menteri Menko Mendagri Menlu Menkeu Menaker Menkes Mendikdasmen Mendikbud
+    Mensesneg Menhan Menpora Menag Mensos Menpan Menparekraf Menkomdigi Menteri Gubernur Wagub Bupati Wabup
+    Walikota Wali Ketua Kepala Kadis Kabid Kabag Kasubdit Kasubag Kasat Kasi Kapuspen Kapuspenkum Kasipenkum
+    Direktur Dirut Dirjen Deputi Asisten Sekretaris Sekjen Sesditjen Jenderal Juru Bicara Jubir Panglima
+    Komandan Danjen Pangdam Kapolri Wakapolri Kapolda Kapolres Kapolsek Kajati Kajari Kajagung Jaksa Kabareskrim
+    Kadiv Karopenmas Kabid Humas Kapten Pelatih Pemain Hakim Anggota Staf Khusus Pengamat Peneliti Dekan Rektor
+    Dosen Guru Dokter Dr Prof Ir Drs SH MH SE MM MSi Pak Bu Bapak Ibu Mas Mbak Bang Kak Sang Tuan Nyonya Raja
+    Ratu Pangeran Putra Mahkota Perdana PM Kanselir Duta Besar Dubes Senator Plt Pj Penjabat Pelaksana Tugas
+    Irjen Brigjen Kombes AKBP AKP Iptu Ipda Aiptu Bripka Briptu Komjen Letjen Mayjen Kolonel Letkol Mayor
+    Laksamana Marsekal Purn Purnawirawan Kopral Sersan Prajurit Ustaz Ustadz Habib Syekh Kiai KH Hj Haji""".split()
+)
+_GENERIC = _TITLES | frozenset(
+    w.lower()
+    for w in """Pemerintah Pemprov Pemkot Pemkab Kementerian Kantor Jalan Jl Gedung Rumah Dinas Divisi Bidang Biro
+    Direktorat Ditjen Subdit Seksi Bagian Satuan Unit Kabupaten Provinsi Kecamatan Desa Kelurahan Kota
     Senin Selasa Rabu Kamis Jumat Sabtu Minggu Ahad Januari Februari Maret April Mei Juni Juli Agustus
     September Oktober November Desember Pagi Siang Sore Malam Hari Pekan Tahun Bulan Tanggal Pukul WIB WITA
-    WIT GMT Rp USD Dolar Persen Foto Video Sumber Redaksi Penulis Editor Reporter Baca Simak Lihat Berita
-    ADVERTISEMENT SCROLL CONTINUE WITH CONTENT Kompas KOMPAS Tempo TEMPO CNN Detik detikcom Antara Liputan
-    Kata Ujar Menurut Namun Selain Sementara Meski Meskipun Karena Sebelumnya Kemudian Adapun Dalam Saat
-    Pada Untuk Dengan Dari Oleh Bagi Ini Itu Hal Para Sejumlah Berikut Yang Tak Tidak Bukan Ya Oke
-    Pasal Pilihan Fitur Harga Dikutip Hujan Temuan Air Gedung Cuaca Fenomena Info Cek Daftar
-    Cara Jadwal Link Profil Sinopsis Kronologi Update Breaking Terkini""".split()
+    WIT GMT UTC Rp USD IDR Dolar Persen Foto Video Sumber Redaksi Penulis Editor Reporter Baca Simak Lihat
+    Berita ADVERTISEMENT SCROLL CONTINUE WITH CONTENT TO RESUME Kompas KOMPAS Tempo TEMPO CNN Detik detikcom
+    Antara ANTARA Liputan Okezone Tribun Kata Ujar Menurut Namun Selain Sementara Meski Meskipun Karena
+    Sebelumnya Kemudian Adapun Dalam Saat Pada Untuk Dengan Dari Oleh Bagi Ini Itu Hal Para Sejumlah Berikut
+    Yang Tak Tidak Bukan Ya Oke Pasal Ayat Nomor No Pilihan Fitur Harga Dikutip Dilansir Hujan Temuan Air
+    Cuaca Fenomena Info Cek Daftar Cara Jadwal Link Profil Sinopsis Kronologi Update Breaking Terkini Selengkapnya
+    PT Tbk CV Persero Perum Perseroan UU RUU PP Perpres Perppu Permen Perda Perkada Pergub Inpres Keppres SK SE
+    GB MB KB TB MP HP OS mAh GHz MHz Hz KM Km kWh MW GW JPU TKP OTT Lapas Rutan Polsek Polres Kodim Koramil
+    Soal Kasus Warga Netizen Tim Pihak Kami Kita Saya Aku Anda Kamu Dia Ia Mereka Beliau Semua Setiap Tapi
+    Tetapi Bahkan Lalu Jika Kalau Apalagi Sedangkan Walaupun Ketika Setelah Sebelum Hingga Sampai Usai
+    Akibat Sebab Maka Juga Lebih Masih Sudah Telah Akan Bisa Dapat Harus Perlu Mungkin Sangat Agar Supaya
+    Selasa Kemarin Besok Lusa Pekan Awal Akhir Pertengahan Periode Sesi Babak Laga Pertandingan Musim
+    Gol Skor Klasemen Grup Kabinet Merah Putih""".split()
 )
-
-# Generic only on their own ("Dunia" is not a topic, "Piala Dunia" is).
-_GENERIC_ALONE = frozenset({"Dunia", "Bumi", "Piala", "Liga", "Timnas", "Antarklub", "Kualifikasi"})
-
-_RUN = re.compile(
-    r"(?:[A-Z][\w'’.-]*|[A-Z]{2,})(?:[ \u00a0](?:[A-Z][\w'’-]*|[A-Z]{2,}|bin|binti|van|de|al|el|da|von))*"
-    r"(?:[ \u00a0](?:[A-Z][\w'’-]*|[A-Z]{2,}))?"
+# Capitalised stopwords that live inside names ("Jawa Tengah", "Selandia Baru", "Mahkamah
+# Agung", "Pekerjaan Umum"): they do not cut a run, though they are never a topic alone.
+_NAME_STOPWORDS = frozenset({"tengah", "baru", "besar", "umum", "lama", "luar", "dalam", "atas", "bawah", "muda",
+                             "tua", "tinggi", "akhir", "awal", "pertama", "kedua", "ketiga", "bersama", "jauh",
+                             "agung", "raya", "utama", "mulia", "negeri", "pusat", "kecil", "bersatu"})
+# Portfolio and office words that follow a title: "Menteri Keuangan Sri Mulyani", "Kepala
+# Pusat Penerangan Hukum Kejagung Harli Siregar". Right after a generic word they are
+# skipped; elsewhere they are ordinary words ("Mahkamah Agung", "Sekolah Rakyat").
+_PORTFOLIO = frozenset(
+    w.lower()
+    for w in """Keuangan Dalam Luar Negeri Daerah Ketenagakerjaan Perdagangan Komunikasi Negara Pertahanan
+    Kebudayaan Agama Koordinator Bidang Pangan Sosial Pertanian Kesehatan Energi Pendidikan Dasar Menengah
+    Investasi Hukum Perencanaan Komersial Perekonomian Pembangunan Perhubungan Darat Laut Udara Kehakiman
+    Penyidikan Penuntut Umum Utama Harian Pelindungan Perlindungan Imigrasi Penerangan Hubungan Masyarakat
+    Pers Intelijen Muda Seksi Biro Pusat Divisi Pengabdian Operasional Eksekutif Kabinet Sekretaris
+    Perindustrian Pariwisata Kelautan Perikanan Kehutanan Lingkungan Hidup Transmigrasi Koperasi Pemuda
+    Olahraga Tenaga Kerja Ekonomi Kreatif Digital Informatika Agraria Tata Ruang Pertanahan Riset Teknologi
+    Tinggi Sains Perumahan Permukiman Pekerjaan Pemberdayaan Perempuan Anak Politik Keamanan Pemasyarakatan
+    Reformasi Birokrasi Aparatur Sumber Daya Mineral Keamanan Nasional Internasional Regional Wilayah Provinsi
+    Kabupaten Kota Jenderal Umum Khusus Tindak Pidana Korupsi Kriminal Reserse Humas Kebijakan Strategis
+    Program Operasi Lalu Lintas Pengawasan Penindakan Pemberantasan Pencegahan Penanganan Pelayanan
+    Administrasi Keuangan Perbendaharaan Anggaran Pajak Bea Cukai Statistik Moneter Fiskal Makroekonomi
+    Pendapatan Penerimaan Pengelolaan Pengembangan Penelitian Pengadaan Eksternal Internal Satuan Tugas
+    Satgas Dinas Badan Lembaga Kantor Staf Pribadi Presiden Wakil""".split()
 )
-_SENTENCE_END = re.compile(r"[.!?:;\"'(\[\n]\s*$")
-_ACRONYM_DEF = re.compile(r"([A-Z][\w-]*(?:\s+(?:[A-Z][\w-]*|dan|untuk|di|atau))+)\s*\(([A-Z][A-Za-z]{1,9})\)")
+# Never a topic on their own, fine inside a name ("Piala Dunia", "Bank Indonesia").
+_GENERIC_ALONE = frozenset(
+    """Dunia Bumi Piala Liga Timnas Antarklub Kualifikasi Bank Universitas Komisi Badan Partai Dewan Majelis
+    Mahkamah Pengadilan Kejaksaan Kepolisian Lembaga Institut Fraksi Direktorat Federasi Asosiasi Persatuan
+    Kabupaten Provinsi Kota Negara Republik Kerajaan Pulau Gunung Sungai Laut Selat Teluk Danau Stadion
+    Bandara Pelabuhan Masjid Gereja Pura Candi Istana Kantor Sekolah Kampus Museum Pasar Perang Konflik
+    Utara Selatan Barat Timur Tenggara Daya Nasional Internasional Pusat Daerah Umum Agung Raya Negeri Tengah
+    Baru Besar Satgas Tim Kabinet Jaksa Agung Ketua Umum Kapal Pesawat Kereta Gedung Putih Merah Covid
+    Muhammad Nabi Allah Tuhan Islam Kristen Katolik Hindu Buddha Muslim Idul Fitri Adha Ramadan Lebaran""".split()
+)
+# Organisation words ending a run of people: "KPK Setyo Budiyanto" -> "KPK", "Setyo Budiyanto".
+_ORG_PREFIXES = ("Kemen", "Pemprov", "Pemkot", "Pemkab", "Polda", "Polres", "Polsek", "Kejati", "Kejari", "Kodam")
+_ORG_WORDS = frozenset({"Polri", "Kejagung", "Bareskrim", "Basarnas", "Bappenas", "Bapanas", "Komdigi", "Danantara",
+                        "Kemlu", "Setneg", "Kemenko", "Mabes", "Kominfo", "Kemenag", "Kemensos", "Kemenkes"})
+# Acronyms that are not organisations: Roman numerals, units, grades.
+_NOT_ORG = frozenset({"II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII", "XX", "XXI"})
+# Multi-word names that stay whole although they hold an acronym or a place.
+_KNOWN_FORMS = frozenset(
+    {"BPJS Kesehatan", "BPJS Ketenagakerjaan", "TNI AD", "TNI AL", "TNI AU", "Bank Indonesia", "Bank Dunia",
+     "Piala Dunia", "Piala Dunia Antarklub", "Piala Asia", "Piala Eropa", "Piala AFF", "Liga Champions",
+     "Liga Europa", "Liga Inggris", "Liga Spanyol", "Liga Italia", "Liga Jerman", "Liga Prancis", "Liga Indonesia",
+     "Timnas Indonesia", "Gedung Putih", "Istana Kepresidenan", "Istana Negara", "Istana Merdeka", "Jalur Gaza",
+     "Tepi Barat", "Laut China Selatan", "Selat Hormuz", "Terusan Suez", "Ibu Kota Nusantara", "Uni Eropa",
+     "DPR RI", "MPR RI", "DPD RI", "Gerakan Indonesia Raya", "Partai Gerindra", "Partai Golkar", "Partai NasDem",
+     "PDI Perjuangan", "Kabinet Merah Putih", "Koperasi Desa Merah Putih", "Koperasi Merah Putih",
+     "Universitas Indonesia", "Universitas Gadjah Mada", "Institut Teknologi Bandung", "Perang Dunia",
+     "Real Madrid", "Manchester United", "Manchester City", "Paris Saint-Germain", "Bayern Munchen",
+     "Borussia Dortmund", "Inter Milan", "AC Milan", "Persib Bandung", "Persija Jakarta", "Bali United",
+     "Mahkamah Agung", "Mahkamah Konstitusi", "Kejaksaan Agung", "Jaksa Agung", "Amerika Serikat"}
+) | _COUNTRIES | _REGIONS
+_FORM_HEADS = frozenset(f.split(" ", 1)[0] for f in _KNOWN_FORMS if " " in f)
+_FORM_MAX = max(len(f.split(" ")) for f in _KNOWN_FORMS)
+# A word glued to the next by a scraper ("PresidenPrabowo", "IsraelBenjamin"): split it when the
+# first part is a word we know.
+_GLUE = re.compile(r"^([A-Z][a-z]{2,})([A-Z][a-z].*)$")
+_COMPASS = frozenset({"Utara", "Selatan", "Barat", "Timur", "Tengah", "Tenggara", "Daya", "Raya", "Pusat"})
+
+# -- the regexes -------------------------------------------------------------------------------
+# A capitalised word: letters, digits, inner apostrophes and hyphens ("Yong-hyun", "Bangsa-Bangsa",
+# "COVID-19"), but not a clitic ("BAP-nya"); a domain ("KOMPAS.com") is read whole so that it
+# can be dropped.
+_WORD = r"[A-ZÀ-ÖØ-Þ][\w']*(?:-(?!(?:nya|lah|kah|pun)\b)\w+)*(?:\.(?:[a-z]\w*|CO|COM|ID)\b)*"
+_CONNECTORS = r"bin|binti|van|von|de|der|den|da|al|el|del|dos|la|le"
+_RUN_BODY = rf"{_WORD}(?: (?:(?:{_CONNECTORS}) )?{_WORD})*"
+_RUN = re.compile(_RUN_BODY)
+# Runs at a sentence or quotation start. Each pattern starts with a literal, which the regex
+# engine finds fast; together they cost a fraction of the one full pass above.
+_INITIAL = tuple(re.compile(re.escape(lead) + "(" + _RUN_BODY + ")") for lead in (". ", "? ", "! ", ": ", '"', "\n"))
+_ACRONYM_AFTER = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
+_RUN_BEFORE = re.compile("(" + _RUN_BODY + r") ?\Z")
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
+_HEAD_DROP = re.compile(r"[^\w'-]+")
+_SHORT_CODE = re.compile(r"^(?:U-?\d+|[A-Z]\d*|\d.*)$")
+
+_CACHE_LIMIT = 200_000
+_RUN_CACHE: dict[str, tuple] = {}
+_ALWAYS_CACHE: dict[str, re.Pattern] = {}
 
 
 def topic_slug(name: str) -> str:
@@ -80,158 +232,335 @@ def topic_slug(name: str) -> str:
     return _SLUG_DROP.sub("-", T.fold_ascii(name).lower()).strip("-") or "topik"
 
 
-def _canonical(name: str, aliases: Mapping[str, str]) -> str:
-    return aliases.get(name, name)
+# -- one run -----------------------------------------------------------------------------------
+def _tokens(run: str) -> list[str]:
+    """Words of a run, glued words split, known multi-word forms joined into one token."""
+    words: list[str] = []
+    for w in run.split(" "):
+        m = _GLUE.match(w) if not w.isupper() else None
+        if m and (m.group(1) in _STANDALONE or m.group(1) in _COMPASS or m.group(1).lower() in _GENERIC
+                  or m.group(1).lower() in _PORTFOLIO):
+            words.extend(m.groups())
+        else:
+            words.append(w)
+    out: list[str] = []
+    i, n = 0, len(words)
+    while i < n:
+        w = words[i]
+        if w in _FORM_HEADS:
+            for size in range(min(_FORM_MAX, n - i), 1, -1):
+                form = " ".join(words[i:i + size])
+                if form in _KNOWN_FORMS:
+                    out.append(form)
+                    i += size
+                    break
+            else:
+                out.append(w)
+                i += 1
+        else:
+            out.append(w)
+            i += 1
+    return out
 
 
-def _split(words: list[str], stop: frozenset[str]) -> list[list[str]]:
-    """Cut one capitalised run at generic words and country names."""
-    parts: list[list[str]] = []
+def _kind(tok: str, stop: frozenset[str]) -> str:
+    """'g' generic (cuts, never kept), 'p' place (stands alone), 'o' organisation acronym
+    (stands alone), 'c' lowercase connector, 'w' ordinary word."""
+    if tok in _KNOWN_FORMS:
+        return "p" if tok in _STANDALONE else "w"
+    if "." in tok or tok[0].isdigit():
+        return "g"
+    low = tok.lower()
+    if low in _GENERIC:
+        return "g"
+    if tok[0].islower():
+        return "c"
+    if tok.isupper() and len(tok) > 1:
+        if tok in _NOT_ORG:
+            return "g"
+        return "o" if tok.isalpha() else "w"
+    if low in stop and low not in _NAME_STOPWORDS:
+        return "g"
+    if tok in _ORG_WORDS or tok.startswith(_ORG_PREFIXES):
+        return "o"
+    return "w"
+
+
+def _names(tokens: list[str], stop: frozenset[str]) -> tuple[str, ...]:
+    """Cut a run's tokens into names (see the module docstring, step 2)."""
+    parts: list[tuple[list[str], str, str]] = []  # (words, kind before, kind after)
     cur: list[str] = []
-    for w in words:
-        low = w.lower().rstrip(".")
-        if low in _GENERIC or (low in stop and not w.isupper()) or low.isdigit():
+    before = "s"  # what preceded `cur`: s start, g generic, o organisation, p place, w word
+    after_generic = False
+    place_part = False
+
+    def close(next_kind: str) -> None:
+        nonlocal cur, before
+        if cur:
+            parts.append((cur, before, next_kind))
+        cur = []
+
+    for tok in tokens:
+        k = _kind(tok, stop)
+        if k == "g":
+            close("g")
+            before, after_generic, place_part = "g", True, False
+            continue
+        if after_generic and not cur and tok.lower() in _PORTFOLIO:
+            continue  # "Menteri Keuangan ...": the portfolio belongs to the title
+        after_generic = False
+        if k == "c":
             if cur:
-                parts.append(cur)
-            cur = []
+                cur.append(tok)
             continue
-        if w in _COUNTRIES and cur and cur[-1] not in _COUNTRIES and cur[-1] not in ("Korea", "Amerika", "Afrika"):
-            parts.append(cur)
-            cur = [w]
+        if k == "o":
+            close("o")
+            parts.append(([tok], before, "x"))
+            before, place_part = "o", False
             continue
-        if cur and cur[-1] in _COUNTRIES and w[0].isupper() and (cur[-1], w) not in _COUNTRY_PAIRS:
-            parts.append(cur)
-            cur = [w]
-            continue
-        cur.append(w)
-    if cur:
-        parts.append(cur)
-    # drop connector words left at the edges
-    out = []
-    for p in parts:
-        while p and p[0].islower():
-            p = p[1:]
-        while p and p[-1].islower():
-            p = p[:-1]
-        if p:
-            out.append(p)
-    return out
-
-
-_COUNTRY_PAIRS = frozenset(
-    {("Korea", "Utara"), ("Korea", "Selatan"), ("Amerika", "Serikat"), ("Amerika", "Latin"), ("Afrika", "Selatan"),
-     ("Arab", "Saudi"), ("Selandia", "Baru"), ("Uni", "Eropa"), ("Timur", "Tengah"), ("Asia", "Tenggara"),
-     ("Asia", "Pasifik"), ("Eropa", "Timur"), ("Eropa", "Barat"), ("Afrika", "Utara")}
-)
-
-
-def _candidates(text: str, stop: frozenset[str]) -> list[tuple[str, int]]:
-    """(name, offset) of every capitalised name in `text`, sentence-initial common words skipped."""
-    out = []
-    for m in _RUN.finditer(text):
-        words = m.group(0).replace("\u00a0", " ").replace("’", "'").split(" ")
-        start = m.start()
-        initial = start == 0 or _SENTENCE_END.search(text, max(0, start - 3), start) is not None
-        if initial and words and not words[0].isupper():
-            first = words[0].lower()
-            # a capital at a sentence start proves nothing: keep the word only if it is a
-            # known name or written capitalised elsewhere mid-sentence
-            if first in stop or first in _GENERIC or (words[0] not in _COUNTRIES and first in _lowercase_words(text)):
-                words = words[1:]
-                start = -1
-        cleaned = []
-        for w in words:
-            w = w.strip(".'-")
-            if w.endswith("-nya"):
-                cleaned.extend((w[:-4], "nya"))  # "BAP-nya Reza": the clitic ends the name
-            elif w:
-                cleaned.append(w)
-        for part in _split(cleaned, stop):
-            name = " ".join(part)
-            if name in _GENERIC_ALONE or len(name) < 2 or "." in name or (len(part) == 1 and len(name) < 3 and not name.isupper()):
+        if k == "p":
+            if len(cur) == 1 and cur[0] in _JOINS_PLACE:
+                cur.append(tok)  # "Bank Indonesia", "Universitas Indonesia"
+                place_part = True
                 continue
-            out.append((name, m.start()))
+            close("p")
+            cur, place_part = [tok], True
+            before = "p"
+            continue
+        if place_part:  # a place ends its part: "Ukraina" | "Volodymyr Zelensky"
+            close("w")
+            before, place_part = "p", False
+        cur.append(tok)
+    close("e")
+
+    out = []
+    for words, left, right in parts:
+        while words and words[-1][0].islower():
+            words = words[:-1]
+        if not words:
+            continue
+        if left == "g" and right == "o" and not any(w in _STANDALONE for w in words):
+            continue  # "Gedung Merah Putih KPK", "Dirjen Perhubungan Darat Kemenhub"
+        name = " ".join(words)
+        if len(words) == 1:
+            w = words[0]
+            if (w in _GENERIC_ALONE or w.lower() in stop or w.lower() in _PORTFOLIO and not w.isupper()
+                    or _SHORT_CODE.match(w) or (len(w) < 3 and not w.isupper())):
+                continue
+        out.append(name)
+    return tuple(out)
+
+
+def _analyse(run: str) -> tuple:
+    """(names, names_if_sentence_initial, word_to_check): cached per distinct run.
+
+    When the run opens a sentence its first word may be a common word written with a capital:
+    a stopword or generic word is dropped; a word that is neither, nor a known name, is
+    `word_to_check`: dropped only if the article also writes it in lowercase."""
+    stop = T.stopwords()
+    tokens = _tokens(run)
+    names = _names(tokens, stop)
+    first = tokens[0]
+    initial_names: tuple[str, ...] | None = None
+    check = None
+    if not first.isupper() and first not in _STANDALONE and first not in _KNOWN_FORMS:
+        low = first.lower()
+        rest = _names(tokens[1:], stop) if len(tokens) > 1 else ()
+        if low in _GENERIC or (low in stop and low not in _NAME_STOPWORDS):
+            pass  # already cut: `names` is right
+        elif low in _PORTFOLIO or low in stop:
+            initial_names = rest
+        elif names != rest:
+            initial_names, check = rest, low
+    return names, initial_names, check
+
+
+def _lower_occurs(text: str, low: str) -> bool:
+    """Is `low` written in lowercase as a whole word somewhere in `text`?"""
+    needle = " " + low
+    size = len(needle)
+    i = text.find(needle)
+    while i >= 0:
+        j = i + size
+        if j >= len(text) or not text[j].isalpha():
+            return True
+        i = text.find(needle, j)
+    return False
+
+
+def _mentions(body: str) -> Counter[str]:
+    """Name -> mentions in the body (step 1 and 2 of the module docstring)."""
+    runs = Counter(_RUN.findall(body))
+    initial: Counter[str] = Counter()
+    for pattern in _INITIAL:
+        initial.update(pattern.findall(body))
+    opening = _RUN.match(body)
+    if opening:
+        initial[opening.group()] += 1
+    cache = _RUN_CACHE
+    if len(cache) > _CACHE_LIMIT:
+        cache.clear()
+    counts: Counter[str] = Counter()
+    for run, n in runs.items():
+        hit = cache.get(run)
+        if hit is None:
+            hit = cache[run] = _analyse(run)
+        names, initial_names, check = hit
+        k = initial.get(run, 0) if initial_names is not None else 0
+        if k:
+            if check is None or _lower_occurs(body, check):
+                for name in initial_names:
+                    counts[name] += k
+            else:
+                for name in names:
+                    counts[name] += k
+            n -= k
+        if n > 0:
+            for name in names:
+                counts[name] += n
+    return counts
+
+
+# -- one article -------------------------------------------------------------------------------
+def _acronyms(body: str, counts: Counter[str]) -> dict[str, str]:
+    """Long form -> acronym for "Komisi Pemberantasan Korupsi (KPK)" in the body."""
+    merge: dict[str, str] = {}
+    if "(" not in body:
+        return merge
+    for m in _ACRONYM_AFTER.finditer(body):
+        short = m.group(1)
+        if short not in counts or short.lower() in _GENERIC:
+            continue
+        start = m.start()
+        before = _RUN_BEFORE.search(body, max(0, start - 120), start)
+        if before is None:
+            continue
+        hit = _RUN_CACHE.get(before.group(1)) or _analyse(before.group(1))
+        for long in hit[0]:
+            if long != short and long in counts and " " in long and long not in _STANDALONE:
+                merge.setdefault(long, short)
+    return merge
+
+
+def _person_splits(counts: Counter[str]) -> dict[str, tuple[str, str]]:
+    """"Partai Golkar Bahlil Lahadalia" -> ("Partai Golkar", "Bahlil Lahadalia") when the person
+    is also named on their own in the article (in full, or by first or last name)."""
+    out = {}
+    for name in counts:
+        words = name.split(" ")
+        if len(words) < 3 or words[0] not in _GENERIC_ALONE:
+            continue
+        cuts = [c for c in range(2, len(words))
+                if words[c] not in _GENERIC_ALONE and words[c].lower() not in _PORTFOLIO]
+        for test in (lambda rest: " ".join(rest) in counts, lambda rest: rest[0] in counts,
+                     lambda rest: len(rest) > 1 and rest[-1] in counts):
+            cut = next((c for c in cuts if test(words[c:])), None)
+            if cut is not None:
+                out[name] = (" ".join(words[:cut]), " ".join(words[cut:]))
+                break
     return out
 
 
-_LOWER_CACHE: dict[int, frozenset[str]] = {}
+def _short_forms(counts: Counter[str], protected: Mapping[str, str]) -> dict[str, str]:
+    """A one-word name that starts or ends a longer name of the same article merges into it,
+    the most mentioned one first: "Trump" -> "Donald Trump", "Prabowo" -> "Prabowo Subianto".
+    Places and organisations keep their own name ("Jakarta" is not "Jakarta Selatan")."""
+    by_end: dict[str, list[str]] = {}
+    for name in counts:
+        if " " not in name or name in _STANDALONE:
+            continue
+        words = name.split(" ")
+        if any(w in _STANDALONE or w in _COMPASS or w in _GENERIC_ALONE for w in words):
+            continue
+        by_end.setdefault(words[-1], []).append(name)
+        by_end.setdefault(words[0], []).append(name)
+    merge = {}
+    for name in counts:
+        if " " in name or name in _STANDALONE or name in protected or name.isupper():
+            continue
+        fulls = by_end.get(name)
+        if fulls:
+            merge[name] = min(fulls, key=lambda f: (-counts[f], -len(f), f))
+    return merge
 
 
-def _lowercase_words(text: str) -> frozenset[str]:
-    key = id(text)
-    hit = _LOWER_CACHE.get(key)
-    if hit is None:
-        _LOWER_CACHE.clear()
-        hit = frozenset(re.findall(r"(?<![\w.])[a-z][a-z'-]+", text))
-        _LOWER_CACHE[key] = hit
-    return hit
+_LOWER_ALIASES = {a.lower(): c for a, c in DEFAULT_ALIASES.items()}
+
+
+def _grams(head: str) -> set[str]:
+    """Lowercase 1- to 4-word sequences of a headline."""
+    words = _HEAD_DROP.sub(" ", head).lower().split()
+    return {" ".join(words[i:i + n]) for n in range(1, 5) for i in range(len(words) - n + 1)}
+
+
+def _always_pattern(name: str) -> re.Pattern:
+    pattern = _ALWAYS_CACHE.get(name)
+    if pattern is None:
+        if len(_ALWAYS_CACHE) > 10_000:
+            _ALWAYS_CACHE.clear()
+        pattern = _ALWAYS_CACHE[name] = re.compile(r"(?<!\w)" + re.escape(name) + r"(?!\w)", re.IGNORECASE)
+    return pattern
 
 
 def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: TopicSettings) -> tuple[str, ...]:
     """Topics of one article: editor tags first, then extracted ones by salience, then name."""
-    aliases = {**DEFAULT_ALIASES, **settings.aliases}
+    aliases = {**DEFAULT_ALIASES, **settings.aliases} if settings.aliases else DEFAULT_ALIASES
     blocked = {b.casefold() for b in settings.blocked}
     body = T.strip_boilerplate(T.normalize(text))
     head = T.normalize(title)
-    stop = T.stopwords()
     result: list[str] = []
 
     def push(name: str) -> None:
-        name = _canonical(" ".join(name.split()), aliases)
+        name = " ".join(name.split())
+        name = aliases.get(name, name)
         if name and name.casefold() not in blocked and name not in result:
             result.append(name)
 
     for tag in tags:
         push(tag)
 
-    found = _candidates(body, stop)
-    counts: Counter[str] = Counter(name for name, _ in found)
-    first_at: dict[str, int] = {}
-    for name, at in found:
-        first_at.setdefault(name, at)
+    counts = _mentions(body)
+    splits = _person_splits(counts)
+    for name, pieces in splits.items():
+        n = counts.pop(name)
+        for piece in pieces:
+            counts[piece] += n
+    defined = _acronyms(body, counts)
+    merge = _short_forms(counts, aliases)
+    merge.update(defined)
 
-    # acronyms defined in the text ("Komisi Pemberantasan Korupsi (KPK)") merge into the acronym
-    merge: dict[str, str] = {}
-    for long, short in _ACRONYM_DEF.findall(body):
-        long = " ".join(w for w in long.split() if w.lower() not in _GENERIC) or long
-        if long in counts and short in counts and short.lower() not in _GENERIC:
-            merge[long] = short
-    # a single word that ends (or starts) a longer name merges into it: Zelensky, Biden
-    multi = sorted((n for n in counts if " " in n), key=lambda n: (-counts[n], n))
-    for name in counts:
-        if " " in name or name in merge or name in aliases or name in _COUNTRIES:
-            continue
-        for full in multi:
-            parts = full.split()
-            if parts[-1] == name or (parts[0] == name and len(parts) == 2 and parts[1] not in _COUNTRIES):
-                if not any(p in _COUNTRIES for p in parts):
-                    merge[name] = full
-                    break
-    scores: Counter[str] = Counter()
-    firsts: dict[str, int] = {}
+    scores: dict[str, int] = {}
+    forms: dict[str, list[str]] = {}
     for name, n in counts.items():
-        target = _canonical(merge.get(name, name), aliases)
-        scores[target] += n
-        firsts[target] = min(firsts.get(target, 1 << 30), first_at[name])
-    head_low = f" {head.lower()} "
-    lead = len(body) // 5
-    for name in list(scores):
-        forms = [name] + [a for a, c in aliases.items() if c == name] + [f for f, t in merge.items() if t == name]
-        if any(f" {f.lower()} " in head_low or f" {f.lower()}," in head_low or f" {f.lower()}:" in head_low for f in forms):
-            scores[name] += 3
-        if firsts[name] < lead:
-            scores[name] += 1
+        target = merge.get(name, name)
+        target = aliases.get(target, target)
+        scores[target] = scores.get(target, 0) + n
+        forms.setdefault(target, []).append(name)
+
+    head_grams = _grams(head)
+    lowered = _LOWER_ALIASES if aliases is DEFAULT_ALIASES else {a.lower(): c for a, c in aliases.items()}
+    head_canon = {lowered[g] for g in head_grams if g in lowered}
+    lead = body[: len(body) // 5]
+    for name, written in forms.items():
+        score = scores[name]
+        if score + 4 < MIN_SCORE:
+            continue
+        if name in head_canon or name.lower() in head_grams or any(f.lower() in head_grams for f in written):
+            score += 3
+        if any(f in lead for f in written):
+            score += 1
+        scores[name] = score
+
     always = []
     for name in settings.always:
-        canon = _canonical(name, aliases)
-        pattern = re.compile(r"(?<!\w)" + re.escape(name) + r"(?!\w)", re.IGNORECASE)
+        pattern = _always_pattern(name)
         if pattern.search(body) or pattern.search(head):
-            always.append(canon)
-            scores[canon] += 0
+            always.append(aliases.get(name, name))
+
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     taken = 0
     for name, score in ranked:
-        if taken >= MAX_TOPICS or score < MIN_MENTIONS + 1:
+        if taken >= MAX_TOPICS or score < MIN_SCORE:
             break
         if name.casefold() in blocked or name in result:
             continue
