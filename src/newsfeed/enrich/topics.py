@@ -217,7 +217,6 @@ _RUN = re.compile(_RUN_BODY)
 # engine finds fast; together they cost a fraction of the one full pass above.
 _INITIAL = tuple(re.compile(re.escape(lead) + "(" + _RUN_BODY + ")") for lead in (". ", "? ", "! ", ": ", '"', "\n"))
 _ACRONYM_AFTER = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
-_RUN_BEFORE = re.compile("(" + _RUN_BODY + r") ?\Z")
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 _HEAD_DROP = re.compile(r"[^\w'-]+")
 _SHORT_CODE = re.compile(r"^(?:U-?\d+|[A-Z]\d*|\d.*)$")
@@ -225,6 +224,7 @@ _SHORT_CODE = re.compile(r"^(?:U-?\d+|[A-Z]\d*|\d.*)$")
 _CACHE_LIMIT = 200_000
 _RUN_CACHE: dict[str, tuple] = {}
 _ALWAYS_CACHE: dict[str, re.Pattern] = {}
+_NAME_INFO: dict[str, tuple] = {}
 
 
 def topic_slug(name: str) -> str:
@@ -352,7 +352,8 @@ def _names(tokens: list[str], stop: frozenset[str]) -> tuple[str, ...]:
 
 
 def _analyse(run: str) -> tuple:
-    """(names, names_if_sentence_initial, word_to_check): cached per distinct run.
+    """(names, names_if_sentence_initial, word_to_check), or () when the run names nothing:
+    cached per distinct run.
 
     When the run opens a sentence its first word may be a common word written with a capital:
     a stopword or generic word is dropped; a word that is neither, nor a known name, is
@@ -372,6 +373,8 @@ def _analyse(run: str) -> tuple:
             initial_names = rest
         elif names != rest:
             initial_names, check = rest, low
+    if not names and not initial_names:
+        return ()
     return names, initial_names, check
 
 
@@ -388,8 +391,8 @@ def _lower_occurs(text: str, low: str) -> bool:
     return False
 
 
-def _mentions(body: str) -> Counter[str]:
-    """Name -> mentions in the body (step 1 and 2 of the module docstring)."""
+def _mentions(body: str) -> dict[str, int]:
+    """Name -> mentions in the body (steps 1 and 2 of the module docstring)."""
     runs = Counter(_RUN.findall(body))
     initial: Counter[str] = Counter()
     for pattern in _INITIAL:
@@ -400,87 +403,106 @@ def _mentions(body: str) -> Counter[str]:
     cache = _RUN_CACHE
     if len(cache) > _CACHE_LIMIT:
         cache.clear()
-    counts: Counter[str] = Counter()
+    counts: dict[str, int] = {}
+    get = counts.get
     for run, n in runs.items():
         hit = cache.get(run)
         if hit is None:
             hit = cache[run] = _analyse(run)
+            if not hit:
+                continue
+        elif not hit:
+            continue
         names, initial_names, check = hit
-        k = initial.get(run, 0) if initial_names is not None else 0
-        if k:
-            if check is None or _lower_occurs(body, check):
-                for name in initial_names:
-                    counts[name] += k
-            else:
-                for name in names:
-                    counts[name] += k
-            n -= k
+        if initial_names is not None:
+            k = initial.get(run, 0)
+            if k:
+                n -= k
+                use = initial_names if check is None or _lower_occurs(body, check) else names
+                for name in use:
+                    counts[name] = get(name, 0) + k
         if n > 0:
             for name in names:
-                counts[name] += n
+                counts[name] = get(name, 0) + n
     return counts
 
 
 # -- one article -------------------------------------------------------------------------------
-def _acronyms(body: str, counts: Counter[str]) -> dict[str, str]:
+def _info(name: str) -> tuple:
+    """(words, absorbs, absorbable, splittable) of a name, cached: whether it is a full name
+    that takes shorter forms of itself, whether it is a shorter form that may be taken, and
+    whether it may be an organisation glued to a person."""
+    hit = _NAME_INFO.get(name)
+    if hit is None:
+        if len(_NAME_INFO) > _CACHE_LIMIT:
+            _NAME_INFO.clear()
+        words = tuple(name.split(" "))
+        multi = len(words) > 1
+        placeish = name in _STANDALONE or any(w in _STANDALONE or w in _COMPASS for w in words)
+        absorbs = multi and not placeish and not any(w.isupper() for w in words)
+        absorbable = not placeish and not name.isupper()
+        splittable = len(words) >= 3 and words[0] in _GENERIC_ALONE
+        hit = _NAME_INFO[name] = (words, absorbs, absorbable, splittable)
+    return hit
+
+
+def _acronyms(body: str, counts: Mapping[str, int]) -> dict[str, str]:
     """Long form -> acronym for "Komisi Pemberantasan Korupsi (KPK)" in the body."""
     merge: dict[str, str] = {}
-    if "(" not in body:
-        return merge
     for m in _ACRONYM_AFTER.finditer(body):
         short = m.group(1)
-        if short not in counts or short.lower() in _GENERIC:
+        if short not in counts:
             continue
         start = m.start()
-        before = _RUN_BEFORE.search(body, max(0, start - 120), start)
-        if before is None:
+        window = body[max(0, start - 120):start].rstrip(" ")
+        runs = _RUN.findall(window)
+        if not runs or not window.endswith(runs[-1]):
             continue
-        hit = _RUN_CACHE.get(before.group(1)) or _analyse(before.group(1))
-        for long in hit[0]:
+        hit = _RUN_CACHE.get(runs[-1]) or _analyse(runs[-1])
+        for long in hit[0] if hit else ():
             if long != short and long in counts and " " in long and long not in _STANDALONE:
                 merge.setdefault(long, short)
     return merge
 
 
-def _person_splits(counts: Counter[str]) -> dict[str, tuple[str, str]]:
+def _person_split(words: tuple[str, ...], counts: Mapping[str, int]) -> tuple[str, str] | None:
     """"Partai Golkar Bahlil Lahadalia" -> ("Partai Golkar", "Bahlil Lahadalia") when the person
     is also named on their own in the article (in full, or by first or last name)."""
-    out = {}
-    for name in counts:
-        words = name.split(" ")
-        if len(words) < 3 or words[0] not in _GENERIC_ALONE:
-            continue
-        cuts = [c for c in range(2, len(words))
-                if words[c] not in _GENERIC_ALONE and words[c].lower() not in _PORTFOLIO]
-        for test in (lambda rest: " ".join(rest) in counts, lambda rest: rest[0] in counts,
-                     lambda rest: len(rest) > 1 and rest[-1] in counts):
-            cut = next((c for c in cuts if test(words[c:])), None)
-            if cut is not None:
-                out[name] = (" ".join(words[:cut]), " ".join(words[cut:]))
-                break
-    return out
+    cuts = [c for c in range(2, len(words)) if words[c] not in _GENERIC_ALONE and words[c].lower() not in _PORTFOLIO]
+    for test in (lambda rest: " ".join(rest) in counts, lambda rest: rest[0] in counts,
+                 lambda rest: len(rest) > 1 and rest[-1] in counts):
+        for c in cuts:
+            if test(words[c:]):
+                return " ".join(words[:c]), " ".join(words[c:])
+    return None
 
 
-def _short_forms(counts: Counter[str], protected: Mapping[str, str]) -> dict[str, str]:
-    """A one-word name that starts or ends a longer name of the same article merges into it,
-    the most mentioned one first: "Trump" -> "Donald Trump", "Prabowo" -> "Prabowo Subianto".
-    Places and organisations keep their own name ("Jakarta" is not "Jakarta Selatan")."""
-    by_end: dict[str, list[str]] = {}
+def _short_forms(counts: Mapping[str, int]) -> dict[str, str]:
+    """A name that starts or ends a longer name of the same article merges into it, the most
+    mentioned one first: "Trump" -> "Donald Trump", "Prabowo" -> "Prabowo Subianto", "Galaxy
+    Watch" -> "Samsung Galaxy Watch". Places and acronyms keep their own name ("Jakarta" is
+    not "Jakarta Selatan")."""
+    ends: dict[str, list[str]] = {}
     for name in counts:
-        if " " not in name or name in _STANDALONE:
-            continue
-        words = name.split(" ")
-        if any(w in _STANDALONE or w in _COMPASS or w in _GENERIC_ALONE for w in words):
-            continue
-        by_end.setdefault(words[-1], []).append(name)
-        by_end.setdefault(words[0], []).append(name)
+        words, absorbs, _, _ = _info(name)
+        if absorbs:
+            for i in range(1, len(words)):
+                ends.setdefault(" ".join(words[:i]), []).append(name)
+                ends.setdefault(" ".join(words[i:]), []).append(name)
+    if not ends:
+        return {}
     merge = {}
     for name in counts:
-        if " " in name or name in _STANDALONE or name in protected or name.isupper():
-            continue
-        fulls = by_end.get(name)
-        if fulls:
+        fulls = ends.get(name)
+        if fulls and _info(name)[2]:
             merge[name] = min(fulls, key=lambda f: (-counts[f], -len(f), f))
+    # "Galaxy" -> "Samsung Galaxy" -> "Samsung Galaxy Watch": follow to the end
+    for name, full in merge.items():
+        seen = {name}
+        while full in merge and full not in seen:
+            seen.add(full)
+            full = merge[full]
+        merge[name] = full
     return merge
 
 
@@ -504,7 +526,11 @@ def _always_pattern(name: str) -> re.Pattern:
 
 def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: TopicSettings) -> tuple[str, ...]:
     """Topics of one article: editor tags first, then extracted ones by salience, then name."""
-    aliases = {**DEFAULT_ALIASES, **settings.aliases} if settings.aliases else DEFAULT_ALIASES
+    if settings.aliases:
+        aliases = {**DEFAULT_ALIASES, **settings.aliases}
+        lowered = {a.lower(): c for a, c in aliases.items()}
+    else:
+        aliases, lowered = DEFAULT_ALIASES, _LOWER_ALIASES
     blocked = {b.casefold() for b in settings.blocked}
     body = T.strip_boilerplate(T.normalize(text))
     head = T.normalize(title)
@@ -520,54 +546,55 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
         push(tag)
 
     counts = _mentions(body)
-    splits = _person_splits(counts)
-    for name, pieces in splits.items():
+    splits = [(name, pieces) for name in counts
+              if _info(name)[3] and (pieces := _person_split(_info(name)[0], counts))]
+    for name, pieces in splits:
         n = counts.pop(name)
         for piece in pieces:
-            counts[piece] += n
-    defined = _acronyms(body, counts)
-    merge = _short_forms(counts, aliases)
-    merge.update(defined)
+            counts[piece] = counts.get(piece, 0) + n
+    merge = _short_forms(counts)
+    if "(" in body:
+        merge.update(_acronyms(body, counts))
 
     scores: dict[str, int] = {}
     forms: dict[str, list[str]] = {}
     for name, n in counts.items():
         target = merge.get(name, name)
         target = aliases.get(target, target)
-        scores[target] = scores.get(target, 0) + n
-        forms.setdefault(target, []).append(name)
+        if target in scores:
+            scores[target] += n
+            forms[target].append(name)
+        else:
+            scores[target] = n
+            forms[target] = [name]
 
     head_grams = _grams(head)
-    lowered = _LOWER_ALIASES if aliases is DEFAULT_ALIASES else {a.lower(): c for a, c in aliases.items()}
     head_canon = {lowered[g] for g in head_grams if g in lowered}
     lead = body[: len(body) // 5]
-    for name, written in forms.items():
-        score = scores[name]
-        if score + 4 < MIN_SCORE:
-            continue
-        if name in head_canon or name.lower() in head_grams or any(f.lower() in head_grams for f in written):
+    ranked = []
+    for name, score in scores.items():
+        written = forms[name]
+        if name in head_canon or name.lower() in head_grams or (
+                (len(written) > 1 or written[0] != name) and any(f.lower() in head_grams for f in written)):
             score += 3
-        if any(f in lead for f in written):
+        if score >= MIN_SCORE - 1 and any(f in lead for f in written):
             score += 1
-        scores[name] = score
+        if score >= MIN_SCORE:
+            ranked.append((-score, name))
+    ranked.sort()
 
-    always = []
-    for name in settings.always:
-        pattern = _always_pattern(name)
-        if pattern.search(body) or pattern.search(head):
-            always.append(aliases.get(name, name))
-
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     taken = 0
-    for name, score in ranked:
-        if taken >= MAX_TOPICS or score < MIN_SCORE:
+    for _, name in ranked:
+        if taken >= MAX_TOPICS:
             break
         if name.casefold() in blocked or name in result:
             continue
         push(name)
         taken += 1
-    for name in always:
-        push(name)
+    for name in settings.always:
+        pattern = _always_pattern(name)
+        if pattern.search(body) or pattern.search(head):
+            push(name)
     return tuple(result)
 
 
