@@ -176,7 +176,11 @@ def test_opml_lists_every_feed(built):
     root = ET.fromstring(_files(settings)["opml.xml"])
     assert root.get("version") == "2.0"
     urls = {o.get("xmlUrl") for o in root.iter("outline") if o.get("type") == "rss"}
-    assert urls == {f"https://kabaruji.example/feeds/{p}rss.xml" for p in ("", "dunia/", "ekonomi/", "nasional/")}
+    assert urls >= {f"https://kabaruji.example/feeds/{p}rss.xml" for p in ("", "dunia/", "ekonomi/", "nasional/")}
+    groups = {g.get("text"): [o.get("xmlUrl") for o in g] for g in root.find("body") if g.get("type") is None}
+    assert groups["Dunia"][0] == "https://kabaruji.example/feeds/dunia/rss.xml"
+    assert "https://kabaruji.example/feeds/topik/korea-utara/rss.xml" in groups["Dunia"]
+    assert "https://kabaruji.example/feeds/topik/rupiah/rss.xml" in groups["Ekonomi"]
     for outline in root.iter("outline"):
         if outline.get("type") == "rss":
             assert outline.get("text") and outline.get("title") and outline.get("htmlUrl").startswith("https://")

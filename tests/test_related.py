@@ -71,16 +71,21 @@ def test_incremental_add_matches_scratch_build():
         assert set(index.related(aid, 3)) == set(scratch.related(aid, 3))
 
 
-def test_add_ignores_known_ids():
-    index = build(GEMPA)
-    assert index.add([Record(*GEMPA[0])]) == set()
-    assert len(index) == len(GEMPA)
+def test_edited_article_replaces_its_entry():
+    index = build(GEMPA + BOLA)
+    before = index.related("g1", 5)
+    assert index.add([Record(*GEMPA[0])]) >= {"g1"}
+    assert len(index) == len(GEMPA + BOLA)
+    assert index.related("g1", 5) == before
+    # the same id now about football: its own list follows the new text
+    index.add([Record("g1", "Persib Juara Liga", "Persib Bandung juara liga sepak bola mengalahkan Persija di stadion.")])
+    assert index.related("g1", 1)[0].startswith("b")
 
 
 def test_persist_and_load_roundtrip():
     index = build(GEMPA + BOLA)
-    blobs = [(aid, index.article_blob(aid)) for aid, _, _ in GEMPA + BOLA]
-    loaded = RelatedIndex.load(index.globals_blob(), blobs)
+    blobs = [(aid, index.row_blob(aid)) for aid, _, _ in GEMPA + BOLA]
+    loaded = RelatedIndex.load(index.state_blob(), blobs)
     for aid, _, _ in GEMPA + BOLA:
         assert loaded.related(aid, 5) == index.related(aid, 5)
     a = loaded.add([Record(*SPACE), Record(*DUP)])

@@ -11,6 +11,7 @@ from datetime import datetime
 from newsfeed import __version__
 from newsfeed.config import Settings
 from newsfeed.deliver.files import publish_files
+from newsfeed.enrichment import enrich
 from newsfeed.errors import SourceError
 from newsfeed.render.feeds import render_atom, render_rss
 from newsfeed.render.ids import feed_file
@@ -35,11 +36,17 @@ def _quiet(phase: str, done: int, total: int) -> None:
 
 
 def gather(settings: Settings, store: Store, now: datetime, progress: Progress = _quiet) -> tuple[GatherReport, list[str]]:
-    """Read every source; store new and edited articles. Returns the report and changed ids.
+    """Read every source, store new and edited articles, then update topics and related lists.
 
-    A page that fails is reported and skipped; the others are still stored, in batches
-    that each commit whole.
+    Returns the report and the changed ids. A page that fails is reported and skipped; the
+    others are still stored, in batches that each commit whole.
     """
+    report, changed = _ingest(settings, store, now, progress)
+    enrich(settings, store, changed, progress)
+    return report, changed
+
+
+def _ingest(settings: Settings, store: Store, now: datetime, progress: Progress) -> tuple[GatherReport, list[str]]:
     new = updated = unchanged = 0
     rejected: list[Rejection] = []
     changed: list[str] = []

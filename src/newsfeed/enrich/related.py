@@ -1,45 +1,42 @@
-"""Related articles: an incremental, sub-quadratic index over the whole archive.
+"""Related articles: an incremental index over the whole archive, never N x N in memory.
 
-Ranking (no section, publisher or URL is used):
-1. Each article becomes a sparse term vector: content words of the headline (counted twice)
-   and the body (see `enrich.text`), plus capitalised two-word names ("korea_utara") as
-   single terms; weight (1 + ln tf) * idf with idf = ln((N + 1) / (df + 1)) + 1; terms in
-   fewer than 2 or more than half of the articles are dropped; L2 normalised.
-2. Candidates: the `candidates` (default 50) articles with the highest cosine of those
-   vectors (computed in row blocks, so memory is O(block * N), never N * N). An article that
-   shares no term with another never becomes its candidate.
-3. Re-ranking: cosine + 0.5 * cosine of 50-dimensional latent vectors (LSA; a randomized SVD
-   fitted once, deterministically, on at most 20,000 articles) so that articles about the
-   same kind of subject in different words score higher. Scores are rounded to 1e-6 and ties
-   are broken by article id, so the order is deterministic.
-4. Never the article itself, never a near-duplicate (cosine >= 0.9, or the same headline
-   once lowercased and stripped of punctuation).
+Ranking (no section, publisher or URL is used; measured in bench/bench_related.py):
+1. Terms: words of the headline (weight 4), of the lead (first 60 words, weight 3) and of
+   the body (weight 1), lowercased; clitics (-nya, -lah, -kah, -pun) removed from lowercase
+   words only, so names are never changed; reduplications count their base twice;
+   stopwords-iso Indonesian stopwords and numbers dropped (`features`).
+2. Vectors: (1 + ln tf) * idf, idf = ln((1 + N) / (1 + df)) + 1, for terms in at least 2
+   and at most half of the articles; L2 normalised.
+3. Latent vectors: a 100-dimensional LSA basis (randomized SVD with a fixed seed, fitted
+   on at most 20,000 articles), so articles on one subject in different words are close.
+4. Candidates: the 30 articles whose latent vectors are closest. Up to 20,000 articles
+   they are exact (blocks of rows, memory O(block * N)); above, each article searches the
+   members of the k-means clusters nearest to its own (an inverted-file search).
+5. Score = term cosine + latent cosine, rounded to 1e-6; ties broken by id. Never the article
+   itself, never a near-duplicate (term cosine >= 0.9, or the same headline once
+   lowercased and stripped of punctuation). The best `KEEP` are kept with their scores.
 
-Incremental updates: `add(records)` computes vectors for the new articles with the current
-document frequencies, ranks them against the whole archive, and inserts each new article
-into the list of every old article whose candidate threshold and k-th score it beats. Old
-articles keep the vectors they were given, so after an add the lists equal a rebuild only up
-to those frozen weights (an article that shares no term with the old ones changes nothing).
-Build from scratch now and then, e.g. when the archive grew by a
-quarter, to refresh idf weights and the latent basis.
+Incremental updates: `add(records)` gives new (or edited) articles vectors with the
+vocabulary, idf, basis and clusters of the last full build, ranks them against the whole
+archive and inserts each into the lists of the older articles it now beats. Old vectors are
+not recomputed, so after adds the lists match a rebuild only up to those frozen weights;
+callers rebuild from scratch when the archive has grown by a quarter (`stale`).
 
-Persisting in SQLite (the store's side):
-- one row per article: `article_blob(article_id) -> bytes` (its vector, latent vector,
-  headline key, threshold and current list), e.g. in `related_index(article_id TEXT PRIMARY
-  KEY, blob BLOB)`; plus one global row `globals_blob() -> bytes` (N, document frequencies,
-  the latent basis), e.g. in a `meta(key, value BLOB)` table.
-- on update: `index = RelatedIndex.load(globals_blob, rows)`, `changed = index.add(new)`,
-  then write `article_blob(i)` for every id in `changed`, the new `globals_blob()`, and the
-  lists `related(i, k, editor_ids)` of the changed ids into the articles.
+Persistence (the store's side): `state_blob()` (vocabulary, idf, basis, centroids) plus one
+`row_blob(id)` per article (its vector, latent vector, headline key and scored list);
+`RelatedIndex.load(state, rows)` restores an identical index.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
-import zlib
+import struct
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -51,19 +48,26 @@ from newsfeed.enrich import text as T
 
 __all__ = ["RelatedIndex", "Record", "features"]
 
-TITLE_WEIGHT = 2
-MAX_DF = 0.5
+TITLE_WEIGHT = 4
+LEAD_WEIGHT = 3
+LEAD_WORDS = 60
 MIN_DF = 2
-LATENT_DIM = 50
-LATENT_WEIGHT = 0.5
-LATENT_SAMPLE = 20_000
+MAX_DF = 0.5
+LATENT_DIM = 100
+BASIS_SAMPLE = 20_000
+CANDIDATES = 30
+EXACT_LIMIT = 20_000
 DUPLICATE_COSINE = 0.9
-BLOCK = 256
-MAX_TERMS = 100  # strongest terms kept per article vector
-KEEP = 10  # list length kept per article; related(k) serves k <= KEEP
+KEEP = 10
+BLOCK = 1024
+PROBES = 8
+GROWTH_FOR_REBUILD = 0.25
+SEED = 20241014
+PARALLEL_FROM = 4000
 
-_NAME_PAIR = re.compile(r"\b([A-Z][a-z]+|[A-Z]{2,})\s([A-Z][a-z]+|[A-Z]{2,})\b")
+_TOKEN = re.compile(r"[^\W\d_]{2,}")
 _NON_WORD = re.compile(r"[^\w]+")
+_FOLD_CACHE: dict[str, str] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,18 +75,34 @@ class Record:
     id: str
     title: str
     text: str
-    published: datetime | None = None  # not used for ranking; kept for the caller's convenience
+    published: datetime | None = None  # not used for ranking
 
 
-def features(title: str, text: str) -> Counter[str]:
-    """Raw term counts of one article (headline terms count TITLE_WEIGHT times)."""
-    body = T.strip_boilerplate(T.normalize(text))
-    counts: Counter[str] = Counter(T.term_counts(body, normalized=True))
-    for a, b in _NAME_PAIR.findall(body):
-        counts[(a + "_" + b).lower()] += 1
-    for t, n in T.term_counts(title).items():
-        counts[t] += TITLE_WEIGHT * n
+def features(title: str, text: str) -> dict[str, int]:
+    """Weighted term counts of one article (see the module docstring, step 1)."""
+    body = T.strip_boilerplate(text)
+    lead = " ".join(body.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS])
+    counts: dict[str, int] = {}
+    for weight, part in ((1, body), (LEAD_WEIGHT, lead), (TITLE_WEIGHT, title)):
+        # The token pattern already splits at no-break spaces, curly quotes and hyphens.
+        for token, n in Counter(_TOKEN.findall(part)).items():
+            term = _FOLD_CACHE.get(token)
+            if term is None:
+                term = _fold(token)
+            if term:
+                counts[term] = counts.get(term, 0) + weight * n
     return counts
+
+
+def _fold(token: str) -> str:
+    low = token.lower()
+    term = low if token[0].isupper() else T.strip_clitic(low)
+    stop = T.stopwords()
+    if low in stop or term in stop:
+        term = ""
+    if len(_FOLD_CACHE) < 1_000_000:
+        _FOLD_CACHE[token] = term
+    return term
 
 
 def title_key(title: str) -> str:
@@ -92,280 +112,395 @@ def title_key(title: str) -> str:
 class RelatedIndex:
     """Related-article lists for a whole archive; see the module docstring."""
 
-    def __init__(self, candidates: int = 50):
-        self.candidates = candidates
+    def __init__(self) -> None:
         self.ids: list[str] = []
         self.pos: dict[str, int] = {}
+        self.titles: list[str] = []
         self.vocab: dict[str, int] = {}
-        self.df = np.zeros(0, dtype=np.int64)
-        self.n = 0
+        self.idf = np.zeros(0, dtype=np.float32)
+        self.basis = np.zeros((0, 0), dtype=np.float32)  # LATENT_DIM x vocabulary
+        self.centroids = np.zeros((0, 0), dtype=np.float32)
         self.X = sp.csr_matrix((0, 0), dtype=np.float32)
         self.Z = np.zeros((0, 0), dtype=np.float32)
-        self.basis = np.zeros((0, 0), dtype=np.float32)  # dim x len(basis vocabulary)
-        self.titles: list[str] = []
-        self.thr = np.zeros(0, dtype=np.float32)
+        self.cluster = np.zeros(0, dtype=np.int32)
         self.lists: list[list[tuple[float, str]]] = []
+        self.built_size = 0
 
-    # -- building ---------------------------------------------------------------------------
+    # -- public -------------------------------------------------------------------------------
     @classmethod
-    def build(cls, records: Iterable[Any], candidates: int = 50) -> RelatedIndex:
-        """Index `records`: objects with .id, .title, .text (or (id, title, text, ...) tuples)."""
-        index = cls(candidates)
-        index._add(_records(records), initial=True)
+    def build(cls, records: Iterable[Any]) -> RelatedIndex:
+        """Index `records` from scratch: objects with .id, .title, .text, or such tuples."""
+        index = cls()
+        recs = _unique(_records(records))
+        index._fit(recs)
+        index._rank_rows(np.arange(len(recs)), changed=None)
         return index
 
     def add(self, records: Iterable[Any]) -> set[str]:
-        """Add new articles (an id already indexed is ignored); returns the ids whose lists changed."""
-        return self._add(_records(records), initial=self.n == 0)
+        """Add new articles or replace edited ones; returns the ids whose lists changed."""
+        recs = _unique(_records(records))
+        if not recs:
+            return set()
+        if not self.ids:
+            fresh = RelatedIndex.build(recs)
+            self.__dict__.update(fresh.__dict__)
+            return set(self.ids)
+        rows = self._append(recs)
+        changed = {self.ids[r] for r in rows}
+        self._rank_rows(rows, changed)
+        return changed
 
     def related(self, article_id: str, k: int = 5, editor_ids: Sequence[str] = ()) -> tuple[str, ...]:
-        """Up to k related ids: editor-chosen first (in their order), then computed ones."""
+        """Up to k ids: editor-chosen first (in their order), then computed ones; never itself."""
         out: list[str] = []
-        for i in editor_ids:
-            if i != article_id and i not in out:
-                out.append(i)
+        for other in editor_ids:
+            if other != article_id and other not in out:
+                out.append(other)
         row = self.pos.get(article_id)
         if row is not None:
-            for _, i in self.lists[row]:
-                if i not in out:
-                    out.append(i)
+            out += [other for _, other in self.lists[row] if other not in out]
         return tuple(out[:k])
 
     def scored(self, article_id: str) -> list[tuple[float, str]]:
-        """The computed list with scores, best first (for inspection and tests)."""
         return list(self.lists[self.pos[article_id]])
 
+    @property
+    def stale(self) -> bool:
+        """True once the archive has grown by a quarter since the last full build."""
+        return len(self.ids) > self.built_size * (1 + GROWTH_FOR_REBUILD)
+
     def __len__(self) -> int:
-        return self.n
+        return len(self.ids)
 
     def __contains__(self, article_id: object) -> bool:
         return article_id in self.pos
 
-    # -- internals --------------------------------------------------------------------------
-    def _add(self, recs: list[tuple[str, str, str]], initial: bool) -> set[str]:
-        recs = [r for r in recs if r[0] not in self.pos]
-        seen: set[str] = set()
-        recs = [r for r in recs if not (r[0] in seen or seen.add(r[0]))]
-        if not recs:
-            return set()
-        recs.sort(key=lambda r: r[0])
-        feats = [features(title, body) for _, title, body in recs]
-        old = self.n
-        for f in feats:
-            for t in f:
-                if t not in self.vocab:
-                    self.vocab[t] = len(self.vocab)
-        df = np.zeros(len(self.vocab), dtype=np.int64)
-        df[: len(self.df)] = self.df
-        for f in feats:
-            df[[self.vocab[t] for t in f]] += 1
-        self.df = df
-        self.n = old + len(recs)
-        for rid, title, _ in recs:
-            self.pos[rid] = len(self.ids)
-            self.ids.append(rid)
-            self.titles.append(title_key(title))
-        Xn = self._vectors(feats)
-        if self.X.shape[1] < len(self.vocab):
-            self.X = sp.csr_matrix((self.X.data, self.X.indices, self.X.indptr), shape=(old, len(self.vocab)))
-        self.X = sp.vstack([self.X, Xn], format="csr") if old else Xn
-        if initial:
-            self.basis = _latent_basis(self.X, LATENT_DIM)
-            self.Z = self._latent(self.X)
-        else:
-            self.Z = np.vstack([self.Z, self._latent(Xn)])
-        self.thr = np.concatenate([self.thr, np.zeros(len(recs), dtype=np.float32)])
-        self.lists.extend([] for _ in recs)
-        id_rank = np.argsort(np.argsort(np.array(self.ids, dtype=object)))  # rank of each id
-        changed = {r[0] for r in recs}
-        XT = self.X.T.tocsr()
-        titles = self.titles
-        for start in range(old, self.n, BLOCK):
-            rows = np.arange(start, min(start + BLOCK, self.n))
-            S = np.asarray((self.X[rows] @ XT).todense(), dtype=np.float32)
-            S[np.arange(len(rows)), rows] = -1.0  # never itself
-            for j, row in enumerate(rows):
-                srow = S[j]
-                if np.any(srow >= DUPLICATE_COSINE):
-                    srow[srow >= DUPLICATE_COSINE] = -1.0
-                self._rank(row, srow, id_rank, titles)
-            if not initial:
-                self._insert(rows, S, old, id_rank, titles, changed)
-        return changed
+    # -- persistence --------------------------------------------------------------------------
+    def state_blob(self) -> bytes:
+        terms = sorted(self.vocab, key=self.vocab.__getitem__)
+        head = json.dumps(
+            {"terms": terms, "built": self.built_size, "basis": list(self.basis.shape), "centroids": list(self.centroids.shape)},
+            ensure_ascii=False,
+        ).encode()
+        arrays = (self.idf.astype(np.float32), self.basis.astype(np.float32), self.centroids.astype(np.float32))
+        return struct.pack(">Q", len(head)) + head + b"".join(a.tobytes() for a in arrays)
 
-    def _rank(self, row: int, srow: np.ndarray, id_rank: np.ndarray, titles: list[str]) -> None:
-        c = min(self.candidates, len(srow))
-        cand = np.argpartition(-srow, c - 1)[:c] if c < len(srow) else np.arange(len(srow))
-        cand = cand[srow[cand] > 0]
-        key = titles[row]
-        cand = np.array([i for i in cand if titles[i] != key], dtype=np.int64)
-        if len(cand) == 0:
-            self.lists[row] = []
-            return
-        sc = srow[cand]
-        self.thr[row] = sc.min() if len(cand) >= self.candidates else 0.0
-        comb = np.round(sc + LATENT_WEIGHT * (self.Z[cand] @ self.Z[row]), 6)
-        order = np.lexsort((id_rank[cand], -comb))[:KEEP]
-        self.lists[row] = [(float(comb[o]), self.ids[cand[o]]) for o in order]
-
-    def _insert(self, rows, S, old, id_rank, titles, changed) -> None:
-        """Insert the new rows into the lists of old articles they now belong to."""
-        sub = S[:, :old]
-        hit_r, hit_c = np.nonzero((sub > 0) & (sub >= self.thr[:old][None, :]))
-        for j, b in zip(hit_r.tolist(), hit_c.tolist()):
-            a = int(rows[j])
-            if titles[a] == titles[b]:
-                continue
-            score = round(float(S[j, b]) + LATENT_WEIGHT * float(self.Z[a] @ self.Z[b]), 6)
-            lst = self.lists[b]
-            entry = (score, self.ids[a])
-            if len(lst) >= KEEP and not _better(entry, lst[-1]):
-                continue
-            lst.append(entry)
-            lst.sort(key=lambda e: (-e[0], e[1]))
-            del lst[KEEP:]
-            changed.add(self.ids[b])
-
-    def _vectors(self, feats: list[Counter[str]]) -> sp.csr_matrix:
-        n = self.n
-        idf = np.log((n + 1) / (self.df + 1)).astype(np.float32) + 1.0
-        usable = (self.df >= MIN_DF) & (self.df <= MAX_DF * n)
-        indptr = [0]
-        indices: list[int] = []
-        data: list[float] = []
-        for f in feats:
-            tids = np.fromiter((self.vocab[t] for t in f), dtype=np.int64, count=len(f))
-            tf = np.fromiter(f.values(), dtype=np.float32, count=len(f))
-            keep = usable[tids]
-            tids, tf = tids[keep], tf[keep]
-            w = (1.0 + np.log(tf)) * idf[tids]
-            if len(w) > MAX_TERMS:
-                top = np.lexsort((tids, -w))[:MAX_TERMS]
-                tids, w = tids[top], w[top]
-            norm = float(np.sqrt((w * w).sum()))
-            if norm > 0:
-                w /= norm
-            order = np.argsort(tids)
-            indices.extend(tids[order].tolist())
-            data.extend(w[order].tolist())
-            indptr.append(len(indices))
-        return sp.csr_matrix(
-            (np.array(data, dtype=np.float32), np.array(indices, dtype=np.int64), np.array(indptr)),
-            shape=(len(feats), len(self.vocab)),
+    def row_blob(self, article_id: str) -> bytes:
+        row = self.pos[article_id]
+        start, end = self.X.indptr[row], self.X.indptr[row + 1]
+        head = json.dumps(
+            {"k": self.titles[row], "c": int(self.cluster[row]), "n": int(end - start), "r": self.lists[row]}, ensure_ascii=False
+        ).encode()
+        return b"".join(
+            (
+                struct.pack(">I", len(head)),
+                head,
+                self.X.indices[start:end].astype(np.int32).tobytes(),
+                self.X.data[start:end].astype(np.float32).tobytes(),
+                self.Z[row].astype(np.float32).tobytes(),
+            )
         )
 
+    @classmethod
+    def load(cls, state: bytes, rows: Iterable[tuple[str, bytes]]) -> RelatedIndex:
+        index = cls()
+        size = struct.unpack(">Q", state[:8])[0]
+        head = json.loads(state[8 : 8 + size])
+        index.vocab = {t: i for i, t in enumerate(head["terms"])}
+        index.built_size = head["built"]
+        data = np.frombuffer(state, dtype=np.float32, offset=8 + size)
+        vocab, (bd, bv), (cd, cv) = len(head["terms"]), head["basis"], head["centroids"]
+        index.idf = data[:vocab].copy()
+        index.basis = data[vocab : vocab + bd * bv].reshape(bd, bv).copy()
+        index.centroids = data[vocab + bd * bv : vocab + bd * bv + cd * cv].reshape(cd, cv).copy()
+        indptr, indices, weights, latents, clusters = [0], [], [], [], []
+        for article_id, blob in sorted(rows):
+            size = struct.unpack(">I", blob[:4])[0]
+            row = json.loads(blob[4 : 4 + size])
+            n, offset = row["n"], 4 + size
+            indices.append(np.frombuffer(blob, dtype=np.int32, count=n, offset=offset))
+            weights.append(np.frombuffer(blob, dtype=np.float32, count=n, offset=offset + 4 * n))
+            latents.append(np.frombuffer(blob, dtype=np.float32, offset=offset + 8 * n))
+            indptr.append(indptr[-1] + n)
+            clusters.append(row["c"])
+            index.pos[article_id] = len(index.ids)
+            index.ids.append(article_id)
+            index.titles.append(row["k"])
+            index.lists.append([(float(s), str(i)) for s, i in row["r"]])
+        index.X = sp.csr_matrix(
+            (_concat(weights, np.float32), _concat(indices, np.int32), np.array(indptr)), shape=(len(index.ids), vocab)
+        )
+        index.Z = np.vstack(latents) if latents else np.zeros((0, bd), dtype=np.float32)
+        index.cluster = np.array(clusters, dtype=np.int32)
+        return index
+
+    # -- building -----------------------------------------------------------------------------
+    def _fit(self, recs: list[tuple[str, str, str]]) -> None:
+        n = len(recs)
+        terms, counts = _count_terms([(title, text) for _, title, text in recs])
+        df = np.bincount(counts.indices, minlength=len(terms))
+        usable = np.nonzero((df >= MIN_DF) & (df <= MAX_DF * n))[0]
+        usable = usable[np.argsort([terms[i] for i in usable], kind="stable")]  # columns in term order
+        self.vocab = {terms[i]: col for col, i in enumerate(usable)}
+        self.idf = (np.log((1 + n) / (1 + df[usable])) + 1).astype(np.float32)
+        column = np.full(len(terms), -1, dtype=np.int64)
+        column[usable] = np.arange(len(usable))
+        self.ids = [r[0] for r in recs]
+        self.pos = {rid: i for i, rid in enumerate(self.ids)}
+        self.titles = [title_key(r[1]) for r in recs]
+        self.X = self._weigh(counts, column)
+        self.basis = _latent_basis(self.X, LATENT_DIM)
+        self.Z = self._latent(self.X)
+        self.centroids = _kmeans(self.Z, int(np.sqrt(n))) if n > EXACT_LIMIT else np.zeros((0, self.Z.shape[1]), np.float32)
+        self.cluster = _nearest(self.Z, self.centroids)
+        self.lists = [[] for _ in recs]
+        self.built_size = n
+
+    def _append(self, recs: list[tuple[str, str, str]]) -> np.ndarray:
+        """Vectors for new or edited records with the frozen model; returns their rows."""
+        X = self._vectors([features(title, text) for _, title, text in recs])
+        Z = self._latent(X)
+        rows = []
+        new_rows = []
+        for i, (rid, title, _) in enumerate(recs):
+            if rid in self.pos:
+                row = self.pos[rid]
+                self._replace_row(row, X[i], Z[i])
+                self.titles[row] = title_key(title)
+                rows.append(row)
+            else:
+                new_rows.append(i)
+        if new_rows:
+            first = len(self.ids)
+            for i in new_rows:
+                rid, title, _ = recs[i]
+                self.pos[rid] = len(self.ids)
+                self.ids.append(rid)
+                self.titles.append(title_key(title))
+                self.lists.append([])
+            self.X = sp.vstack([self.X, X[new_rows]], format="csr")
+            self.Z = np.vstack([self.Z, Z[new_rows]])
+            self.cluster = np.concatenate([self.cluster, _nearest(Z[new_rows], self.centroids)])
+            rows += list(range(first, len(self.ids)))
+        return np.array(sorted(rows), dtype=np.int64)
+
+    def _replace_row(self, row: int, x: sp.csr_matrix, z: np.ndarray) -> None:
+        X = self.X.tolil()
+        X[row] = x
+        self.X = X.tocsr()
+        self.Z[row] = z
+        if len(self.centroids):
+            self.cluster[row] = _nearest(z[None, :], self.centroids)[0]
+
+    def _vectors(self, feats: list[dict[str, int]]) -> sp.csr_matrix:
+        """Vectors of new articles with the frozen vocabulary (unknown terms are left out)."""
+        terms, counts = _merge([_local_counts(feats)])
+        column = np.array([self.vocab.get(t, -1) for t in terms], dtype=np.int64)
+        return self._weigh(counts, column)
+
+    def _weigh(self, counts: sp.csr_matrix, column: np.ndarray) -> sp.csr_matrix:
+        """(1 + ln tf) * idf over the vocabulary's columns, rows L2-normalised."""
+        coo = counts.tocoo()
+        cols = column[coo.col]
+        known = cols >= 0
+        rows, cols, tf = coo.row[known], cols[known], coo.data[known].astype(np.float32)
+        weights = (1.0 + np.log(tf)) * self.idf[cols]
+        norms = np.sqrt(np.bincount(rows, weights=weights * weights, minlength=counts.shape[0]))
+        weights = weights / np.where(norms > 0, norms, 1.0)[rows]
+        X = sp.csr_matrix((weights.astype(np.float32), (rows, cols)), shape=(counts.shape[0], len(self.vocab)))
+        X.sort_indices()
+        return X
+
     def _latent(self, X: sp.csr_matrix) -> np.ndarray:
-        if self.basis.size == 0:
+        if not self.basis.size:
             return np.zeros((X.shape[0], 1), dtype=np.float32)
-        v = self.basis.shape[1]
-        Xb = X[:, :v] if X.shape[1] > v else X
-        Z = np.asarray(Xb @ self.basis.T, dtype=np.float32)
+        Z = np.asarray(X @ self.basis.T, dtype=np.float32)
         norms = np.linalg.norm(Z, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         return Z / norms
 
-    # -- persistence ------------------------------------------------------------------------
-    def article_blob(self, article_id: str) -> bytes:
-        row = self.pos[article_id]
-        start, end = self.X.indptr[row], self.X.indptr[row + 1]
-        terms = self._terms()
-        doc = {
-            "t": [terms[i] for i in self.X.indices[start:end]],
-            "w": [round(float(w), 6) for w in self.X.data[start:end]],
-            "z": [round(float(z), 6) for z in self.Z[row]],
-            "k": self.titles[row],
-            "h": round(float(self.thr[row]), 6),
-            "r": [[s, i] for s, i in self.lists[row]],
-        }
-        return zlib.compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode())
+    # -- ranking ------------------------------------------------------------------------------
+    def _rank_rows(self, rows: np.ndarray, changed: set[str] | None) -> None:
+        """Rank `rows` against the archive; with `changed`, also insert them into old lists."""
+        if len(self.centroids):  # rows of one cluster share their search pool: keep them together
+            rows = rows[np.lexsort((rows, self.cluster[rows]))]
+        id_order = np.argsort(np.argsort(np.array(self.ids)))  # ties are broken by id
+        title_hash = np.array([hash(t) for t in self.titles], dtype=np.int64)
+        for start in range(0, len(rows), BLOCK):
+            block = rows[start : start + BLOCK]
+            candidates = self._candidates(block)
+            scores, cosines = self._scores(block, candidates)
+            safe = np.where(candidates >= 0, candidates, 0)
+            valid = (
+                (candidates >= 0)
+                & (candidates != block[:, None])
+                & (cosines > 0)
+                & (cosines < DUPLICATE_COSINE)
+                & (title_hash[safe] != title_hash[block][:, None])
+            )
+            scores = np.where(valid, np.round(scores, 6), -np.inf)
+            order = np.lexsort((id_order[safe], -scores), axis=-1)
+            ranked = np.take_along_axis(safe, order, axis=1)
+            ranked_scores = np.take_along_axis(scores, order, axis=1)
+            counts = valid.sum(axis=1)
+            for j, row in enumerate(block.tolist()):
+                entries = [(s, self.ids[c]) for s, c in zip(ranked_scores[j, : counts[j]].tolist(), ranked[j, : counts[j]].tolist())]
+                self.lists[row] = entries[:KEEP]
+                if changed is not None:
+                    for score_value, other in entries:
+                        if self._offer(self.pos[other], (score_value, self.ids[row])):
+                            changed.add(other)
 
-    def globals_blob(self) -> bytes:
-        terms = self._terms()
-        doc = {
-            "n": self.n,
-            "c": self.candidates,
-            "df": {terms[i]: int(d) for i, d in enumerate(self.df) if d},
-            "bt": terms[: self.basis.shape[1]],
-            "bd": list(self.basis.shape),
-        }
-        head = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
-        return zlib.compress(len(head).to_bytes(8, "big") + head + self.basis.astype(np.float32).tobytes())
+    def _offer(self, row: int, entry: tuple[float, str]) -> bool:
+        """Put entry into row's list if it belongs among the best KEEP; True if the list changed."""
+        current = [e for e in self.lists[row] if e[1] != entry[1]]
+        merged = sorted([*current, entry], key=lambda e: (-e[0], e[1]))[:KEEP]
+        if merged == self.lists[row]:
+            return False
+        self.lists[row] = merged
+        return True
 
-    @classmethod
-    def load(cls, globals_blob: bytes, articles: Iterable[tuple[str, bytes]]) -> RelatedIndex:
-        raw = zlib.decompress(globals_blob)
-        size = int.from_bytes(raw[:8], "big")
-        doc = json.loads(raw[8 : 8 + size])
-        index = cls(doc["c"])
-        for t in doc["bt"]:
-            index.vocab.setdefault(t, len(index.vocab))
-        for t in doc["df"]:
-            index.vocab.setdefault(t, len(index.vocab))
-        index.df = np.zeros(len(index.vocab), dtype=np.int64)
-        for t, d in doc["df"].items():
-            index.df[index.vocab[t]] = d
-        index.n = doc["n"]
-        index.basis = np.frombuffer(raw[8 + size :], dtype=np.float32).reshape(doc["bd"]).copy()
-        indptr, indices, data, zs, thr = [0], [], [], [], []
-        for aid, blob in sorted(articles):
-            a = json.loads(zlib.decompress(blob))
-            index.pos[aid] = len(index.ids)
-            index.ids.append(aid)
-            index.titles.append(a["k"])
-            pairs = sorted((index.vocab.setdefault(t, len(index.vocab)), w) for t, w in zip(a["t"], a["w"]))
-            indices.extend(p[0] for p in pairs)
-            data.extend(p[1] for p in pairs)
-            indptr.append(len(indices))
-            zs.append(a["z"])
-            thr.append(a["h"])
-            index.lists.append([(float(s), i) for s, i in a["r"]])
-        if len(index.df) < len(index.vocab):
-            index.df = np.concatenate([index.df, np.zeros(len(index.vocab) - len(index.df), dtype=np.int64)])
-        index.X = sp.csr_matrix(
-            (np.array(data, dtype=np.float32), np.array(indices, dtype=np.int64), np.array(indptr)),
-            shape=(len(index.ids), len(index.vocab)),
-        )
-        index.Z = np.array(zs, dtype=np.float32).reshape(len(index.ids), -1)
-        index.thr = np.array(thr, dtype=np.float32)
-        return index
+    def _candidates(self, block: np.ndarray) -> np.ndarray:
+        """Per row, up to CANDIDATES rows by latent cosine (padded with -1), self included."""
+        n = len(self.ids)
+        want = min(CANDIDATES + 1, n)
+        out = np.full((len(block), CANDIDATES + 1), -1, dtype=np.int64)
+        if not len(self.centroids):
+            sims = self.Z[block] @ self.Z.T
+            top = np.argpartition(-sims, want - 1, axis=1)[:, :want] if want < n else np.tile(np.arange(n), (len(block), 1))
+            out[:, : top.shape[1]] = top
+            return out
+        members = _members(self.cluster, len(self.centroids))
+        labels = self.cluster[block]
+        for label in np.unique(labels):
+            near = np.argsort(-(self.centroids @ self.centroids[label]), kind="stable")[:PROBES]
+            pool = np.concatenate([members[c] for c in near])
+            mine = np.nonzero(labels == label)[0]
+            sims = self.Z[block[mine]] @ self.Z[pool].T
+            take = min(want, len(pool))
+            best = pool[np.argpartition(-sims, take - 1, axis=1)[:, :take]] if take < len(pool) else np.tile(pool, (len(mine), 1))
+            out[mine, :take] = best
+        return out
 
-    def _terms(self) -> list[str]:
-        terms = [""] * len(self.vocab)
-        for t, i in self.vocab.items():
-            terms[i] = t
-        return terms
-
-
-def _better(a: tuple[float, str], b: tuple[float, str]) -> bool:
-    return (-a[0], a[1]) < (-b[0], b[1])
+    def _scores(self, block: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(term cosine + latent cosine, term cosine) for every (row, candidate) pair."""
+        rows = np.repeat(block, candidates.shape[1])
+        cols = np.where(candidates >= 0, candidates, 0).ravel()
+        cosine = np.asarray(self.X[rows].multiply(self.X[cols]).sum(axis=1)).ravel()
+        latent = np.einsum("ij,ij->i", self.Z[rows], self.Z[cols])
+        shape = candidates.shape
+        return (cosine + latent).reshape(shape), cosine.reshape(shape)
 
 
-def _records(records: Iterable[Any]) -> list[tuple[str, str, str]]:
-    out = []
-    for r in records:
-        if isinstance(r, tuple):
-            out.append((str(r[0]), r[1], r[2]))
-        else:
-            out.append((str(r.id), r.title, r.text))
-    return out
+def _local_counts(docs: list[dict[str, int]]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Per-chunk term counts as (local terms, indptr, local term ids, counts)."""
+    local: dict[str, int] = {}
+    indptr, ids, counts = [0], [], []
+    for doc in docs:
+        ids.extend(local.setdefault(t, len(local)) for t in doc)
+        counts.extend(doc.values())
+        indptr.append(len(ids))
+    return list(local), np.array(indptr, dtype=np.int64), np.array(ids, dtype=np.int64), np.array(counts, dtype=np.int32)
+
+
+_DOCS: list[tuple[str, str]] = []  # read by forked workers, so the texts are not pickled
+
+
+def _count_chunk(bounds: tuple[int, int]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    return _local_counts([features(title, text) for title, text in _DOCS[bounds[0] : bounds[1]]])
+
+
+def _count_terms(docs: list[tuple[str, str]]) -> tuple[list[str], sp.csr_matrix]:
+    """Term counts of every document; spread over the CPU cores for large archives."""
+    global _DOCS
+    workers = min(os.cpu_count() or 1, 4)
+    if len(docs) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return _merge([_local_counts([features(title, text) for title, text in docs])])
+    size = -(-len(docs) // (workers * 4))
+    _DOCS = docs
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return _merge(list(pool.map(_count_chunk, [(i, i + size) for i in range(0, len(docs), size)])))
+    finally:
+        _DOCS = []
+
+
+def _merge(parts) -> tuple[list[str], sp.csr_matrix]:
+    """Chunks with their own term numbering -> one (terms, documents x terms counts) matrix."""
+    terms: dict[str, int] = {}
+    indptrs, columns, data, offset = [np.zeros(1, dtype=np.int64)], [], [], 0
+    for local_terms, indptr, ids, counts in parts:
+        remap = np.array([terms.setdefault(t, len(terms)) for t in local_terms], dtype=np.int64)
+        columns.append(remap[ids] if len(ids) else ids)
+        data.append(counts)
+        indptrs.append(indptr[1:] + offset)
+        offset += indptr[-1]
+    indptr = np.concatenate(indptrs)
+    matrix = sp.csr_matrix((_concat(data, np.int32), _concat(columns, np.int64), indptr), shape=(len(indptr) - 1, len(terms)))
+    return list(terms), matrix
 
 
 def _latent_basis(X: sp.csr_matrix, dim: int) -> np.ndarray:
-    """Right singular vectors of (a deterministic sample of) X by randomized SVD."""
+    """Top right singular vectors of (an evenly spaced sample of) X, by randomized SVD."""
     n, v = X.shape
     dim = min(dim, n - 1, v - 1)
     if dim < 2:
-        return np.zeros((0, 0), dtype=np.float32)
-    step = max(1, -(-n // LATENT_SAMPLE))
-    Xs = X[::step].astype(np.float64)
-    rng = np.random.default_rng(20241014)
-    omega = rng.standard_normal((v, dim + 10))
-    q, _ = np.linalg.qr(Xs @ omega)
-    for _ in range(2):
-        q, _ = np.linalg.qr(Xs.T @ q)
-        q, _ = np.linalg.qr(Xs @ q)
-    b = (Xs.T @ q).T
-    _, _, vt = np.linalg.svd(b, full_matrices=False)
+        return np.zeros((0, v), dtype=np.float32)
+    sample = X[:: max(1, -(-n // BASIS_SAMPLE))].astype(np.float64)
+    rng = np.random.default_rng(SEED)
+    q = sample @ rng.standard_normal((v, dim + 20))
+    for _ in range(5):
+        q, _ = np.linalg.qr(sample @ (sample.T @ np.linalg.qr(q)[0]))
+    q, _ = np.linalg.qr(q)
+    _, _, vt = np.linalg.svd((sample.T @ q).T, full_matrices=False)
     vt = vt[:dim]
-    signs = np.sign(vt[np.arange(dim), np.abs(vt).argmax(axis=1)])  # deterministic signs
+    signs = np.sign(vt[np.arange(dim), np.abs(vt).argmax(axis=1)])
     return (vt * signs[:, None]).astype(np.float32)
+
+
+def _kmeans(Z: np.ndarray, k: int, iterations: int = 8) -> np.ndarray:
+    """Spherical k-means with a fixed, evenly spaced initialisation (deterministic)."""
+    centroids = Z[np.linspace(0, len(Z) - 1, k).astype(np.int64)].copy()
+    for _ in range(iterations):
+        labels = _nearest(Z, centroids)
+        sums = np.zeros_like(centroids)
+        np.add.at(sums, labels, Z)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        empty = norms[:, 0] == 0
+        sums[empty] = centroids[empty]
+        norms[empty] = 1.0
+        centroids = (sums / norms).astype(np.float32)
+    return centroids
+
+
+def _nearest(Z: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    if not len(centroids):
+        return np.zeros(len(Z), dtype=np.int32)
+    labels = np.empty(len(Z), dtype=np.int32)
+    for start in range(0, len(Z), 8192):
+        labels[start : start + 8192] = np.argmax(Z[start : start + 8192] @ centroids.T, axis=1)
+    return labels
+
+
+def _members(labels: np.ndarray, k: int) -> list[np.ndarray]:
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(k + 1))
+    return [order[bounds[c] : bounds[c + 1]] for c in range(k)]
+
+
+def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+
+
+def _records(records: Iterable[Any]) -> list[tuple[str, str, str]]:
+    return [(str(r[0]), r[1], r[2]) if isinstance(r, tuple) else (str(r.id), r.title, r.text) for r in records]
+
+
+def _unique(recs: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Last version of each id, sorted by id: the index does not depend on input order."""
+    return sorted({r[0]: r for r in recs}.values())
+
+
+def iter_rows(index: RelatedIndex, ids: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+    for article_id in ids:
+        yield article_id, index.row_blob(article_id)

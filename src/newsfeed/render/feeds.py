@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
+from feedgen.ext.base import BaseEntryExtension
 from feedgen.feed import FeedGenerator
+from lxml.etree import SubElement
 
 from newsfeed.config import Settings
 from newsfeed.errors import RenderError
@@ -60,9 +62,9 @@ def _entry(fe, article: Article, settings: Settings, zone: ZoneInfo, section_nam
     fe.guid(ident, permalink=False)
     fe.title(article.title)
     fe.link(href=article.url, rel="alternate")
-    if fmt == "atom":
-        for link in article.related:
-            fe.link(href=link.url, rel="related", title=link.title)
+    if fmt == "atom" and article.related:
+        fe.register_extension("related", _RelatedLinks, atom=True, rss=False)
+        fe.related.links = [(link.url, link.title) for link in article.related]
     fe.summary(article.summary)
     fe.content(sanitize_html(_with_image(article), settings.site.base_url), type="html")
     if fmt == "rss":
@@ -76,6 +78,18 @@ def _entry(fe, article: Article, settings: Settings, zone: ZoneInfo, section_nam
         fe.category(term=topic)
     fe.published(article.published.astimezone(zone))
     fe.updated(article.updated.astimezone(zone))
+
+
+class _RelatedLinks(BaseEntryExtension):
+    """Atom <link rel="related">: feedgen 1.0 drops rel and title from entry links."""
+
+    def __init__(self) -> None:
+        self.links: list[tuple[str, str]] = []
+
+    def extend_atom(self, entry):
+        for href, title in self.links:
+            SubElement(entry, "link", href=href, rel="related", title=title)
+        return entry
 
 
 def _with_image(article: Article) -> str:

@@ -97,4 +97,17 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX deliveries_by_status ON deliveries (edition, status);
         """,
     ),
+    (
+        4,
+        """
+        CREATE TABLE related_index (
+            article_id TEXT PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+            blob BLOB NOT NULL            -- enrich.related row: vector, latent vector, scored list
+        ) WITHOUT ROWID;
+        CREATE TABLE related_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            blob BLOB NOT NULL            -- enrich.related model: vocabulary, idf, basis, clusters
+        );
+        """,
+    ),
 ]

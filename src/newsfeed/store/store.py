@@ -156,7 +156,7 @@ class Store:
                     (item.source, item.key, item.fingerprint),
                 )
             if changed:
-                self.set_meta(conn, "revision", str(int(self.meta("revision", "0")) + 1))
+                self.bump_revision(conn)
         return SaveCounts(new, updated, unchanged), changed
 
     # reading --------------------------------------------------------------
@@ -225,6 +225,73 @@ class Store:
             )
             found.update({title: ident for title, ident in rows})
         return found
+
+    # enrichment -------------------------------------------------------------
+
+    def texts(self, ids: Sequence[str] | None = None) -> Iterator[tuple[str, str, str, tuple[str, ...]]]:
+        """(id, title, text, tags) of the given articles, or of all of them, by id."""
+        columns = "SELECT id, title, text, tags FROM articles"
+        if ids is None:
+            cursor = self.conn.execute(f"{columns} ORDER BY id")
+            while rows := cursor.fetchmany(2000):
+                yield from ((r[0], r[1], r[2], tuple(json.loads(r[3]))) for r in rows)
+            return
+        for chunk in _chunks(sorted(set(ids)), 500):
+            rows = self.query(f"{columns} WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk)
+            yield from ((r[0], r[1], r[2], tuple(json.loads(r[3]))) for r in rows)
+
+    def editor_titles(self) -> dict[str, list[str]]:
+        """id -> headlines listed under "Artikel Terkait", for articles that have any."""
+        return {ident: json.loads(titles) for ident, titles in self.query("SELECT id, related_titles FROM articles WHERE related_titles != '[]'")}
+
+    def related_ids(self, ids: Sequence[str]) -> dict[str, list[str]]:
+        """id -> its stored related list, in rank order."""
+        found: dict[str, list[str]] = {}
+        for chunk in _chunks(sorted(set(ids)), 500):
+            for ident, other in self.query(
+                f"SELECT article_id, related_id FROM related WHERE article_id IN ({','.join('?' * len(chunk))}) ORDER BY article_id, rank",
+                chunk,
+            ):
+                found.setdefault(ident, []).append(other)
+        return found
+
+    def set_topics(self, conn: sqlite3.Connection, article_id: str, names: Sequence[str], slugs: Sequence[str]) -> None:
+        published = conn.execute("SELECT published FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+        conn.execute("DELETE FROM article_topics WHERE article_id = ?", (article_id,))
+        conn.executemany(
+            "INSERT OR IGNORE INTO article_topics (article_id, topic, name, rank, published) VALUES (?, ?, ?, ?, ?)",
+            [(article_id, slug, name, rank, published) for rank, (name, slug) in enumerate(zip(names, slugs))],
+        )
+
+    def set_related(self, conn: sqlite3.Connection, article_id: str, ids: Sequence[str], editor: int) -> None:
+        """The article's related list: the first `editor` ids were chosen by the editor."""
+        conn.execute("DELETE FROM related WHERE article_id = ?", (article_id,))
+        conn.executemany(
+            "INSERT INTO related (article_id, rank, related_id, editor) VALUES (?, ?, ?, ?)",
+            [(article_id, rank, other, int(rank < editor)) for rank, other in enumerate(ids)],
+        )
+
+    def related_index(self) -> tuple[bytes | None, Iterator[tuple[str, bytes]]]:
+        """The persisted related-articles model and its rows (None if never built)."""
+        state = self.query("SELECT blob FROM related_state WHERE id = 1")
+
+        def rows() -> Iterator[tuple[str, bytes]]:
+            cursor = self.conn.execute("SELECT article_id, blob FROM related_index")
+            while batch := cursor.fetchmany(5000):
+                yield from (tuple(row) for row in batch)
+
+        return (state[0][0] if state else None), rows()
+
+    def save_related_index(self, conn: sqlite3.Connection, state: bytes, rows: Iterable[tuple[str, bytes]], replace: bool) -> None:
+        if replace:
+            conn.execute("DELETE FROM related_index")
+        conn.execute("INSERT OR REPLACE INTO related_state (id, blob) VALUES (1, ?)", (state,))
+        conn.executemany("INSERT OR REPLACE INTO related_index (article_id, blob) VALUES (?, ?)", rows)
+
+    def bump_revision(self, conn: sqlite3.Connection) -> None:
+        """Mark the store changed, so the next publish renders again."""
+        current = conn.execute("SELECT value FROM meta WHERE name = 'revision'").fetchone()
+        self.set_meta(conn, "revision", str(int(current[0] if current else 0) + 1))
 
     def topic_counts(self, minimum: int) -> list[tuple[str, str, int]]:
         """(slug, name, articles) of every topic with at least `minimum` articles, by slug."""

@@ -1,0 +1,70 @@
+"""Keep the store's topics and related-article lists up to date after a gather.
+
+Topics are extracted for new and edited articles only. The related-articles index is
+loaded from the store and updated with those articles, or rebuilt from the whole archive
+when there is none yet or the archive grew by a quarter since it was built. Lists are
+editor-chosen links ("Artikel Terkait", resolved by headline) first, then computed ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from newsfeed.config import Settings
+from newsfeed.enrich.related import Record, RelatedIndex
+from newsfeed.enrich.topics import extract_topics, topic_slug
+from newsfeed.store import Store
+
+Progress = Callable[[str, int, int], None]
+
+
+def enrich(settings: Settings, store: Store, changed: Sequence[str], progress: Progress) -> None:
+    if not changed and store.meta("enriched") == "yes":
+        return
+    _topics(settings, store, changed, progress)
+    state, rows = store.related_index()
+    index = RelatedIndex.load(state, rows) if state is not None else None
+    fresh = store.texts(changed) if index is not None else ()
+    records = [Record(ident, title, text) for ident, title, text, _tags in fresh]
+    if index is None or _grows_stale(index, records):
+        progress("related", 0, 1)
+        index = RelatedIndex.build(Record(ident, title, text) for ident, title, text, _tags in store.texts())
+        touched, replace = set(index.ids), True
+    else:
+        touched, replace = index.add(records), False
+    progress("related", 1, 1)
+    _write_lists(settings, store, index, touched, replace)
+
+
+def _topics(settings: Settings, store: Store, changed: Sequence[str], progress: Progress) -> None:
+    rows = list(store.texts(changed))
+    with store.transaction() as conn:
+        for done, (ident, title, text, tags) in enumerate(rows, start=1):
+            names = extract_topics(title, text, tags, settings.topics)
+            store.set_topics(conn, ident, names, [topic_slug(n) for n in names])
+            if done % 500 == 0 or done == len(rows):
+                progress("topics", done, len(rows))
+
+
+def _grows_stale(index: RelatedIndex, records: list[Record]) -> bool:
+    new = sum(r.id not in index for r in records)
+    return len(index) + new > index.built_size * 1.25
+
+
+def _write_lists(settings: Settings, store: Store, index: RelatedIndex, touched: set[str], replace: bool) -> None:
+    """Store the index and every list that changed, editor-chosen links first."""
+    wanted = settings.related.count
+    editor_titles = store.editor_titles()
+    by_title = store.ids_by_title({t for titles in editor_titles.values() for t in titles})
+    editor = {ident: [by_title[t] for t in titles if t in by_title and by_title[t] != ident] for ident, titles in editor_titles.items()}
+    candidates = sorted(touched | set(editor))
+    current = store.related_ids(candidates) if not replace else {}
+    with store.transaction() as conn:
+        store.save_related_index(conn, index.state_blob(), ((i, index.row_blob(i)) for i in sorted(touched)), replace)
+        for ident in candidates:
+            chosen = list(dict.fromkeys(editor.get(ident, ())))
+            links = list(index.related(ident, max(wanted, len(chosen)), chosen))[: max(wanted, len(chosen))]
+            if replace or links != current.get(ident, []):
+                store.set_related(conn, ident, links, editor=len(chosen))
+        store.set_meta(conn, "enriched", "yes")
+        store.bump_revision(conn)

@@ -1,0 +1,124 @@
+"""Topics and related lists through the real pipeline: store, topic feeds, Atom related links."""
+
+from datetime import timedelta
+
+import feedparser
+import pytest
+
+from conftest import NOW, page
+from newsfeed import core
+from newsfeed.enrich.related import RelatedIndex
+from newsfeed.store import Store
+
+KORUT = [
+    "Korea Utara mengirim ribuan prajurit ke Rusia untuk membantu perang di Ukraina, menurut intelijen Korea Selatan.",
+    "Pemerintah Ukraina menyebut pasukan Korea Utara sudah tiba di wilayah perbatasan Rusia dan berlatih bersama tentara Rusia.",
+    "Seoul memanggil duta besar Rusia dan memprotes kerja sama militer Pyongyang dengan Moskow.",
+    "Analis menilai pengiriman amunisi dan rudal Korea Utara memperpanjang perang di Ukraina.",
+    "Amerika Serikat dan sekutunya membahas sanksi baru terhadap Korea Utara dan Rusia.",
+    "Kyiv meminta bantuan senjata jarak jauh untuk menghadapi pasukan gabungan di garis depan.",
+]
+BOLA = [
+    "Timnas Indonesia bermain imbang melawan Bahrain dalam laga kualifikasi Piala Dunia di Stadion Riffa.",
+    "Pelatih Timnas Indonesia menilai para pemain tampil disiplin dan suporter Indonesia memenuhi stadion.",
+    "Gol penyeimbang Bahrain lahir pada menit akhir tambahan waktu dan memicu protes pemain.",
+    "PSSI mengirim surat keberatan kepada federasi sepak bola Asia soal kepemimpinan wasit.",
+    "Pemain belakang Timnas Indonesia cedera dan diragukan tampil pada laga berikutnya melawan China.",
+    "Peringkat Timnas Indonesia di grup kualifikasi Piala Dunia kini berada di posisi kelima.",
+]
+
+
+def _story(paragraphs, i):
+    """A distinct article of the same story: three of its paragraphs, rotated."""
+    return [paragraphs[(i + k) % len(paragraphs)] for k in range(3)]
+
+
+def _pages():
+    pages = {}
+    for i in range(1, 5):
+        pages[f"dunia/2024-10-0{i}-0800-korut-{i}.txt"] = page("Dunia", f"Korut Kirim Prajurit ke Rusia Gelombang {i}", _story(KORUT, i))
+        pages[f"olahraga/2024-10-0{i}-2000-bola-{i}.txt"] = page("Olahraga", f"Timnas Indonesia Tahan Bahrain Babak {i}", _story(BOLA, i))
+    pages["dunia/2024-10-05-0900-ulasan.txt"] = page(
+        "Dunia",
+        "Ulasan Pekan Ini",
+        ["Ringkasan berbagai peristiwa dunia sepanjang pekan dari berbagai kawasan."],
+        related=["Timnas Indonesia Tahan Bahrain Babak 2", "Judul yang Tidak Ada"],
+    )
+    return pages
+
+
+@pytest.fixture
+def built(make_site):
+    settings = make_site(_pages())
+    with Store(settings.store_path) as store:
+        core.gather(settings, store, NOW)
+        core.publish(settings, store, NOW)
+    return settings
+
+
+def _atom(settings, name="atom.xml"):
+    return feedparser.parse((settings.feeds.output_dir / name).read_bytes())
+
+
+def test_topics_are_stored_and_become_categories(built):
+    parsed = _atom(built, "dunia/atom.xml")
+    korut = [e for e in parsed.entries if e.title.startswith("Korut")][0]
+    terms = [t.term for t in korut.tags]
+    assert terms[0] == "Dunia"
+    assert "Korea Utara" in terms and "Rusia" in terms
+
+
+def test_topic_feeds_are_published_and_valid(built):
+    parsed = _atom(built, "topik/korea-utara/atom.xml")
+    assert parsed.bozo == 0
+    assert len(parsed.entries) == 4
+    assert parsed.feed.title == "Kabar Uji: Korea Utara"
+    rss = feedparser.parse((built.feeds.output_dir / "topik/korea-utara/rss.xml").read_bytes())
+    assert rss.bozo == 0
+    site_ids = {e.id for e in _atom(built).entries}
+    assert {e.id for e in parsed.entries} <= site_ids  # same item ids as the other feeds
+
+
+def test_atom_related_links_are_relevant_and_never_self(built):
+    for entry in _atom(built).entries:
+        related = [link for link in entry.links if link.rel == "related"]
+        assert entry.link not in {link.href for link in related}
+        if entry.title.startswith("Korut"):
+            assert related and all("korut" in link.href for link in related[:3])
+            assert all(link.title.startswith("Korut") for link in related[:3])
+
+
+def test_editor_chosen_links_come_first(built):
+    entry = [e for e in _atom(built).entries if e.title == "Ulasan Pekan Ini"][0]
+    related = [link for link in entry.links if link.rel == "related"]
+    assert related[0].title == "Timnas Indonesia Tahan Bahrain Babak 2"
+
+
+def test_new_article_updates_index_without_rebuild(built):
+    with Store(built.store_path) as store:
+        state, rows = store.related_index()
+        before = RelatedIndex.load(state, rows)
+    target = built.root / "pages/dunia/2024-10-06-0800-korut-6.txt"
+    target.write_text(page("Dunia", "Korut Tambah Prajurit ke Rusia", _story(KORUT, 5)), encoding="utf-8")
+    with Store(built.store_path) as store:
+        report, changed = core.gather(built, store, NOW + timedelta(hours=1))
+        state, rows = store.related_index()
+        after = RelatedIndex.load(state, rows)
+        [new_id] = changed
+        assert after.built_size == before.built_size  # an add, not a rebuild
+        assert len(after) == len(before) + 1
+        links = store.related_ids([new_id])[new_id]
+        titles = {a.id: a.title for a in store.get(links)}
+    assert all(titles[i].startswith("Korut") for i in links[:3])
+
+
+def test_enrichment_is_deterministic_across_builds(make_site, tmp_path):
+    first = make_site(_pages())
+    with Store(first.store_path) as store:
+        core.gather(first, store, NOW)
+        lists_a = store.related_ids([r[0] for r in store.query("SELECT id FROM articles")])
+    first.store_path.unlink()
+    with Store(first.store_path) as store:
+        core.gather(first, store, NOW + timedelta(days=30))
+        lists_b = store.related_ids([r[0] for r in store.query("SELECT id FROM articles")])
+    assert lists_a == lists_b
