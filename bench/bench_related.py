@@ -1,6 +1,7 @@
-"""Benchmark: related-article quality, topic extraction and index speed on real news.
+"""Benchmark: related-article quality and index speed on real news.
 
-Run from the project folder:  python bench/bench_related.py [--corpus PATH] [--skip-speed]
+Run from the project folder:  python bench/bench_related.py [--corpus PATH] [--skip-speed] [--size N]
+Topic extraction has its own script: bench/bench_topics.py.
 
 Reads ../shared/corpus/indo-news-2025-fulltext/articles.jsonl (third-party news used only as
 local input; nothing from it is written anywhere). Prints every figure and the command.
@@ -13,6 +14,8 @@ import json
 import random
 import re
 import resource
+import sqlite3
+import tempfile
 import sys
 import time
 import warnings
@@ -22,10 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from newsfeed.config import TopicSettings  # noqa: E402
-from newsfeed.enrich import text as T  # noqa: E402
 from newsfeed.enrich.related import RelatedIndex  # noqa: E402
-from newsfeed.enrich.topics import extract_topics, section_topics  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "indo-news-2025-fulltext" / "articles.jsonl"
 K = 5
@@ -122,26 +122,6 @@ def quality(rows: list[dict]) -> None:
     print(f"target (macro >= 0.815, every section >= 0.70, coverage >= 0.95): {'MET' if target else 'NOT MET'}")
 
 
-# -- topics ----------------------------------------------------------------------------------
-def topics(rows: list[dict], top: int = 30) -> None:
-    print(f"\n== Topics: {top} most frequent per section over all {len(rows)} articles ==")
-    settings = TopicSettings()
-    by_section: dict[str, Counter] = defaultdict(Counter)
-    t0 = time.perf_counter()
-    for r in rows:
-        found = extract_topics(clean_title(r["title"]), clean_text(r["text"]), (), settings)
-        by_section[r["section"] or "(none)"].update(found)
-    elapsed = time.perf_counter() - t0
-    for s in sorted(by_section):
-        items = ", ".join(f"{n} ({c})" for n, c in by_section[s].most_common(top))
-        print(f"[{s}] {items}")
-    print("\nmost characteristic per section (OPML grouping, section_topics limit 8):")
-    for s, names in section_topics({k: v for k, v in by_section.items() if k != "(none)"}, 8).items():
-        print(f"[{s}] {', '.join(names)}")
-    per10k = elapsed / len(rows) * 10_000
-    print(f"topic extraction: {elapsed:.2f} s for {len(rows)} articles = {per10k:.2f} s per 10,000 articles")
-
-
 # -- speed -----------------------------------------------------------------------------------
 def synthetic(rows: list[dict], n: int, seed: int, prefix: str) -> list[tuple[str, str, str]]:
     """Recombined articles: the headline of one corpus article plus the last word of another's,
@@ -170,22 +150,35 @@ def speed(rows: list[dict], n: int) -> None:
     archive = synthetic(rows, n, 2025, "a")
     batch = synthetic(rows, 1000, 2026, "b")
     chars = sum(len(t) + len(b) for _, t, b in archive)
-    print(f"archive text: {chars / 1e6:.0f} MB; peak RSS before indexing: {peak_rss_mb():.0f} MB")
+    print(f"archive text: {chars / 1e6:.0f} MB held by the benchmark; peak RSS before indexing: {peak_rss_mb():.0f} MB")
     t0 = time.perf_counter()
     index = RelatedIndex.build(archive)
     lists = {i: index.related(i, K) for i, _, _ in archive}
     t_build = time.perf_counter() - t0
     full = sum(len(v) == K for v in lists.values()) / len(lists)
     print(f"build + related lists for {n:,} articles: {t_build:.1f} s (coverage {full:.3f}); peak RSS {peak_rss_mb():.0f} MB")
-    t0 = time.perf_counter()
-    changed = index.add(batch)
-    t_add = time.perf_counter() - t0
-    print(f"add 1,000 articles: {t_add:.2f} s ({len(changed):,} lists changed); peak RSS {peak_rss_mb():.0f} MB")
-    t0 = time.perf_counter()
-    settings = TopicSettings()
-    for _, title, body in archive[:10_000]:
-        extract_topics(title, body, (), settings)
-    print(f"topic extraction: {time.perf_counter() - t0:.2f} s per 10,000 synthetic articles")
+    with tempfile.TemporaryDirectory() as folder:
+        db = sqlite3.connect(Path(folder) / "index.sqlite3")
+        db.execute("CREATE TABLE rows (id TEXT PRIMARY KEY, blob BLOB)")
+        t0 = time.perf_counter()
+        db.executemany("INSERT INTO rows VALUES (?, ?)", ((i, index.row_blob(i)) for i in index.ids))
+        db.commit()
+        state = index.state_blob()
+        t_save = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        index = RelatedIndex.load(state, db.execute("SELECT id, blob FROM rows"))
+        t_load = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        changed = index.add(batch)
+        t_add = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        db.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?)", ((i, index.row_blob(i)) for i in sorted(changed)))
+        db.commit()
+        t_write = time.perf_counter() - t0
+        size = (Path(folder) / "index.sqlite3").stat().st_size
+    print(f"persist the index in SQLite: {t_save:.1f} s ({size / 1e6:.0f} MB); load it back: {t_load:.1f} s")
+    print(f"add 1,000 articles: {t_add:.2f} s in memory ({len(changed):,} lists changed), "
+          f"+ {t_write:.2f} s to write them = {t_load + t_add + t_write:.1f} s from the store and back; peak RSS {peak_rss_mb():.0f} MB")
 
 
 def main() -> None:
@@ -193,15 +186,12 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--size", type=int, default=100_000)
     ap.add_argument("--skip-speed", action="store_true")
-    ap.add_argument("--skip-topics", action="store_true")
     args = ap.parse_args()
     print("$ python " + " ".join(sys.argv))
     print(f"corpus: {args.corpus}")
     rows = load(args.corpus)
     print(f"{len(rows)} articles read")
     quality(rows)
-    if not args.skip_topics:
-        topics(rows)
     if not args.skip_speed:
         speed(rows, args.size)
 
