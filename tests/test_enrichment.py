@@ -122,3 +122,14 @@ def test_enrichment_is_deterministic_across_builds(make_site, tmp_path):
         core.gather(first, store, NOW + timedelta(days=30))
         lists_b = store.related_ids([r[0] for r in store.query("SELECT id FROM articles")])
     assert lists_a == lists_b
+
+
+def test_related_links_never_point_to_unpublished_articles(make_site):
+    pages = _pages()
+    pages["dunia/2024-12-25-0800-korut-nanti.txt"] = page("Dunia", "Korut Kirim Prajurit Tambahan Akhir Tahun", _story(KORUT, 3))
+    settings = make_site(pages)
+    with Store(settings.store_path) as store:
+        core.gather(settings, store, NOW)  # NOW is 1 December 2024: the page above is scheduled
+        core.publish(settings, store, NOW)
+    atom = (settings.feeds.output_dir / "atom.xml").read_text()
+    assert "korut-nanti" not in atom and "Akhir Tahun" not in atom

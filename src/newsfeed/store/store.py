@@ -182,7 +182,7 @@ class Store:
         else:
             sql = f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE published <= ? ORDER BY published DESC, id DESC LIMIT ?"
             rows = self.query(sql, (bound, limit))
-        return self._hydrate(rows)
+        return self._hydrate(rows, until=bound)
 
     def published_between(self, start: datetime, end: datetime, sections: Sequence[str] | None = None) -> list[Article]:
         """Articles with start <= published < end, newest first (a digest week)."""
@@ -313,7 +313,8 @@ class Store:
             counts.setdefault(section, {})[slug] = number
         return counts
 
-    def _hydrate(self, rows: list[sqlite3.Row], enriched: bool = True) -> list[Article]:
+    def _hydrate(self, rows: list[sqlite3.Row], enriched: bool = True, until: str = "9999") -> list[Article]:
+        """Articles from rows, with topics and related links (to articles published by `until`)."""
         topics: dict[str, list[str]] = {}
         related: dict[str, list[Link]] = {}
         ids = [row[0] for row in rows]
@@ -326,8 +327,8 @@ class Store:
                     topics.setdefault(ident, []).append(name)
                 for ident, other, title, url in self.query(
                     "SELECT r.article_id, a.id, a.title, a.url FROM related r JOIN articles a ON a.id = r.related_id "
-                    f"WHERE r.article_id IN ({marks}) ORDER BY r.article_id, r.rank",
-                    chunk,
+                    f"WHERE r.article_id IN ({marks}) AND a.published <= ? ORDER BY r.article_id, r.rank",
+                    [*chunk, until],
                 ):
                     related.setdefault(ident, []).append(Link(other, title, url))
         return [_article(row, tuple(topics.get(row[0], ())), tuple(related.get(row[0], ()))) for row in rows]
