@@ -59,7 +59,12 @@ DEFAULT_ALIASES = {
     "Korut": "Korea Utara", "Korsel": "Korea Selatan", "AS": "Amerika Serikat", "Amerika": "Amerika Serikat",
     "RI": "Indonesia", "US": "Amerika Serikat", "Republik Indonesia": "Indonesia", "Tiongkok": "China", "Cina": "China",
     "Inggris Raya": "Inggris", "PBB": "Perserikatan Bangsa-Bangsa", "UEA": "Uni Emirat Arab", "Ceko": "Republik Ceko",
-    "DPR RI": "DPR", "MPR RI": "MPR", "DPD RI": "DPD", "Polri": "Polri", "Kemlu": "Kementerian Luar Negeri",
+    "DPR RI": "DPR", "MPR RI": "MPR", "DPD RI": "DPD", "Kemlu": "Kementerian Luar Negeri", "WA": "WhatsApp",
+    # people named by one name across articles ("Trump" -> "Donald Trump" also where the
+    # article never gives the full name)
+    "Trump": "Donald Trump", "Biden": "Joe Biden", "Putin": "Vladimir Putin", "Zelensky": "Volodymyr Zelensky",
+    "Zelenskyy": "Volodymyr Zelensky", "Netanyahu": "Benjamin Netanyahu", "Prabowo": "Prabowo Subianto",
+    "Jokowi": "Joko Widodo", "Xi": "Xi Jinping",
     **_PROVINCE_ABBREVIATIONS,
 }
 
@@ -119,11 +124,18 @@ _TITLES = frozenset(
     Komandan Danjen Pangdam Kapolri Wakapolri Kapolda Kapolres Kapolsek Kajati Kajari Kajagung Jaksa Kabareskrim
     Kadiv Karopenmas Kabid Humas Kapten Pelatih Pemain Hakim Anggota Staf Khusus Pengamat Peneliti Dekan Rektor
     Dosen Guru Dokter Dr Prof Ir Drs SH MH SE MM MSi Pak Bu Bapak Ibu Mas Mbak Bang Kak Sang Tuan Nyonya Raja
-    Ratu Pangeran Putra Mahkota Perdana PM Kanselir Duta Besar Dubes Senator Plt Pj Penjabat Pelaksana Tugas
+    Ratu Pangeran Perdana PM Kanselir Duta Besar Dubes Senator Plt Pj Penjabat Pelaksana Tugas
     Irjen Brigjen Kombes AKBP AKP Iptu Ipda Aiptu Bripka Briptu Komjen Letjen Mayjen Kolonel Letkol Mayor
-    Laksamana Marsekal Purn Purnawirawan Kopral Sersan Prajurit Ustaz Ustadz Habib Syekh Kiai KH Hj Haji""".split()
+    Laksamana Marsekal Purn Purnawirawan Kopral Sersan Prajurit Ustaz Ustadz Habib Syekh Kiai KH Hj Haji
+    Mentan Menhub Menperin Mendag Menpar Menkum Menkumham Menkop Mendes Menpupr MenPAN Menbud Menhut Menekraf
+    Mendikti Mendiktisaintek Menkopolkam Menkopolhukam Menkopmk Menkoperekonomian Menteri Menlhk Menpera
+    Menimipas Menham Menkomdigi Mendukbangga Menaker Menko Wamen Wamenlu Wamenkeu Wamenhan Kabareskrim
+    Kapuspen Kadispenad Kasad Kasal Kasau Danrem Dandim Kapendam Pangkostrad""".split()
 )
-_GENERIC = _TITLES | frozenset(
+# Generic phrases read as one token (see _KNOWN_FORMS).
+_GENERIC_FORMS = frozenset({"Putra Mahkota", "Tanah Air", "Perdana Menteri", "Wakil Presiden", "Juru Bicara",
+                            "Duta Besar", "Wali Kota", "Ibu Kota", "Kepala Negara", "Sekretaris Jenderal"})
+_GENERIC = _TITLES | frozenset(f.lower() for f in _GENERIC_FORMS) | frozenset(
     w.lower()
     for w in """Pemerintah Pemprov Pemkot Pemkab Kementerian Kantor Jalan Jl Gedung Rumah Dinas Divisi Bidang Biro
     Direktorat Ditjen Subdit Seksi Bagian Satuan Unit Kabupaten Provinsi Kecamatan Desa Kelurahan Kota
@@ -141,7 +153,8 @@ _GENERIC = _TITLES | frozenset(
     Tetapi Bahkan Lalu Jika Kalau Apalagi Sedangkan Walaupun Ketika Setelah Sebelum Hingga Sampai Usai
     Akibat Sebab Maka Juga Lebih Masih Sudah Telah Akan Bisa Dapat Harus Perlu Mungkin Sangat Agar Supaya
     Selasa Kemarin Besok Lusa Pekan Awal Akhir Pertengahan Periode Sesi Babak Laga Pertandingan Musim
-    Gol Skor Klasemen Grup Kabinet Merah Putih""".split()
+    Gol Skor Klasemen Grup Kabinet Merah Putih Hasil Vs VS FC CF SC SAR CO PC SMS Polda Polres Polsek Kejati
+    Kejari Kodam Korem CNNIndonesia Liputan6 Okezone Kumparan Dikutip Pantauan Dilansir Reuters AFP AP""".split()
 )
 # Capitalised stopwords that live inside names ("Jawa Tengah", "Selandia Baru", "Mahkamah
 # Agung", "Pekerjaan Umum"): they do not cut a run, though they are never a topic alone.
@@ -176,14 +189,16 @@ _GENERIC_ALONE = frozenset(
     Bandara Pelabuhan Masjid Gereja Pura Candi Istana Kantor Sekolah Kampus Museum Pasar Perang Konflik
     Utara Selatan Barat Timur Tenggara Daya Nasional Internasional Pusat Daerah Umum Agung Raya Negeri Tengah
     Baru Besar Satgas Tim Kabinet Jaksa Agung Ketua Umum Kapal Pesawat Kereta Gedung Putih Merah Covid
-    Muhammad Nabi Allah Tuhan Islam Kristen Katolik Hindu Buddha Muslim Idul Fitri Adha Ramadan Lebaran""".split()
+    Muhammad Nabi Allah Tuhan Islam Kristen Katolik Hindu Buddha Muslim Idul Fitri Adha Ramadan Lebaran TV
+    Putri Putra Asia Afrika Amerika Eropa Korea""".split()
 )
 # Organisation words ending a run of people: "KPK Setyo Budiyanto" -> "KPK", "Setyo Budiyanto".
-_ORG_PREFIXES = ("Kemen", "Pemprov", "Pemkot", "Pemkab", "Polda", "Polres", "Polsek", "Kejati", "Kejari", "Kodam")
+_ORG_PREFIXES = ("Kemen",)
 _ORG_WORDS = frozenset({"Polri", "Kejagung", "Bareskrim", "Basarnas", "Bappenas", "Bapanas", "Komdigi", "Danantara",
                         "Kemlu", "Setneg", "Kemenko", "Mabes", "Kominfo", "Kemenag", "Kemensos", "Kemenkes"})
 # Acronyms that are not organisations: Roman numerals, units, grades.
 _NOT_ORG = frozenset({"II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII", "XX", "XXI"})
+_PLAIN_ACRONYMS = frozenset({"TV", "FM", "AM"})  # "Trans TV", "Prambors FM": part of a name
 # Multi-word names that stay whole although they hold an acronym or a place.
 _KNOWN_FORMS = frozenset(
     {"BPJS Kesehatan", "BPJS Ketenagakerjaan", "TNI AD", "TNI AL", "TNI AU", "Bank Indonesia", "Bank Dunia",
@@ -196,32 +211,38 @@ _KNOWN_FORMS = frozenset(
      "Universitas Indonesia", "Universitas Gadjah Mada", "Institut Teknologi Bandung", "Perang Dunia",
      "Real Madrid", "Manchester United", "Manchester City", "Paris Saint-Germain", "Bayern Munchen",
      "Borussia Dortmund", "Inter Milan", "AC Milan", "Persib Bandung", "Persija Jakarta", "Bali United",
-     "Mahkamah Agung", "Mahkamah Konstitusi", "Kejaksaan Agung", "Jaksa Agung", "Amerika Serikat"}
-) | _COUNTRIES | _REGIONS
+     "Mahkamah Agung", "Mahkamah Konstitusi", "Kejaksaan Agung", "Jaksa Agung", "Amerika Serikat",
+     "Polda Metro Jaya", "Piala Presiden", "Liga 1", "Hari Bhayangkara"}
+) | _COUNTRIES | _REGIONS | _GENERIC_FORMS
 _FORM_HEADS = frozenset(f.split(" ", 1)[0] for f in _KNOWN_FORMS if " " in f)
 _FORM_MAX = max(len(f.split(" ")) for f in _KNOWN_FORMS)
 # A word glued to the next by a scraper ("PresidenPrabowo", "IsraelBenjamin"): split it when the
 # first part is a word we know.
 _GLUE = re.compile(r"^([A-Z][a-z]{2,})([A-Z][a-z].*)$")
+_GLUED_LOWER = re.compile(r"^([A-Z]{2,})[a-z]{3,}$")  # "ATTmeninggal" -> "ATT"
+_CLITIC = re.compile(r"-(?:nya|lah|kah|pun|ku|mu)$")
+_MONEY = re.compile(r"^(?:Rp|US\$|USD|IDR)[\d.,]*$")
 _COMPASS = frozenset({"Utara", "Selatan", "Barat", "Timur", "Tengah", "Tenggara", "Daya", "Raya", "Pusat"})
 
 # -- the regexes -------------------------------------------------------------------------------
-# A capitalised word: letters, digits, inner apostrophes and hyphens ("Yong-hyun", "Bangsa-Bangsa",
-# "COVID-19"), but not a clitic ("BAP-nya"); a domain ("KOMPAS.com") is read whole so that it
-# can be dropped.
-_WORD = r"[A-ZÀ-ÖØ-Þ][\w']*(?:-(?!(?:nya|lah|kah|pun)\b)\w+)*(?:\.(?:[a-z]\w*|CO|COM|ID)\b)*"
+# A capitalised word: letters, digits, apostrophes and hyphens ("Yong-hyun", "Bangsa-Bangsa",
+# "COVID-19", "Jum'at"); clitics ("BAP-nya") and glued words are dealt with per run. Runs are
+# words joined by single spaces, or by a lowercase particle of a name ("Mohammed bin Salman").
+_WORD = r"[A-ZÀ-ÖØ-Þ][\w'-]*"
 _CONNECTORS = r"bin|binti|van|von|de|der|den|da|al|el|del|dos|la|le"
 _RUN_BODY = rf"{_WORD}(?: (?:(?:{_CONNECTORS}) )?{_WORD})*"
 _RUN = re.compile(_RUN_BODY)
-# Runs at a sentence or quotation start. Each pattern starts with a literal, which the regex
-# engine finds fast; together they cost a fraction of the one full pass above.
-_INITIAL = tuple(re.compile(re.escape(lead) + "(" + _RUN_BODY + ")") for lead in (". ", "? ", "! ", ": ", '"', "\n"))
+# Runs at a sentence, paragraph or quotation start. Each pattern starts with a literal, which
+# the regex engine finds fast; together they cost about half the one full pass above.
+_INITIAL = tuple(re.compile(re.escape(lead) + "(" + _RUN_BODY + ")") for lead in (". ", '"', "\n", ": ", "? ", "! "))
 _ACRONYM_AFTER = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 _HEAD_DROP = re.compile(r"[^\w'-]+")
-_SHORT_CODE = re.compile(r"^(?:U-?\d+|[A-Z]\d*|\d.*)$")
+_SHORT_CODE = re.compile(r"^(?:U-?\d+|[A-Z]\d*|\d.*|[A-Z]{1,3}-?\d+)$")
 
 _CACHE_LIMIT = 200_000
+_PLACEISH = _STANDALONE | _COMPASS
+_HAS_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
 _RUN_CACHE: dict[str, tuple] = {}
 _ALWAYS_CACHE: dict[str, re.Pattern] = {}
 _NAME_INFO: dict[str, tuple] = {}
@@ -233,17 +254,85 @@ def topic_slug(name: str) -> str:
 
 
 # -- one run -----------------------------------------------------------------------------------
-def _tokens(run: str) -> list[str]:
-    """Words of a run, glued words split, known multi-word forms joined into one token."""
-    words: list[str] = []
-    for w in run.split(" "):
-        m = _GLUE.match(w) if not w.isupper() else None
-        if m and (m.group(1) in _STANDALONE or m.group(1) in _COMPASS or m.group(1).lower() in _GENERIC
-                  or m.group(1).lower() in _PORTFOLIO):
-            words.extend(m.groups())
+# Facts about one word (or known multi-word form), cached: (expansion, kind, alone, opener).
+#   expansion: None, or the tokens a glued word or clitic stands for ("BAP-nya" -> "BAP", "|")
+#   kind: "g" generic (cuts, never kept), "p" place (stands alone), "o" organisation acronym
+#         (stands alone), "c" lowercase connector, "w" ordinary word
+#   alone: the word may be a name on its own
+#   opener: what a capital at a sentence start says about it: "k" keep (a name or acronym),
+#         "d" drop (already cut as generic), "r" drop without asking (portfolio word or
+#         name-stopword such as "Dalam"), "?" drop if the article writes it in lowercase too
+_WORDS: dict[str, tuple] = {}
+
+
+def _word(w: str) -> tuple:
+    hit = _WORDS.get(w)
+    if hit is not None:
+        return hit
+    if len(_WORDS) > _CACHE_LIMIT:
+        _WORDS.clear()
+    stop = T.stopwords()
+    expansion = None
+    if "-" in w and _CLITIC.search(w):
+        expansion = (w[: w.rindex("-")], "|")  # the clitic ends the name: "BAP-nya Reza"
+    elif not w.isupper():
+        m = _GLUED_LOWER.match(w)
+        if m:
+            expansion = (m.group(1), "|")  # "ATTmeninggal"
         else:
-            words.append(w)
+            m = _GLUE.match(w)
+            if m and (m.group(1) in _STANDALONE or m.group(1) in _COMPASS or m.group(1).lower() in _GENERIC
+                      or m.group(1).lower() in _PORTFOLIO):
+                expansion = m.groups()  # "PresidenPrabowo", "IsraelBenjamin"
+    low = w.lower()
+    kind = _kind(w, low, stop)
+    alone = kind in "wop" and not (
+        w in _GENERIC_ALONE or low in stop or (low in _PORTFOLIO and not w.isupper()) or _SHORT_CODE.match(w)
+        or (len(w) < 3 and not w.isupper()))
+    if kind not in "wc" or w in _KNOWN_FORMS:
+        opener = "k"
+    elif low in _GENERIC or (low in stop and low not in _NAME_STOPWORDS):
+        opener = "d"
+    elif low in _PORTFOLIO or low in stop:
+        opener = "r"
+    else:
+        opener = "?"
+    hit = _WORDS[w] = (expansion, kind, alone, opener)
+    return hit
+
+
+def _kind(tok: str, low: str, stop: frozenset[str]) -> str:
+    if low in _GENERIC:
+        return "g"
+    if tok in _KNOWN_FORMS:
+        return "p" if tok in _STANDALONE else "w"
+    if tok == "|" or tok[0].isdigit() or _MONEY.match(tok):
+        return "g"
+    if tok[0].islower():
+        return "c"
+    if tok.isupper() and len(tok) > 1:
+        if tok in _NOT_ORG:
+            return "g"
+        return "o" if tok.isalpha() and tok not in _PLAIN_ACRONYMS else "w"
+    if low in stop and low not in _NAME_STOPWORDS:
+        return "g"
+    if tok in _ORG_WORDS or tok.startswith(_ORG_PREFIXES):
+        return "o"
+    return "w"
+
+
+def _tokens(words: list[str]) -> list[str]:
+    """Glued words split, known multi-word forms joined into one token."""
     out: list[str] = []
+    for w in words:
+        expansion = (_WORDS.get(w) or _word(w))[0]
+        if expansion is None:
+            out.append(w)
+        else:
+            out.extend(expansion)
+    if _FORM_HEADS.isdisjoint(out):
+        return out
+    words, out = out, []
     i, n = 0, len(words)
     while i < n:
         w = words[i]
@@ -263,119 +352,93 @@ def _tokens(run: str) -> list[str]:
     return out
 
 
-def _kind(tok: str, stop: frozenset[str]) -> str:
-    """'g' generic (cuts, never kept), 'p' place (stands alone), 'o' organisation acronym
-    (stands alone), 'c' lowercase connector, 'w' ordinary word."""
-    if tok in _KNOWN_FORMS:
-        return "p" if tok in _STANDALONE else "w"
-    if "." in tok or tok[0].isdigit():
-        return "g"
-    low = tok.lower()
-    if low in _GENERIC:
-        return "g"
-    if tok[0].islower():
-        return "c"
-    if tok.isupper() and len(tok) > 1:
-        if tok in _NOT_ORG:
-            return "g"
-        return "o" if tok.isalpha() else "w"
-    if low in stop and low not in _NAME_STOPWORDS:
-        return "g"
-    if tok in _ORG_WORDS or tok.startswith(_ORG_PREFIXES):
-        return "o"
-    return "w"
-
-
-def _names(tokens: list[str], stop: frozenset[str]) -> tuple[str, ...]:
+def _names(tokens: list[str]) -> tuple[str, ...]:
     """Cut a run's tokens into names (see the module docstring, step 2)."""
-    parts: list[tuple[list[str], str, str]] = []  # (words, kind before, kind after)
+    out: list[str] = []
     cur: list[str] = []
     before = "s"  # what preceded `cur`: s start, g generic, o organisation, p place, w word
     after_generic = False
     place_part = False
-
-    def close(next_kind: str) -> None:
-        nonlocal cur, before
-        if cur:
-            parts.append((cur, before, next_kind))
-        cur = []
-
     for tok in tokens:
-        k = _kind(tok, stop)
-        if k == "g":
-            close("g")
-            before, after_generic, place_part = "g", True, False
+        facts = _WORDS.get(tok) or _word(tok)
+        k = facts[1]
+        if k == "w" and not place_part:
+            if after_generic and not cur and facts[3] == "r" and tok.lower() in _PORTFOLIO:
+                continue  # "Menteri Keuangan ...": the portfolio belongs to the title
+            after_generic = False
+            cur.append(tok)
             continue
-        if after_generic and not cur and tok.lower() in _PORTFOLIO:
-            continue  # "Menteri Keuangan ...": the portfolio belongs to the title
-        after_generic = False
         if k == "c":
             if cur:
                 cur.append(tok)
             continue
+        if k == "w":  # after a place: "Ukraina" | "Volodymyr Zelensky"
+            if after_generic and facts[3] == "r" and tok.lower() in _PORTFOLIO:
+                after_generic = False
+            _close(out, cur, before, k)
+            cur, before, place_part, after_generic = [tok], "p", False, False
+            continue
+        if k == "g":
+            _close(out, cur, before, k)
+            cur, before, after_generic, place_part = [], "g", True, False
+            continue
         if k == "o":
-            close("o")
-            parts.append(([tok], before, "x"))
-            before, place_part = "o", False
+            _close(out, cur, before, k)
+            if facts[2]:
+                out.append(tok)
+            cur, before, place_part, after_generic = [], "o", False, False
             continue
-        if k == "p":
-            if len(cur) == 1 and cur[0] in _JOINS_PLACE:
-                cur.append(tok)  # "Bank Indonesia", "Universitas Indonesia"
-                place_part = True
-                continue
-            close("p")
-            cur, place_part = [tok], True
-            before = "p"
+        # a place
+        after_generic = False
+        if cur and len(cur) <= 2 and cur[0] in _JOINS_PLACE:
+            cur.append(tok)  # "Bank Indonesia", "Pengadilan Negeri Jakarta Selatan"
+            place_part = True
             continue
-        if place_part:  # a place ends its part: "Ukraina" | "Volodymyr Zelensky"
-            close("w")
-            before, place_part = "p", False
-        cur.append(tok)
-    close("e")
-
-    out = []
-    for words, left, right in parts:
-        while words and words[-1][0].islower():
-            words = words[:-1]
-        if not words:
-            continue
-        if left == "g" and right == "o" and not any(w in _STANDALONE for w in words):
-            continue  # "Gedung Merah Putih KPK", "Dirjen Perhubungan Darat Kemenhub"
-        name = " ".join(words)
-        if len(words) == 1:
-            w = words[0]
-            if (w in _GENERIC_ALONE or w.lower() in stop or w.lower() in _PORTFOLIO and not w.isupper()
-                    or _SHORT_CODE.match(w) or (len(w) < 3 and not w.isupper())):
-                continue
-        out.append(name)
+        _close(out, cur, before, k)
+        cur, before, place_part = [tok], "p", True
+    _close(out, cur, before, "e")
     return tuple(out)
 
 
+def _close(out: list[str], words: list[str], left: str, right: str) -> None:
+    """Add the name `words` makes, if any, to `out`."""
+    while words and words[-1][0].islower():
+        words = words[:-1]
+    if not words:
+        return
+    if len(words) == 1:
+        if (_WORDS.get(words[0]) or _word(words[0]))[2]:
+            out.append(words[0])
+        return
+    if left == "g" and right == "o" and _STANDALONE.isdisjoint(words):
+        return  # "Gedung Merah Putih KPK", "Dirjen Perhubungan Darat Kemenhub"
+    out.append(" ".join(words))
+
+
 def _analyse(run: str) -> tuple:
-    """(names, names_if_sentence_initial, word_to_check), or () when the run names nothing:
-    cached per distinct run.
+    """(names, names_if_sentence_initial, word_to_check, special), or () when the run names
+    nothing: cached per distinct run.
 
     When the run opens a sentence its first word may be a common word written with a capital:
-    a stopword or generic word is dropped; a word that is neither, nor a known name, is
-    `word_to_check`: dropped only if the article also writes it in lowercase."""
-    stop = T.stopwords()
-    tokens = _tokens(run)
-    names = _names(tokens, stop)
-    first = tokens[0]
+    a stopword or generic word is already cut; a portfolio word is dropped; any other word
+    that is not a known name is `word_to_check`, dropped only if the article also writes it in
+    lowercase. `special` are the facts of the multi-word names, which need more work per
+    article (full names take shorter forms, organisations glued to a person are split)."""
+    tokens = _tokens(run.split(" "))
+    names = _names(tokens)
     initial_names: tuple[str, ...] | None = None
     check = None
-    if not first.isupper() and first not in _STANDALONE and first not in _KNOWN_FORMS:
-        low = first.lower()
-        rest = _names(tokens[1:], stop) if len(tokens) > 1 else ()
-        if low in _GENERIC or (low in stop and low not in _NAME_STOPWORDS):
-            pass  # already cut: `names` is right
-        elif low in _PORTFOLIO or low in stop:
+    opener = (_WORDS.get(tokens[0]) or _word(tokens[0]))[3]
+    if opener == "r" or opener == "?":
+        rest = _names(tokens[1:]) if len(tokens) > 1 else ()
+        if rest != names:
             initial_names = rest
-        elif names != rest:
-            initial_names, check = rest, low
+            if opener == "?":
+                check = tokens[0].lower()
     if not names and not initial_names:
         return ()
-    return names, initial_names, check
+    special = tuple(_info(n) for n in dict.fromkeys(names + (initial_names or ())) if " " in n)
+    return names, initial_names, check, tuple(f for f in special if f[2] or f[4] or f[5])
 
 
 def _lower_occurs(text: str, low: str) -> bool:
@@ -391,70 +454,108 @@ def _lower_occurs(text: str, low: str) -> bool:
     return False
 
 
-def _mentions(body: str) -> dict[str, int]:
-    """Name -> mentions in the body (steps 1 and 2 of the module docstring)."""
+def _mentions(body: str, head: str) -> tuple[dict[str, int], list[tuple]]:
+    """(name -> mentions in the body, names needing more work): steps 1 and 2 of the module
+    docstring. Every run is counted with its names as written mid-sentence; then each
+    sentence-initial occurrence of a run whose first word may be a common word is moved to
+    the names without that word, when the article writes the word in lowercase too."""
     runs = Counter(_RUN.findall(body))
-    initial: Counter[str] = Counter()
-    for pattern in _INITIAL:
-        initial.update(pattern.findall(body))
-    opening = _RUN.match(body)
-    if opening:
-        initial[opening.group()] += 1
     cache = _RUN_CACHE
     if len(cache) > _CACHE_LIMIT:
         cache.clear()
     counts: dict[str, int] = {}
     get = counts.get
+    special: list[str] = []
     for run, n in runs.items():
         hit = cache.get(run)
         if hit is None:
             hit = cache[run] = _analyse(run)
-            if not hit:
-                continue
-        elif not hit:
-            continue
-        names, initial_names, check = hit
-        if initial_names is not None:
-            k = initial.get(run, 0)
-            if k:
-                n -= k
-                use = initial_names if check is None or _lower_occurs(body, check) else names
-                for name in use:
-                    counts[name] = get(name, 0) + k
-        if n > 0:
-            for name in names:
+        if hit:
+            for name in hit[0]:
                 counts[name] = get(name, 0) + n
-    return counts
+            if hit[3]:
+                special += hit[3]
+    initial = []
+    for pattern in _INITIAL:
+        initial += pattern.findall(body)
+    opening = _RUN.match(body)
+    if opening:
+        initial.append(opening.group())
+    decided: dict[str, bool] = {}
+    for run in initial:
+        hit = cache.get(run)
+        if not hit or hit[1] is None:
+            continue
+        check = hit[2]
+        if check is not None and any(counts[name] > 1 or name in head for name in hit[0]):
+            # (a name seen once, only here and not in the headline, cannot become a topic on
+            # its own: it is dropped unchecked)
+            common = decided.get(check)
+            if common is None:
+                common = decided[check] = _lower_occurs(body, check)
+            if not common:
+                continue
+        for name in hit[0]:
+            left = counts[name] - 1
+            if left:
+                counts[name] = left
+            else:
+                del counts[name]
+        for name in hit[1]:
+            counts[name] = get(name, 0) + 1
+    return counts, special
 
 
 # -- one article -------------------------------------------------------------------------------
 def _info(name: str) -> tuple:
-    """(words, absorbs, absorbable, splittable) of a name, cached: whether it is a full name
-    that takes shorter forms of itself, whether it is a shorter form that may be taken, and
-    whether it may be an organisation glued to a person."""
+    """Facts about a name, cached: (name, words, shorter forms it takes, takeable, splittable,
+    initials). A full name ("Donald Trump", "Ayatollah Ali Khamenei") takes its first and last
+    word (and, from three words on, its first and last two words: "Samsung Galaxy Watch" takes
+    "Galaxy Watch"); a place or acronym takes nothing and is never taken ("Jakarta" does not
+    become "Jakarta Selatan"); a name opening with an organisation word ("Partai Golkar Bahlil
+    Lahadalia") may be an organisation glued to a person; an organisation's initials
+    ("Komisi Pemberantasan Korupsi" -> "KPK") let its acronym take it."""
     hit = _NAME_INFO.get(name)
-    if hit is None:
-        if len(_NAME_INFO) > _CACHE_LIMIT:
-            _NAME_INFO.clear()
-        words = tuple(name.split(" "))
-        multi = len(words) > 1
-        placeish = name in _STANDALONE or any(w in _STANDALONE or w in _COMPASS for w in words)
-        absorbs = multi and not placeish and not any(w.isupper() for w in words)
-        absorbable = not placeish and not name.isupper()
-        splittable = len(words) >= 3 and words[0] in _GENERIC_ALONE
-        hit = _NAME_INFO[name] = (words, absorbs, absorbable, splittable)
+    if hit is not None:
+        return hit
+    if len(_NAME_INFO) > _CACHE_LIMIT:
+        _NAME_INFO.clear()
+    words = name.split(" ")
+    n = len(words)
+    placeish = name in _STANDALONE or not _PLACEISH.isdisjoint(words)
+    acronym = _HAS_ACRONYM.search(name) is not None
+    takes: tuple[str, ...] = ()
+    if n > 1 and not placeish and not acronym:
+        takes = (words[0], words[-1])
+        if n > 2:
+            takes += (words[0] + " " + words[1], words[-2] + " " + words[-1])
+    takeable = not placeish and not name.isupper()
+    splittable = n >= 3 and words[0] in _GENERIC_ALONE
+    initials = None
+    if n > 1 and not placeish and name[0].isupper():
+        letters = "".join(part[0] for w in words for part in w.split("-") if part)
+        if letters.isalpha() and (len(letters) >= 3 or words[0] in _GENERIC_ALONE):
+            initials = letters.upper()
+    hit = _NAME_INFO[name] = (name, tuple(words), takes, takeable, splittable, initials)
     return hit
 
 
-def _acronyms(body: str, counts: Mapping[str, int]) -> dict[str, str]:
-    """Long form -> acronym for "Komisi Pemberantasan Korupsi (KPK)" in the body."""
+def _acronyms(body: str, counts: Mapping[str, int], special: list[tuple]) -> dict[str, str]:
+    """Long form -> acronym: "Komisi Pemberantasan Korupsi" -> "KPK" when both are named (the
+    initials match), and "Kementerian Perhubungan (Kemenhub)" when the text defines it so."""
     merge: dict[str, str] = {}
+    for facts in special:
+        short = facts[5]
+        if short is not None and short in counts and facts[0] in counts:
+            merge[facts[0]] = short
+    if "(" not in body:
+        return merge
     for m in _ACRONYM_AFTER.finditer(body):
         short = m.group(1)
-        if short not in counts:
+        if short.isupper() or short not in counts:
             continue
         start = m.start()
-        window = body[max(0, start - 120):start].rstrip(" ")
+        window = body[max(0, start - 100):start].rstrip(" ")
         runs = _RUN.findall(window)
         if not runs or not window.endswith(runs[-1]):
             continue
@@ -477,42 +578,54 @@ def _person_split(words: tuple[str, ...], counts: Mapping[str, int]) -> tuple[st
     return None
 
 
-def _short_forms(counts: Mapping[str, int]) -> dict[str, str]:
+def _takers(counts: Mapping[str, int], special: list[tuple]) -> tuple[dict[str, list[str]], list[str]]:
+    """(shorter form -> full names of the article that take it, names that may be split),
+    over the `special` name facts of the article."""
+    takers: dict[str, list[str]] = {}
+    splits = []
+    for facts in special:
+        name = facts[0]
+        if name not in counts:
+            continue
+        for short in facts[2]:
+            if short in counts:
+                fulls = takers.get(short)
+                if fulls is None:
+                    takers[short] = [name]
+                elif name not in fulls:
+                    fulls.append(name)
+        if facts[4] and name not in splits:
+            splits.append(name)
+    return takers, splits
+
+
+def _short_forms(counts: Mapping[str, int], takers: Mapping[str, list[str]]) -> dict[str, str]:
     """A name that starts or ends a longer name of the same article merges into it, the most
     mentioned one first: "Trump" -> "Donald Trump", "Prabowo" -> "Prabowo Subianto", "Galaxy
-    Watch" -> "Samsung Galaxy Watch". Places and acronyms keep their own name ("Jakarta" is
-    not "Jakarta Selatan")."""
-    ends: dict[str, list[str]] = {}
-    for name in counts:
-        words, absorbs, _, _ = _info(name)
-        if absorbs:
-            for i in range(1, len(words)):
-                ends.setdefault(" ".join(words[:i]), []).append(name)
-                ends.setdefault(" ".join(words[i:]), []).append(name)
-    if not ends:
-        return {}
+    Watch" -> "Samsung Galaxy Watch" (`takers`: shorter form -> the full names that take it)."""
     merge = {}
-    for name in counts:
-        fulls = ends.get(name)
-        if fulls and _info(name)[2]:
-            merge[name] = min(fulls, key=lambda f: (-counts[f], -len(f), f))
+    for short, fulls in takers.items():
+        if _info(short)[3]:
+            merge[short] = min(fulls, key=lambda f: (-counts[f], -len(f), f)) if len(fulls) > 1 else fulls[0]
     # "Galaxy" -> "Samsung Galaxy" -> "Samsung Galaxy Watch": follow to the end
-    for name, full in merge.items():
-        seen = {name}
+    for short, full in merge.items():
+        seen = {short}
         while full in merge and full not in seen:
             seen.add(full)
             full = merge[full]
-        merge[name] = full
+        merge[short] = full
     return merge
 
 
-_LOWER_ALIASES = {a.lower(): c for a, c in DEFAULT_ALIASES.items()}
-
-
-def _grams(head: str) -> set[str]:
-    """Lowercase 1- to 4-word sequences of a headline."""
-    words = _HEAD_DROP.sub(" ", head).lower().split()
-    return {" ".join(words[i:i + n]) for n in range(1, 5) for i in range(len(words) - n + 1)}
+def _in_head(name: str, head: str) -> bool:
+    """Is `name` a whole phrase of the (padded, normalised) headline?"""
+    i = head.find(name)
+    while i >= 0:
+        j = i + len(name)
+        if not head[i - 1].isalnum() and not head[j].isalnum():
+            return True
+        i = head.find(name, i + 1)
+    return False
 
 
 def _always_pattern(name: str) -> re.Pattern:
@@ -526,14 +639,9 @@ def _always_pattern(name: str) -> re.Pattern:
 
 def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: TopicSettings) -> tuple[str, ...]:
     """Topics of one article: editor tags first, then extracted ones by salience, then name."""
-    if settings.aliases:
-        aliases = {**DEFAULT_ALIASES, **settings.aliases}
-        lowered = {a.lower(): c for a, c in aliases.items()}
-    else:
-        aliases, lowered = DEFAULT_ALIASES, _LOWER_ALIASES
-    blocked = {b.casefold() for b in settings.blocked}
+    aliases = {**DEFAULT_ALIASES, **settings.aliases} if settings.aliases else DEFAULT_ALIASES
+    blocked = {b.casefold() for b in settings.blocked} if settings.blocked else ()
     body = T.strip_boilerplate(T.normalize(text))
-    head = T.normalize(title)
     result: list[str] = []
 
     def push(name: str) -> None:
@@ -545,39 +653,47 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
     for tag in tags:
         push(tag)
 
-    counts = _mentions(body)
-    splits = [(name, pieces) for name in counts
-              if _info(name)[3] and (pieces := _person_split(_info(name)[0], counts))]
-    for name, pieces in splits:
-        n = counts.pop(name)
-        for piece in pieces:
-            counts[piece] = counts.get(piece, 0) + n
-    merge = _short_forms(counts)
-    if "(" in body:
-        merge.update(_acronyms(body, counts))
-
-    scores: dict[str, int] = {}
-    forms: dict[str, list[str]] = {}
-    for name, n in counts.items():
+    head = f" {T.normalize(title)} "
+    counts, special = _mentions(body, head)
+    takers, splits = _takers(counts, special) if special else ({}, [])
+    if splits:
+        split = False
+        for name in splits:
+            pieces = _person_split(_info(name)[1], counts)
+            if pieces:
+                split = True
+                n = counts.pop(name)
+                for piece in pieces:
+                    counts[piece] = counts.get(piece, 0) + n
+        if split:
+            special = [_info(name) for name in counts]
+            takers, _ = _takers(counts, special)
+    merge = _short_forms(counts, takers) if takers else {}
+    merge.update(_acronyms(body, counts, special))
+    for name in [n for n in counts if n in aliases]:
         target = merge.get(name, name)
+        merge[name] = aliases.get(target, target)
+    forms: dict[str, list[str]] = {}  # name -> other written forms counted for it
+    for name, target in merge.items():
         target = aliases.get(target, target)
-        if target in scores:
-            scores[target] += n
-            forms[target].append(name)
-        else:
-            scores[target] = n
-            forms[target] = [name]
+        if target == name or name not in counts:
+            continue
+        n = counts.pop(name)
+        counts[target] = counts.get(target, 0) + n
+        forms.setdefault(target, []).append(name)
 
-    head_grams = _grams(head)
-    head_canon = {lowered[g] for g in head_grams if g in lowered}
+    # salience: mentions, +3 in the headline, +1 in the first fifth of the body
+    head_aliases = {aliases[w] for w in head.replace(",", " ").replace(":", " ").split() if w in aliases}
     lead = body[: len(body) // 5]
     ranked = []
-    for name, score in scores.items():
-        written = forms[name]
-        if name in head_canon or name.lower() in head_grams or (
-                (len(written) > 1 or written[0] != name) and any(f.lower() in head_grams for f in written)):
+    for name, score in counts.items():
+        if score == 1 and name not in head and name not in forms and name not in head_aliases:
+            continue  # one mention, not in the headline: cannot reach MIN_SCORE
+        others = forms.get(name)
+        if name in head and _in_head(name, head) or name in head_aliases or (
+                others and any(f in head and _in_head(f, head) for f in others)):
             score += 3
-        if score >= MIN_SCORE - 1 and any(f in lead for f in written):
+        if score >= MIN_SCORE - 1 and (name in lead or others and any(f in lead for f in others)):
             score += 1
         if score >= MIN_SCORE:
             ranked.append((-score, name))
@@ -587,9 +703,9 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
     for _, name in ranked:
         if taken >= MAX_TOPICS:
             break
-        if name.casefold() in blocked or name in result:
+        if name in result or blocked and name.casefold() in blocked:
             continue
-        push(name)
+        result.append(name)
         taken += 1
     for name in settings.always:
         pattern = _always_pattern(name)
