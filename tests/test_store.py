@@ -110,3 +110,24 @@ def test_unreadable_store_is_a_clear_error(tmp_path):
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="rusak.sqlite3"):
         Store(path)
+
+
+def test_published_between_bounds_related_links(make_site):
+    lines = [
+        "Korea Utara mengirim prajurit ke Rusia menurut intelijen Seoul.",
+        "Rusia menerima amunisi dan rudal dari Korea Utara untuk perang.",
+        "Ukraina memprotes kerja sama militer Korea Utara dan Rusia.",
+        "Sanksi baru terhadap Korea Utara dibahas negara-negara Barat.",
+        "Pyongyang membantah laporan pengiriman pasukan ke Moskow.",
+    ]
+    story = [[lines[(i + k) % 5] for k in range(2)] for i in range(4)]
+    pages = {f"dunia/2024-10-0{i}-0900-korut-{i}.txt": page("Dunia", f"Korea Utara dan Rusia Babak {i}", story[i]) for i in range(1, 4)}
+    pages["dunia/2024-12-20-0900-korut-nanti.txt"] = page("Dunia", "Korea Utara dan Rusia Nanti", story[0])
+    settings = make_site(pages)
+    start, end = datetime(2024, 9, 30, tzinfo=UTC), datetime(2024, 10, 7, tzinfo=UTC)
+    with Store(settings.store_path) as store:
+        core.gather(settings, store, NOW)
+        unbounded = {link.title for a in store.published_between(start, end) for link in a.related}
+        bounded = {link.title for a in store.published_between(start, end, until=NOW) for link in a.related}
+    assert "Korea Utara dan Rusia Nanti" in unbounded
+    assert "Korea Utara dan Rusia Nanti" not in bounded

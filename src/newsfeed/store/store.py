@@ -184,15 +184,20 @@ class Store:
             rows = self.query(sql, (bound, limit))
         return self._hydrate(rows, until=bound)
 
-    def published_between(self, start: datetime, end: datetime, sections: Sequence[str] | None = None) -> list[Article]:
-        """Articles with start <= published < end, newest first (a digest week)."""
+    def published_between(
+        self, start: datetime, end: datetime, sections: Sequence[str] | None = None, until: datetime | None = None
+    ) -> list[Article]:
+        """Articles with start <= published < end, newest first (a digest week).
+
+        With `until`, related links only point to articles published by then.
+        """
         params: list = [to_stored(start), to_stored(end)]
         where = "published >= ? AND published < ?"
         if sections is not None:
             where += f" AND section IN ({','.join('?' * len(sections))})"
             params += list(sections)
         rows = self.query(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE {where} ORDER BY published DESC, id DESC", params)
-        return self._hydrate(rows)
+        return self._hydrate(rows, until=to_stored(until) if until else "9999")
 
     def get(self, ids: Sequence[str]) -> list[Article]:
         """Articles by id, in the order given (unknown ids are skipped)."""
