@@ -11,6 +11,7 @@ from datetime import datetime
 from newsfeed import __version__
 from newsfeed.config import Settings
 from newsfeed.deliver.files import publish_files
+from newsfeed.enrich.topics import section_topics
 from newsfeed.enrichment import enrich
 from newsfeed.errors import SourceError
 from newsfeed.render.feeds import render_atom, render_rss
@@ -87,11 +88,13 @@ class FeedPlan:
 
 
 def plan_feeds(settings: Settings, store: Store, now: datetime) -> FeedPlan:
-    """Every feed to publish: the site, each section with articles, each topic big enough."""
+    """Every feed to publish: the site, each section with articles, each topic big enough.
+
+    Only articles published by `now` count: a feed of scheduled articles only is not listed.
+    """
     base, site_name = settings.site.base_url, settings.site.name
-    counts = {"": store.count()}
-    for section, number in store.query("SELECT section, count(*) FROM articles GROUP BY section"):
-        counts[section] = number
+    counts: dict[str, int] = store.section_counts(now)
+    counts[""] = sum(counts.values())
     sections = tuple(
         FeedSpec(
             "section", s.slug, s.name, f"{site_name}: {s.name}", f"Berita rubrik {s.name} dari {site_name}", s.slug, f"{base}/{s.slug}"
@@ -100,7 +103,7 @@ def plan_feeds(settings: Settings, store: Store, now: datetime) -> FeedPlan:
         if counts.get(s.slug)
     )
     topics: list[FeedSpec] = []
-    for slug, name, number in store.topic_counts(settings.topics.min_articles):
+    for slug, name, number in store.topic_counts(settings.topics.min_articles, now):
         path = f"{TOPIC_FOLDER}/{slug}"
         title, description = f"{site_name}: {name}", f"Berita tentang {name} dari {site_name}"
         topics.append(FeedSpec("topic", slug, name, title, description, path, f"{base}/{path}"))
@@ -108,18 +111,10 @@ def plan_feeds(settings: Settings, store: Store, now: datetime) -> FeedPlan:
     by_slug = {t.key: t for t in topics}
     topics_by_section = {
         section: tuple(by_slug[slug] for slug in slugs if slug in by_slug)
-        for section, slugs in characteristic_topics(store.topic_counts_by_section(), settings.topics.per_section_in_opml).items()
+        for section, slugs in section_topics(store.topic_counts_by_section(now), settings.topics.per_section_in_opml).items()
     }
     site = FeedSpec("site", "", site_name, site_name, settings.site.description or site_name, "", base)
     return FeedPlan(site, sections, tuple(topics), topics_by_section, counts)
-
-
-def characteristic_topics(counts: dict[str, dict[str, int]], limit: int) -> dict[str, list[str]]:
-    """Per section, its most frequent topics (ties by slug)."""
-    return {
-        section: [slug for slug, _n in sorted(by_topic.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
-        for section, by_topic in counts.items()
-    }
 
 
 def render_all(settings: Settings, store: Store, now: datetime, plan: FeedPlan) -> Iterator[tuple[str, bytes]]:

@@ -298,22 +298,26 @@ class Store:
         current = conn.execute("SELECT value FROM meta WHERE name = 'revision'").fetchone()
         self.set_meta(conn, "revision", str(int(current[0] if current else 0) + 1))
 
-    def topic_counts(self, minimum: int) -> list[tuple[str, str, int]]:
-        """(slug, name, articles) of every topic with at least `minimum` articles, by slug."""
-        return [
-            tuple(row)
-            for row in self.query(
-                "SELECT topic, min(name), count(*) FROM article_topics GROUP BY topic HAVING count(*) >= ? ORDER BY topic",
-                (minimum,),
-            )
-        ]
+    def section_counts(self, until: datetime) -> dict[str, int]:
+        """section -> articles published by `until`."""
+        rows = self.query("SELECT section, count(*) FROM articles WHERE published <= ? GROUP BY section", (to_stored(until),))
+        return {section: number for section, number in rows}
 
-    def topic_counts_by_section(self) -> dict[str, dict[str, int]]:
-        """section -> {topic slug: articles of that section with the topic}."""
+    def topic_counts(self, minimum: int, until: datetime) -> list[tuple[str, str, int]]:
+        """(slug, name, articles) of every topic with at least `minimum` articles published by `until`."""
+        rows = self.query(
+            "SELECT topic, min(name), count(*) FROM article_topics WHERE published <= ? GROUP BY topic HAVING count(*) >= ? ORDER BY topic",
+            (to_stored(until), minimum),
+        )
+        return [tuple(row) for row in rows]
+
+    def topic_counts_by_section(self, until: datetime) -> dict[str, dict[str, int]]:
+        """section -> {topic slug: articles of that section with the topic, published by `until`}."""
         counts: dict[str, dict[str, int]] = {}
         for section, slug, number in self.query(
             "SELECT a.section, t.topic, count(*) FROM article_topics t JOIN articles a ON a.id = t.article_id "
-            "GROUP BY a.section, t.topic ORDER BY a.section, t.topic"
+            "WHERE t.published <= ? GROUP BY a.section, t.topic ORDER BY a.section, t.topic",
+            (to_stored(until),),
         ):
             counts.setdefault(section, {})[slug] = number
         return counts
