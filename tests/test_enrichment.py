@@ -133,3 +133,19 @@ def test_related_links_never_point_to_unpublished_articles(make_site):
         core.publish(settings, store, NOW)
     atom = (settings.feeds.output_dir / "atom.xml").read_text()
     assert "korut-nanti" not in atom and "Akhir Tahun" not in atom
+
+
+def test_blocking_a_topic_in_config_applies_to_existing_articles(built):
+    assert (built.feeds.output_dir / "topik/rusia/atom.xml").exists()
+    config = built.path.read_text().replace("[feeds]", '[topics]\nblocked = ["Rusia"]\n\n[feeds]')
+    built.path.write_text(config)
+    from newsfeed.config import load_settings
+
+    settings = load_settings(built.path)
+    with Store(settings.store_path) as store:
+        report, changed = core.gather(settings, store, NOW + timedelta(hours=1))
+        core.publish(settings, store, NOW + timedelta(hours=1))
+    assert changed == []  # no article changed: the new settings alone re-applied topics
+    terms = {t.term for e in _atom(settings).entries for t in e.get("tags", [])}
+    assert "Rusia" not in terms and "Korea Utara" in terms
+    assert not (settings.feeds.output_dir / "topik/rusia/atom.xml").exists()

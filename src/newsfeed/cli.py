@@ -110,7 +110,8 @@ def _report(gathered: GatherReport | None, published: PublishReport | None, quie
                 f"{gathered.unchanged} unchanged, {len(gathered.rejected)} rejected"
             )
         if published is not None:
-            parts.append(f"files: {len(published.written)} written, {len(published.unchanged)} unchanged")
+            removed = f", {len(published.removed)} removed" if published.removed else ""
+            parts.append(f"files: {len(published.written)} written, {len(published.unchanged)} unchanged{removed}")
         click.echo("; ".join(parts))
     if gathered is not None and gathered.rejected:
         raise click.exceptions.Exit(1)

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from newsfeed import __version__
 from newsfeed.config import Settings
-from newsfeed.deliver.files import publish_files
+from newsfeed.deliver.files import publish_files, remove_files
 from newsfeed.enrich.topics import section_topics
 from newsfeed.enrichment import enrich
 from newsfeed.errors import SourceError
@@ -143,7 +143,8 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
 
     When nothing that feeds are made of has changed since the last publish (store
     revision, articles now due, configuration, templates, newsfeed version) and the files
-    are still there, nothing is rendered at all.
+    are still there, nothing is rendered at all. Files published before that are no longer
+    produced (a topic that was blocked or fell below the threshold) are removed.
     """
     stamp = _publish_stamp(settings, store, now)
     previous = json.loads(store.meta("published", "{}"))
@@ -158,9 +159,11 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
         files.append(item)
         progress("publish", done, total)
     written, unchanged = publish_files(root, files)
+    removed = sorted(set(previous.get("files", ())) - set(written) - set(unchanged))
+    remove_files(root, removed)
     with store.transaction() as conn:
         store.set_meta(conn, "published", json.dumps({"stamp": stamp, "files": sorted(written + unchanged)}))
-    return PublishReport(written=tuple(written), unchanged=tuple(unchanged))
+    return PublishReport(written=tuple(written), unchanged=tuple(unchanged), removed=tuple(removed))
 
 
 def _publish_stamp(settings: Settings, store: Store, now: datetime) -> str:

@@ -8,9 +8,14 @@ editor-chosen links ("Artikel Terkait", resolved by headline) first, then comput
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from newsfeed.config import Settings
+from newsfeed.enrich import related as related_code
+from newsfeed.enrich import text as text_code
+from newsfeed.enrich import topics as topics_code
 from newsfeed.enrich.related import Record, RelatedIndex
 from newsfeed.enrich.topics import extract_topics, topic_slug
 from newsfeed.store import Store
@@ -19,11 +24,15 @@ Progress = Callable[[str, int, int], None]
 
 
 def enrich(settings: Settings, store: Store, changed: Sequence[str], progress: Progress) -> None:
-    if not changed and store.meta("enriched") == "yes":
+    """Topics and related lists for the changed articles, or for all when the settings or the
+    enrichment code changed since the last run (editors' aliases and blocks apply everywhere)."""
+    fingerprint = _fingerprint(settings)
+    everything = store.meta("enriched") != fingerprint
+    if not changed and not everything:
         return
-    _topics(settings, store, changed, progress)
+    _topics(settings, store, None if everything else changed, progress)
     state, rows = store.related_index()
-    index = RelatedIndex.load(state, rows) if state is not None else None
+    index = RelatedIndex.load(state, rows) if state is not None and not everything else None
     fresh = store.texts(changed) if index is not None else ()
     records = [Record(ident, title, text) for ident, title, text, _tags in fresh]
     if index is None or _grows_stale(index, records):
@@ -36,14 +45,22 @@ def enrich(settings: Settings, store: Store, changed: Sequence[str], progress: P
     _write_lists(settings, store, index, touched, replace)
 
 
-def _topics(settings: Settings, store: Store, changed: Sequence[str], progress: Progress) -> None:
-    rows = list(store.texts(changed))
+def _fingerprint(settings: Settings) -> str:
+    """What enrichment results depend on besides the articles: settings and the code itself."""
+    digest = hashlib.sha256(repr((settings.topics, settings.related)).encode())
+    for module in (text_code, topics_code, related_code):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def _topics(settings: Settings, store: Store, changed: Sequence[str] | None, progress: Progress) -> None:
+    total = store.count() if changed is None else len(set(changed))
     with store.transaction() as conn:
-        for done, (ident, title, text, tags) in enumerate(rows, start=1):
-            names = extract_topics(title, text, tags, settings.topics)
+        for done, (ident, title, body, tags) in enumerate(store.texts(changed), start=1):
+            names = extract_topics(title, body, tags, settings.topics)
             store.set_topics(conn, ident, names, [topic_slug(n) for n in names])
-            if done % 500 == 0 or done == len(rows):
-                progress("topics", done, len(rows))
+            if done % 500 == 0 or done == total:
+                progress("topics", done, total)
 
 
 def _grows_stale(index: RelatedIndex, records: list[Record]) -> bool:
@@ -66,5 +83,5 @@ def _write_lists(settings: Settings, store: Store, index: RelatedIndex, touched:
             links = list(index.related(ident, max(wanted, len(chosen)), chosen))[: max(wanted, len(chosen))]
             if replace or links != current.get(ident, []):
                 store.set_related(conn, ident, links, editor=len(chosen))
-        store.set_meta(conn, "enriched", "yes")
+        store.set_meta(conn, "enriched", _fingerprint(settings))
         store.bump_revision(conn)

@@ -48,3 +48,17 @@ def publish_files(root: Path, files: Iterable[tuple[str, bytes]]) -> tuple[list[
             raise DeliveryError(f"{target}: cannot write ({exc.strerror}); check feeds.output_dir and its permissions") from None
         (written if changed else unchanged).append(relative)
     return written, unchanged
+
+
+def remove_files(root: Path, relatives: Iterable[str]) -> None:
+    """Delete files this publisher wrote earlier, and the folders they leave empty."""
+    for relative in relatives:
+        target = root / relative
+        try:
+            target.unlink(missing_ok=True)
+            for folder in target.parents:
+                if folder == root or not folder.is_relative_to(root) or any(folder.iterdir()):
+                    break
+                folder.rmdir()
+        except OSError as exc:
+            raise DeliveryError(f"{target}: cannot remove ({exc.strerror}); check feeds.output_dir permissions") from None
