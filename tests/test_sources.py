@@ -185,3 +185,22 @@ def test_feeds_from_mixed_sources_validate(make_site, http_site, tmp_path):
         core.publish(settings, store, NOW)
     parsed = feedparser.parse((settings.feeds.output_dir / "atom.xml").read_bytes())
     assert parsed.bozo == 0 and len(parsed.entries) == 2
+
+
+def test_lead_images_must_be_web_addresses(make_site, tmp_path):
+    settings = make_site({}, extra_config=_source_config("html", 'path = "html"'))
+    (tmp_path / "html").mkdir()
+    hostile = ARTICLE_HTML.replace('content="/gambar/rupiah.jpg"', 'content="javascript:alert(1)"')
+    (tmp_path / "html" / "rupiah.html").write_text(hostile, encoding="utf-8")
+    _report, [article] = _gather(settings)
+    assert article.image is None
+
+
+def test_page_header_image_must_be_a_web_address(make_site):
+    from newsfeed.errors import SourceError
+    from newsfeed.sources.pages import parse_page
+
+    settings = make_site({})
+    raw = b"---\nimage: javascript:alert(1)\n---\nDunia\n\nJudul\n\nIsi berita.\n"
+    with pytest.raises(SourceError, match="image: 'javascript:alert\\(1\\)' is not a web address"):
+        parse_page(raw, "dunia/x.txt", settings)

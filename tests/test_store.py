@@ -131,3 +131,12 @@ def test_published_between_bounds_related_links(make_site):
         bounded = {link.title for a in store.published_between(start, end, until=NOW) for link in a.related}
     assert "Korea Utara dan Rusia Nanti" in unbounded
     assert "Korea Utara dan Rusia Nanti" not in bounded
+
+
+def test_future_updated_header_is_clamped_to_the_clock(make_site):
+    header = "published: 2024-10-01 09:00\nupdated: 2031-01-01 00:00"
+    settings = make_site({"dunia/a.txt": page("Dunia", "Judul", body("Rusia"), header=header)})
+    with Store(settings.store_path) as store:
+        core.gather(settings, store, NOW)
+        [article] = store.newest(5, NOW)
+    assert article.updated == NOW

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import urllib.error
 import urllib.request
+from urllib.parse import urljoin
 from datetime import UTC, datetime
 
 import lxml.html
@@ -29,6 +30,14 @@ def fetch(url: str, timeout: float = 30.0) -> bytes:
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise SourceError(f"{url}: cannot fetch ({reason}); check the url and the network") from None
+
+
+def web_url(value: str | None, base: str) -> str | None:
+    """An absolute http(s) URL for `value` (relative to `base`), or None for anything else."""
+    if not value or not value.strip():
+        return None
+    joined = urljoin(base, value.strip())
+    return joined if joined.startswith(("https://", "http://")) else None
 
 
 def digest(*parts: str) -> str:

@@ -15,7 +15,7 @@ import feedparser
 
 from newsfeed.config import Settings, SourceSettings
 from newsfeed.errors import SourceError
-from newsfeed.sources.common import clean_html, digest, fetch, plain, section_slug
+from newsfeed.sources.common import clean_html, digest, fetch, plain, section_slug, web_url
 from newsfeed.text import slugify
 from newsfeed.types import SourceItem
 
@@ -55,7 +55,7 @@ class FeedSource:
         categories = [t.get("term", "") for t in entry.get("tags", [])]
         section = section_slug(categories, self.settings, self.source.section)
         names = {s.name.casefold() for s in self.settings.sections} | {s.slug for s in self.settings.sections}
-        image = next((m.get("url") for m in entry.get("media_content", []) if m.get("url")), None)
+        image = next((web_url(m.get("url"), link) for m in entry.get("media_content", []) if web_url(m.get("url"), link)), None)
         return SourceItem(
             source=self.name,
             key=key,

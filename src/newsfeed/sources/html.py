@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
 
 from newsfeed.config import Settings, SourceSettings
 from newsfeed.errors import SourceError
-from newsfeed.sources.common import clean_html, parse_time, section_slug
+from newsfeed.sources.common import clean_html, parse_time, section_slug, web_url
 from newsfeed.sources.pages import RELATED_HEADING
 from newsfeed.text import clean_line, slugify, xml_safe
 from newsfeed.types import SourceItem
@@ -96,7 +95,7 @@ def parse_html_page(raw: bytes, key: str, settings: Settings, source: str, secti
         updated=parse_time(meta.get("article:modified_time")),
         slug=slugify(url.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]) or slugify(title),
         url=url,
-        image=urljoin(url, meta["og:image"]) if meta.get("og:image") else None,
+        image=web_url(meta.get("og:image"), url),
         tags=tuple(clean_line(t) for t in meta.get("article:tag", "").split(",") if t.strip()),
         related_titles=tuple(related),
         fingerprint=fingerprint,

@@ -7,11 +7,11 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 from html import escape
-from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from newsfeed.config import Settings, SourceSettings
 from newsfeed.errors import SourceError
+from newsfeed.sources.common import web_url
 from newsfeed.text import clean_line, slugify, xml_safe
 from newsfeed.types import SourceItem
 
@@ -84,11 +84,9 @@ def parse_page(raw: bytes, key: str, settings: Settings, source: str = "pages", 
     named = _FILE_NAME.match(stem)
     published = _when(header, "published", zone) or (_file_date(named, zone) if named else None)
     slug = slugify(header.get("slug", "")) or slugify(named.group(4) if named else stem) or slugify(title)
-    image = header.get("image")
-    if image:
-        image = urljoin(settings.site.base_url + "/", image)
-        if not image.startswith(("https://", "http://")):
-            raise SourceError(f"image: {header['image']!r} is not a web address; give a path like /gambar/foto.jpg")
+    image = web_url(header.get("image"), settings.site.base_url + "/")
+    if header.get("image") and not image:
+        raise SourceError(f"image: {header['image']!r} is not a web address; give a path like /gambar/foto.jpg")
     return SourceItem(
         source=source,
         key=key,

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from newsfeed.config import Settings, SourceSettings
 from newsfeed.errors import SourceError
-from newsfeed.sources.common import clean_html, digest, fetch, parse_time, plain, section_slug
+from newsfeed.sources.common import clean_html, digest, fetch, parse_time, plain, section_slug, web_url
 from newsfeed.text import slugify
 from newsfeed.types import SourceItem
 
@@ -63,7 +63,7 @@ class WordPressSource:
             updated=parse_time(post.get("modified_gmt")),
             slug=slugify(post.get("slug", "")) or slugify(title),
             url=link,
-            image=media[0].get("source_url") if media and isinstance(media[0], dict) else None,
+            image=web_url(media[0].get("source_url"), link) if media and isinstance(media[0], dict) else None,
             tags=tuple(t for t in tags if t),
             fingerprint=fingerprint,
         )

@@ -130,7 +130,7 @@ class Store:
                 digest = _content_hash(item)
                 if existing is None:
                     published = to_stored(item.published) if item.published else seen
-                    stamp = max(to_stored(item.updated), published) if item.updated else published
+                    stamp = _updated(item, published, seen, default=published)
                     conn.execute(
                         f"INSERT INTO articles ({_ARTICLE_COLUMNS}, first_seen, content_hash) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -140,7 +140,7 @@ class Store:
                     changed.append(ident)
                 elif existing[1] != digest:
                     published = to_stored(item.published) if item.published else existing[0]
-                    stamp = max(to_stored(item.updated) if item.updated else seen, published)
+                    stamp = _updated(item, published, seen, default=seen)
                     conn.execute(
                         "UPDATE articles SET section=?, title=?, content_html=?, text=?, summary=?, "
                         "author=?, published=?, updated=?, slug=?, url=?, image=?, tags=?, "
@@ -365,6 +365,13 @@ def _fields(item: SourceItem, published: str, updated: str, base_url: str) -> tu
         json.dumps(list(item.tags), ensure_ascii=False),
         json.dumps(list(item.related_titles), ensure_ascii=False),
     )
+
+
+def _updated(item: SourceItem, published: str, seen: str, default: str) -> str:
+    """The updated time: the page's own (else `default`), never before publishing and never
+    in the future (a mistyped header must not date a feed ahead of the clock)."""
+    stamp = to_stored(item.updated) if item.updated else default
+    return min(max(stamp, published), max(published, seen))
 
 
 def _content_hash(item: SourceItem) -> str:
