@@ -94,7 +94,27 @@ def test_editor_chosen_links_come_first(built):
     assert related[0].title == "Timnas Indonesia Tahan Bahrain Babak 2"
 
 
-def test_new_article_updates_index_without_rebuild(built):
+def test_small_archive_lists_do_not_depend_on_arrival_order(make_site):
+    pages = _pages()
+    late = {name: pages.pop(name) for name in ["dunia/2024-10-04-0800-korut-4.txt", "olahraga/2024-10-04-2000-bola-4.txt"]}
+    settings = make_site(pages)
+    with Store(settings.store_path) as store:
+        core.gather(settings, store, NOW)
+        for name, text in late.items():
+            (settings.root / "pages" / name).write_text(text, encoding="utf-8")
+        core.gather(settings, store, NOW)
+        stepwise = store.related_ids([r[0] for r in store.query("SELECT id FROM articles")])
+    settings.store_path.unlink()
+    with Store(settings.store_path) as store:
+        core.gather(settings, store, NOW)
+        at_once = store.related_ids([r[0] for r in store.query("SELECT id FROM articles")])
+    assert stepwise == at_once
+
+
+def test_new_article_updates_index_without_rebuild(make_site):
+    built = make_site(_pages(), extra_config="[related]\nrebuild_below = 0\n")
+    with Store(built.store_path) as store:
+        core.gather(built, store, NOW)
     with Store(built.store_path) as store:
         state, rows = store.related_index()
         before = RelatedIndex.load(state, rows)

@@ -56,6 +56,9 @@ class TopicSettings:
 @dataclass(frozen=True, slots=True)
 class RelatedSettings:
     count: int = 5
+    # Archives up to this size are recomputed from scratch on every change, so their lists
+    # never depend on the order articles arrived in; larger ones are updated incrementally.
+    rebuild_below: int = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +200,7 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
         store_path=root / r.str("store.path", "data/newsfeed.sqlite3"),
         templates_dir=root / r.str("templates.dir", "templates"),
         topics=topics,
-        related=RelatedSettings(count=r.int("related.count", 5, low=0)),
+        related=RelatedSettings(count=r.int("related.count", 5, low=0), rebuild_below=r.int("related.rebuild_below", 5000, low=0)),
         digest=digest,
         smtp=smtp,
         newsletter=newsletter,

@@ -2,7 +2,10 @@
 
 Topics are extracted for new and edited articles only. The related-articles index is
 loaded from the store and updated with those articles, or rebuilt from the whole archive
-when there is none yet or the archive grew by a quarter since it was built. Lists are
+when there is none yet, when the archive is small (`related.rebuild_below`: then lists never
+depend on the order articles arrived in) or when it grew by a quarter since it was built.
+An incrementally updated index keeps the vocabulary and weights of its last full build, so
+its lists can differ slightly from a fresh build of the same archive. Lists are
 editor-chosen links ("Artikel Terkait", resolved by headline) first, then computed ones.
 """
 
@@ -35,7 +38,7 @@ def enrich(settings: Settings, store: Store, changed: Sequence[str], progress: P
     index = RelatedIndex.load(state, rows) if state is not None and not everything else None
     fresh = store.texts(changed) if index is not None else ()
     records = [Record(ident, title, text) for ident, title, text, _tags in fresh]
-    if index is None or _grows_stale(index, records):
+    if index is None or _grows_stale(index, records) or _small(settings, index, records):
         progress("related", 0, 1)
         index = RelatedIndex.build(Record(ident, title, text) for ident, title, text, _tags in store.texts())
         touched, replace = set(index.ids), True
@@ -61,6 +64,10 @@ def _topics(settings: Settings, store: Store, changed: Sequence[str] | None, pro
             store.set_topics(conn, ident, names, [topic_slug(n) for n in names])
             if done % 500 == 0 or done == total:
                 progress("topics", done, total)
+
+
+def _small(settings: Settings, index: RelatedIndex, records: list[Record]) -> bool:
+    return len(index) + sum(r.id not in index for r in records) <= settings.related.rebuild_below
 
 
 def _grows_stale(index: RelatedIndex, records: list[Record]) -> bool:
