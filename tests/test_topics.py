@@ -84,3 +84,107 @@ def test_reference_page():
     topics = extract_topics(paras[1], "\n\n".join(paras[2:]), (), TopicSettings())
     assert {"Korea Utara", "Rusia", "Ukraina"} <= set(topics)
     assert not GENERIC & set(topics)
+
+
+# -- surnames, leftovers, generic words, names kept whole ------------------------------------
+def _topics(title, body, **settings):
+    return extract_topics(title, body, (), TopicSettings(**settings))
+
+
+def test_surname_merges_into_full_name_of_same_article():
+    body = ("Gubernur Jawa Barat Dedi Mulyadi meninjau banjir di Bekasi. Menurut Mulyadi, tanggul jebol "
+            "pada Senin pagi. Mulyadi meminta warga mengungsi. Dedi Mulyadi juga menyiapkan dapur umum, "
+            "kata Mulyadi kepada wartawan.")
+    topics = _topics("Banjir Bekasi, Dedi Mulyadi Siapkan Dapur Umum", body)
+    assert "Dedi Mulyadi" in topics
+    assert "Mulyadi" not in topics and "Dedi" not in topics
+    assert topics.index("Dedi Mulyadi") == 0  # the full name carries every mention
+
+
+def test_trump_prefers_the_full_name():
+    body = ("Presiden Amerika Serikat Donald Trump mengumumkan tarif baru. Trump menyebut tarif itu adil. "
+            "Kebijakan Trump dikritik Uni Eropa, tetapi Trump bergeming.")
+    topics = _topics("Trump Umumkan Tarif Baru", body)
+    assert "Donald Trump" in topics and "Trump" not in topics
+    # the same surname alone, in an article without the full name, maps to it too (default alias)
+    assert "Donald Trump" in _topics("Trump Bergeming", "Trump menolak. Trump bertahan. Kata Trump, tidak.")
+
+
+def test_place_is_not_merged_into_a_longer_place():
+    body = ("Banjir melanda Jakarta Selatan. Pemprov DKI menyebut Jakarta siaga. Jakarta Selatan paling parah, "
+            "sementara Jakarta Utara aman. Jakarta menyiapkan pompa.")
+    topics = _topics("Banjir Jakarta", body)
+    assert "Jakarta" in topics and "Jakarta Selatan" in topics
+
+
+LEFTOVERS_BODY = """Penyidik memeriksa saksi di Gedung Merah Putih KPK, Jakarta, Selasa (1/7/2025). Ketua KPK Setyo Budiyanto mengatakan pemeriksaan berlangsung delapan jam.
+
+Direktur Jenderal Perhubungan Darat Kemenhub Aan Suhanan hadir di Gedung Merah Putih KPK. Aan Suhanan menyerahkan dokumen kepada penyidik KPK. Menurut Setyo Budiyanto, dokumen Kemenhub itu penting.
+
+Menteri Keuangan Sri Mulyani menyebut anggaran proyek berasal dari APBN. Sri Mulyani meminta KPK menuntaskan kasus. Kata Setyo Budiyanto, Aan Suhanan kooperatif; Sri Mulyani mendukung langkah Kemenhub."""
+
+
+def test_no_leftovers_around_acronyms_and_titles():
+    topics = _topics("KPK Periksa Dirjen Perhubungan Darat Kemenhub", LEFTOVERS_BODY)
+    assert {"KPK", "Kemenhub", "Aan Suhanan", "Setyo Budiyanto", "Sri Mulyani"} <= set(topics)
+    for junk in ("Merah Putih KPK", "Merah Putih", "Perhubungan Darat Kemenhub", "Perhubungan Darat",
+                 "KPK Setyo Budiyanto", "Keuangan Sri Mulyani", "Gedung Merah Putih"):
+        assert junk not in topics
+    for name in topics:  # no run glues an acronym to other words
+        words = name.split()
+        assert len(words) == 1 or not any(w.isupper() and len(w) > 1 for w in words), name
+
+
+def test_generic_words_and_sentence_openers_are_never_topics():
+    body = ("Penangkapan itu terjadi Minggu malam. Penangkapan dilakukan polisi di Surabaya. Pada Senin, "
+            "Presiden meminta penangkapan diusut. Menteri menyebut penangkapan sah. Selasa pagi, Surabaya "
+            "kembali tenang. Januari lalu, Surabaya juga diguncang kasus serupa.")
+    topics = _topics("Penangkapan di Surabaya", body)
+    assert "Surabaya" in topics
+    for word in ("Penangkapan", "Minggu", "Minggu malam", "Senin", "Selasa", "Januari", "Presiden", "Menteri",
+                 "Pada"):
+        assert word not in topics
+
+
+def test_subjects_kept_whole():
+    cases = {
+        "Bank Indonesia": "Bank Indonesia menahan suku bunga. Inflasi, kata Bank Indonesia, terkendali. "
+                          "Bank Indonesia memantau rupiah.",
+        "Piala Dunia Antarklub": "Real Madrid melaju di Piala Dunia Antarklub. Laga Piala Dunia Antarklub "
+                                 "berlanjut di Miami, dan Real Madrid menanti lawan di Piala Dunia Antarklub.",
+        "Volodymyr Zelensky": "Presiden Ukraina Volodymyr Zelensky tiba di Roma. Zelensky bertemu Paus, "
+                              "lalu Zelensky kembali ke Kyiv.",
+        "Joe Biden": "Presiden Amerika Serikat Joe Biden menunda kunjungan. Biden berada di Washington dan Biden "
+                     "memantau badai.",
+        "Kenya": "Wisatawan dari Kenya datang ke Bali. Kenya mengirim 20 atlet, sementara Bali menyiapkan "
+                 "penginapan bagi atlet Kenya di Bali.",
+    }
+    for name, body in cases.items():
+        topics = _topics("Kabar Hari Ini", body)
+        assert name in topics, (name, topics)
+        assert "Piala" not in topics and "Dunia" not in topics and "Presiden" not in topics
+    assert "Bali" in _topics("Kabar Hari Ini", cases["Kenya"])  # never stemmed ("bal"), never cut
+    assert "Real Madrid" in _topics("Real Madrid Melaju", cases["Piala Dunia Antarklub"])
+
+
+def test_acronym_takes_its_long_form():
+    body = ("Komisi Pemberantasan Korupsi (KPK) menahan tersangka. KPK menyebut kerugian negara besar. "
+            "Juru bicara Komisi Pemberantasan Korupsi menambahkan, KPK masih menelusuri aset.")
+    topics = _topics("KPK Tahan Tersangka", body)
+    assert topics[0] == "KPK" and "Komisi Pemberantasan Korupsi" not in topics
+
+
+def test_results_do_not_depend_on_what_was_seen_before():
+    from newsfeed.enrich import topics as module
+
+    first = (_topics(TITLE, BODY), _topics("KPK Periksa Saksi", LEFTOVERS_BODY))
+    for cache in (module._RUN_CACHE, module._NAME_INFO, module._WORDS):
+        cache.clear()
+    second = (_topics("KPK Periksa Saksi", LEFTOVERS_BODY), _topics(TITLE, BODY))
+    assert first == second[::-1]
+
+
+def test_aliases_from_settings_and_defaults():
+    body = "Korut meluncurkan rudal. Pyongyang menyebut uji coba sukses. Korut lalu mengancam Korsel."
+    topics = _topics("Korut Luncurkan Rudal", body, aliases={"Pyongyang": "Korea Utara"})
+    assert topics[0] == "Korea Utara" and "Korut" not in topics and "Pyongyang" not in topics

@@ -162,7 +162,8 @@ _GENERIC = _TITLES | frozenset(f.lower() for f in _GENERIC_FORMS) | frozenset(
     Akibat Sebab Maka Juga Lebih Masih Sudah Telah Akan Bisa Dapat Harus Perlu Mungkin Sangat Agar Supaya
     Selasa Kemarin Besok Lusa Pekan Awal Akhir Pertengahan Periode Sesi Babak Laga Pertandingan Musim
     Gol Skor Klasemen Grup Kabinet Merah Putih Hasil Vs VS FC CF SC SAR CO PC SMS Polda Polres Polsek Kejati
-    Kejari Kodam Korem CNNIndonesia Liputan6 Okezone Kumparan Dikutip Pantauan Dilansir Reuters AFP AP""".split()
+    Kejari Kodam Korem CNNIndonesia Liputan6 Okezone Kumparan Dikutip Pantauan Dilansir Reuters AFP AP
+    Undang-undang Undang-Undang BAP TC KTP NIK NIP NPWP Sprindik Celcius Celsius Fahrenheit""".split()
 )
 # Capitalised stopwords that live inside names ("Jawa Tengah", "Selandia Baru", "Mahkamah
 # Agung", "Pekerjaan Umum"): they do not cut a run, though they are never a topic alone.
@@ -220,7 +221,7 @@ _KNOWN_FORMS = frozenset(
      "Real Madrid", "Manchester United", "Manchester City", "Paris Saint-Germain", "Bayern Munchen",
      "Borussia Dortmund", "Inter Milan", "AC Milan", "Persib Bandung", "Persija Jakarta", "Bali United",
      "Mahkamah Agung", "Mahkamah Konstitusi", "Kejaksaan Agung", "Jaksa Agung", "Amerika Serikat",
-     "Polda Metro Jaya", "Piala Presiden", "Liga 1", "Hari Bhayangkara"}
+     "Polda Metro Jaya", "Piala Presiden", "Liga 1", "Hari Bhayangkara", "One UI", "PDI Perjuangan"}
 ) | _COUNTRIES | _REGIONS | _GENERIC_FORMS
 _FORM_HEADS = frozenset(f.split(" ", 1)[0] for f in _KNOWN_FORMS if " " in f)
 _FORM_MAX = max(len(f.split(" ")) for f in _KNOWN_FORMS)
@@ -321,9 +322,11 @@ def _kind(tok: str, low: str, stop: frozenset[str]) -> str:
     if tok.isupper() and len(tok) > 1:
         if tok in _NOT_ORG:
             return "g"
-        return "o" if tok.isalpha() and tok not in _PLAIN_ACRONYMS else "w"
+        return "o" if tok.replace("-", "").isalpha() and tok not in _PLAIN_ACRONYMS else "w"
     if low in stop and low not in _NAME_STOPWORDS:
         return "g"
+    if len(low) > 6 and low.endswith("kan") and low.isalpha():
+        return "g"  # a verb in a Title Case headline quoted in the text: "Bocorkan", "Umumkan"
     if tok in _ORG_WORDS or tok.startswith(_ORG_PREFIXES):
         return "o"
     return "w"
@@ -718,6 +721,9 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
             break
         if name in result or blocked and name.casefold() in blocked:
             continue
+        if " " not in name and not name.isupper() and name not in _STANDALONE and name not in forms \
+                and _lower_occurs(body, name.lower()):
+            continue  # a common word written with a capital ("Penerima BSU ..."), not a name
         result.append(name)
         taken += 1
     for name in settings.always:
