@@ -39,3 +39,27 @@ def test_term_counts_matches_terms():
     s = "Negara-negara ASEAN, negaranya, dan Bali. Bali!"
     from collections import Counter
     assert T.term_counts(s) == dict(Counter(T.terms(s)))
+
+
+def test_normalize_every_odd_character_at_once():
+    odd = "a\u00a0b\u2009c\u3000d\u200be\u00adf\u2060g\ufeffh \u201cq\u201d \u2018s\u2019 \u00abg\u00bb x\u2011y\tz\r"
+    out = T.normalize(odd)
+    assert out == 'a b c defgh "q" \'s\' "g" x-y z '
+    assert out.isascii() and T.normalize(out) == out
+
+
+def test_normalize_ascii_fast_path_and_entities():
+    assert T.normalize("Korea Utara") == "Korea Utara"
+    assert T.normalize("a\tb\x0bc\x0cd") == "a b c d"
+    assert T.normalize("Kata&nbsp;Zelensky &amp; Biden") == "Kata Zelensky & Biden"
+    assert T.normalize("Cafe\u0301") == "Caf\u00e9"  # NFC
+
+
+def test_boilerplate_inline_and_lines():
+    text = ("Isi. ADVERTISEMENT SCROLL TO RESUME CONTENT Lanjut [Gambas:Video 20detik] akhir. Back to top button\n"
+            "  Pilihan Editor: Judul Lain\nParagraf terakhir.")
+    cleaned = T.strip_boilerplate(text)
+    for junk in ("ADVERTISEMENT", "SCROLL", "Gambas", "Back to top", "Judul Lain"):
+        assert junk not in cleaned
+    assert "Lanjut" in cleaned and "akhir." in cleaned and cleaned.endswith("\nParagraf terakhir.")
+    assert T.strip_boilerplate("Tanpa perabot.") == "Tanpa perabot."
