@@ -1,14 +1,18 @@
-"""Which articles an edition holds: week edges in WIB, default week, caps, sections, edits."""
+"""Which articles an edition holds: week edges in WIB, default week, caps, sections, edits,
+weeks that have not ended, and nothing published after the clock (scheduled pages)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import email
+from datetime import UTC, datetime, timedelta
+from email import policy
 from zoneinfo import ZoneInfo
 
 import pytest
-from test_digest_support import NOW, build, story, week_of_stories
+from test_digest_support import NOW, SCHEDULED_TITLE, build, korut_week, story, week_of_stories
 
 from newsfeed import core, editions
+from newsfeed.deliver import sending
 from newsfeed.errors import RenderError
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -126,3 +130,89 @@ def test_week_forms():
     assert editions.parse_week("2024w07") == (2024, 7)
     assert editions.parse_week("2020-W53") == (2020, 53)
     assert editions.week_code(2024, 7) == "2024-W07"
+
+
+# nothing after the clock -------------------------------------------------------------
+
+
+def test_scheduled_article_never_appears_in_related_links(make_site):
+    # NOW is 1 December 2024: the page dated 25 December is scheduled, not published
+    settings, store = build(make_site, korut_week("2024-12-25 08:00"))
+    with store:
+        ids = {title: ident for ident, title in store.query("SELECT id, title FROM articles")}
+        scheduled = ids[SCHEDULED_TITLE]
+        stored = store.related_ids(list(ids.values()))
+        linking = [t for t, i in ids.items() if scheduled in stored.get(i, [])[: settings.digest.related_per_story]]
+        assert len(linking) >= 2, stored  # the related index does link the week's Korut stories to it
+        edition = editions.select_week(settings, store, NOW, "2024-W42")
+        assert all(link.id != scheduled for a in edition.candidates for link in a.related)
+        assert {a.title for a in edition.stories} >= set(linking)
+        assert any(a.related for a in edition.stories)  # the other links are still there
+        report = editions.publish_edition(settings, store, edition)
+    folder = settings.feeds.output_dir / "edisi" / "2024-W42"
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    text = (folder / "digest.txt").read_text(encoding="utf-8")
+    msg = email.message_from_bytes((folder / "digest.eml").read_bytes(), policy=policy.default)
+    parts = [p.get_content() for p in msg.walk() if p.get_content_maintype() == "text"]
+    assert len(parts) == 2 and "Artikel Terkait" in page and "Artikel Terkait" in text
+    for output in (page, text, *parts):
+        assert SCHEDULED_TITLE not in output and "korut-nanti" not in output
+    assert report.stories == 7
+
+
+def test_a_story_of_an_unfinished_week_is_not_selected_before_its_time(make_site):
+    # the preview of the week in progress shows what is published by now, not what is scheduled
+    settings, store = build(make_site, {
+        "dunia/a.txt": story("dunia", "Sudah Terbit Senin", "2024-11-25 09:00"),
+        "dunia/b.txt": story("dunia", "Dijadwalkan Minggu Siang", "2024-12-01 12:00"),  # NOW is 07:00 WIB that Sunday
+    })
+    with store:
+        edition = editions.select_week(settings, store, NOW, "2024-W48", unfinished=True)
+    assert titles(edition) == ["Sudah Terbit Senin"]
+    assert not edition.complete
+
+
+# weeks that have not ended -------------------------------------------------------------
+
+
+def test_a_week_that_has_not_ended_is_refused(make_site):
+    settings, store = build(make_site, {"dunia/a.txt": story("dunia", "Sudah Terbit Senin", "2024-11-25 09:00")})
+    with store:
+        # NOW (1 December 2024, 07:00 WIB) is the Sunday of 2024-W48
+        with pytest.raises(RenderError) as caught:
+            editions.select_week(settings, store, NOW, "2024-W48")
+        assert str(caught.value) == (
+            "week 2024-W48 has not ended yet (it ends Monday 2 December 2024 00:00 WIB); pick a past week"
+        )
+        # a future week, even an empty one, is refused rather than reported as empty
+        with pytest.raises(RenderError, match=r"^week 2025-W10 has not ended yet \(it ends Monday 10 March 2025 00:00 WIB\)"):
+            editions.select_week(settings, store, NOW, "2025-W10", sections="olahraga")
+        # the default is the last complete week: unaffected
+        assert editions.select_week(settings, store, NOW) is None  # 2024-W47 is empty
+        assert editions.select_week(settings, store, NOW, "2024-W47") is None
+        # the week ends at Monday 00:00 WIB exactly: from then on it can be selected
+        monday = datetime(2024, 12, 2, tzinfo=ZoneInfo("Asia/Jakarta"))
+        with pytest.raises(RenderError, match="has not ended yet"):
+            editions.select_week(settings, store, monday - timedelta(seconds=1), "2024-W48")
+        edition = editions.select_week(settings, store, monday, "2024-W48")
+        assert titles(edition) == ["Sudah Terbit Senin"] and edition.complete
+        assert editions.select_week(settings, store, monday).code == "2024-W48"  # now the last complete week
+
+
+def test_send_refuses_a_week_that_has_not_ended(make_site):
+    # the send path selects through editions.select_week with its own clock
+    settings, store = build(make_site, {"dunia/a.txt": story("dunia", "Sudah Terbit Senin", "2024-11-25 09:00")})
+    with store:
+        with pytest.raises(RenderError, match="week 2024-W48 has not ended yet"):
+            sending.select(settings, store, NOW, "2024-W48")
+        assert sending.select(settings, store, NOW, "2024-W47") == ("2024-W47", None)
+
+
+def test_an_unfinished_edition_is_never_published(make_site):
+    settings, store = build(make_site, {"dunia/a.txt": story("dunia", "Sudah Terbit Senin", "2024-11-25 09:00")})
+    with store:
+        edition = editions.select_week(settings, store, NOW, "2024-W48", unfinished=True)
+        with pytest.raises(RenderError, match="has not ended yet .* can only be previewed"):
+            editions.publish_edition(settings, store, edition)
+        assert editions.published_editions(store) == []
+    assert not (settings.feeds.output_dir / "edisi").exists()

@@ -45,6 +45,38 @@ def week_of_stories(per_section: int, week_days: tuple[int, ...] = (14, 15, 16, 
     return pages
 
 
+KORUT = [
+    "Korea Utara mengirim ribuan prajurit ke Rusia untuk membantu perang di Ukraina, menurut intelijen Korea Selatan.",
+    "Pemerintah Ukraina menyebut pasukan Korea Utara sudah tiba di wilayah perbatasan Rusia dan berlatih bersama tentara Rusia.",
+    "Seoul memanggil duta besar Rusia dan memprotes kerja sama militer Pyongyang dengan Moskow.",
+    "Analis menilai pengiriman amunisi dan rudal Korea Utara memperpanjang perang di Ukraina.",
+    "Amerika Serikat dan sekutunya membahas sanksi baru terhadap Korea Utara dan Rusia.",
+]
+BOLA = [
+    "Timnas Indonesia bermain imbang melawan Bahrain dalam laga kualifikasi Piala Dunia di Stadion Riffa.",
+    "Pelatih Timnas Indonesia menilai para pemain tampil disiplin dan suporter Indonesia memenuhi stadion.",
+    "Gol penyeimbang Bahrain lahir pada menit akhir tambahan waktu dan memicu protes pemain.",
+    "PSSI mengirim surat keberatan kepada federasi sepak bola Asia soal kepemimpinan wasit.",
+    "Peringkat Timnas Indonesia di grup kualifikasi Piala Dunia kini berada di posisi kelima.",
+]
+SCHEDULED_TITLE = "Korut Kirim Prajurit Tambahan Akhir Tahun"
+
+
+def korut_week(scheduled: str) -> dict[str, str]:
+    """2024-W42: three Korut stories (dunia) and four football stories (olahraga); plus one
+    more Korut story dated `scheduled` (after the clock: scheduled, not yet published), so
+    the real related index links the week's Korut stories to it."""
+    pages = {}
+    for i in range(3):
+        paragraphs = [KORUT[(i + k) % len(KORUT)] for k in range(3)]
+        pages[f"dunia/korut-{i}.txt"] = story("dunia", f"Korut Kirim Prajurit ke Rusia Gelombang {i + 1}", f"2024-10-{14 + i} 08:00", paragraphs=paragraphs)
+    for i in range(4):
+        paragraphs = [BOLA[(i + k) % len(BOLA)] for k in range(3)]
+        pages[f"olahraga/bola-{i}.txt"] = story("olahraga", f"Timnas Indonesia Tahan Bahrain Babak {i + 1}", f"2024-10-{15 + i} 20:00", paragraphs=paragraphs)
+    pages["dunia/korut-nanti.txt"] = story("dunia", SCHEDULED_TITLE, scheduled, paragraphs=[KORUT[3], KORUT[4], KORUT[0]])
+    return pages
+
+
 def link_related(store: Store, per_story: int = 3) -> None:
     """Fill the `related` table the way enrichment does: each article -> its neighbours."""
     ids = [row[0] for row in store.query("SELECT id FROM articles ORDER BY published, id")]
@@ -56,4 +88,4 @@ def link_related(store: Store, per_story: int = 3) -> None:
                 conn.execute("INSERT INTO related (article_id, rank, related_id, editor) VALUES (?, ?, ?, 0)", (ident, rank, other))
 
 
-__all__ = ["NOW", "build", "link_related", "story", "week_of_stories"]
+__all__ = ["NOW", "SCHEDULED_TITLE", "build", "korut_week", "link_related", "story", "week_of_stories"]

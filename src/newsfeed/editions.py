@@ -2,7 +2,12 @@
 
 An edition is one ISO week in the site's zone, Monday 00:00 to the next Monday 00:00
 (Asia/Jakarta for the sample site), named by its ISO code "2024-W42". By default the
-edition is the last complete week before `now`. Articles are grouped by section in the
+edition is the last complete week before `now`; a week that has not ended by `now` is
+refused (RenderError), so a digest or a send never carries half a week, except when the
+caller asks for a preview (`unfinished=True`): then the edition holds the week so far and
+is marked `complete=False`, and `publish_edition` refuses to publish it. Nothing published
+after `now` is ever selected: not as a story, not as an "Artikel Terkait" link (a page
+dated in the future is scheduled, not published). Articles are grouped by section in the
 configured order, newest first, with `digest.max_per_section` per section and
 `digest.max_stories` overall (when the overall cap bites, sections take turns: the newest
 of each section first). An edited article is one row in the store, so it appears once,
@@ -58,6 +63,7 @@ class Edition:
     more: tuple[tuple[Section, int], ...] = ()  # articles left out by the caps, per section
     full: bool = True  # the selection is every configured section
     candidates: tuple[Article, ...] = field(default=(), repr=False)  # the whole week, uncapped
+    complete: bool = True  # the week had ended at selection time (False only for a preview)
 
     @property
     def stories(self) -> tuple[Article, ...]:
@@ -152,21 +158,38 @@ def select_week(
     now: datetime,
     week: str | tuple[int, int] | None = None,
     sections: str | Sequence[str] | None = None,
+    *,
+    unfinished: bool = False,
 ) -> Edition | None:
     """The edition for a week (default: the last complete one) and a section selection.
 
-    None when no article of the selection was published that week.
+    `now` (aware) bounds everything: a week ending after `now` is refused with a RenderError
+    unless `unfinished` (a preview: the week so far, `complete=False`); stories and their
+    related links are only articles published at or before `now`. None when no article of
+    the selection was published that week.
     """
     zone = ZoneInfo(settings.site.timezone)
     year, number = parse_week(week) if isinstance(week, str) else (week or last_complete_week(now, zone))
     start, end = week_bounds(year, number, zone)
+    code = week_code(year, number)
+    complete = end <= now
+    if not complete and not unfinished:
+        raise RenderError(unfinished_week_message(code, end))
     chosen = parse_sections(settings, sections)
-    articles = store.published_between(start, end, [s.slug for s in chosen])
+    articles = store.published_between(start, end, [s.slug for s in chosen], until=now)
     seen: set[str] = set()
-    unique = tuple(a for a in articles if not (a.id in seen or seen.add(a.id)))
-    edition = Edition(week_code(year, number), start, end, chosen, (), (), len(chosen) == len(settings.sections), unique)
+    unique = tuple(a for a in articles if a.published <= now and not (a.id in seen or seen.add(a.id)))
+    edition = Edition(code, start, end, chosen, (), (), len(chosen) == len(settings.sections), unique, complete)
     edition = _capped(edition, settings)
     return edition if edition.groups else None
+
+
+def unfinished_week_message(code: str, end: datetime) -> str:
+    """"week 2026-W48 has not ended yet (it ends Monday 30 November 2026 00:00 WIB); pick a past week"."""
+    from babel.dates import format_datetime  # English names whatever the process locale
+
+    ends = format_datetime(end, "EEEE d MMMM y HH:mm", tzinfo=end.tzinfo, locale="en")
+    return f"week {code} has not ended yet (it ends {ends} {end.tzname()}); pick a past week"
 
 
 def restrict(edition: Edition, settings: Settings, sections: str | Sequence[str]) -> Edition | None:
@@ -263,22 +286,32 @@ def render_edition_files(settings: Settings, edition: Edition) -> tuple[Rendered
 
 def publish_edition(settings: Settings, store: Store, edition: Edition) -> DigestReport:
     """Write the edition's files (atomically, only if changed) and, for a full edition,
-    record it in the store and rewrite the archive page."""
+    then record it in the store and rewrite the archive page.
+
+    Order matters: the edition is listed (store, then archive page) only after all its files
+    were written, so a failed write never leaves the archive pointing at missing files; a
+    rerun writes what is missing and lists it. An unfinished week (a preview) is refused.
+    """
     from newsfeed.deliver.files import publish_files
     from newsfeed.render.digest import render_archive
 
+    if not edition.complete:
+        raise RenderError(f"{unfinished_week_message(edition.code, edition.end)} (an unfinished week can only be previewed)")
     rendered, files = render_edition_files(settings, edition)
+    written, unchanged = publish_files(settings.feeds.output_dir, files)
+    paths = [p for p, _d in files]
     if edition.full:
         entries = _record(store, edition, rendered)
-        files.append((f"{EDITION_FOLDER}/index.html", render_archive(settings, entries, archive_url(settings))))
-    written, unchanged = publish_files(settings.feeds.output_dir, files)
+        archive = [(f"{EDITION_FOLDER}/index.html", render_archive(settings, entries, archive_url(settings)))]
+        more_written, more_unchanged = publish_files(settings.feeds.output_dir, archive)
+        written, unchanged, paths = written + more_written, unchanged + more_unchanged, paths + [p for p, _d in archive]
     return DigestReport(
         code=edition.code,
         stories=rendered.total,
         in_email=rendered.stories,
         size=rendered.size,
         web_url=rendered.web_url,
-        paths=tuple(p for p, _d in files),
+        paths=tuple(paths),
         written=tuple(written),
         unchanged=tuple(unchanged),
         web_copy=settings.feeds.output_dir / files[0][0],

@@ -3,13 +3,19 @@
 With a desktop browser the CLI opens the file; without one (a server, a container) it
 serves the edition's folder on 127.0.0.1 at a free port and prints the URL. Library code:
 no printing, no click; the caller decides how long to serve.
+
+`staged(files)` is for what must not be published (the preview of a week that has not
+ended): the files go to a temporary folder, removed when the block ends.
 """
 
 from __future__ import annotations
 
 import functools
+import tempfile
 import threading
 import webbrowser
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -23,6 +29,24 @@ def has_browser() -> bool:
     except webbrowser.Error:
         return False
     return True
+
+
+@contextmanager
+def staged(files: Sequence[tuple[str, bytes]]) -> Iterator[Path]:
+    """Write (relative path, bytes) pairs into a temporary folder; yields the first file's
+    path (the page to show); the folder is removed afterwards."""
+    if not files:
+        raise DeliveryError("nothing to preview: no files were rendered")
+    with tempfile.TemporaryDirectory(prefix="newsfeed-preview-") as tmp:
+        root = Path(tmp)
+        try:
+            for relative, data in files:
+                target = root / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+        except OSError as exc:
+            raise DeliveryError(f"{root}: cannot write the preview ({exc.strerror}); check the temporary folder (TMPDIR)") from None
+        yield root / files[0][0]
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
