@@ -252,6 +252,7 @@ _SHORT_CODE = re.compile(r"^(?:U-?\d+|[A-Z]\d*|\d.*|[A-Z]{1,3}-?\d+)$")
 _CACHE_LIMIT = 200_000
 _PLACEISH = _STANDALONE | _COMPASS
 _HAS_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+_INITIALS = re.compile(r"(?:^|(?<=[ -]))(\w)")
 _RUN_CACHE: dict[str, tuple] = {}
 _ALWAYS_CACHE: dict[str, re.Pattern] = {}
 _NAME_INFO: dict[str, tuple] = {}
@@ -435,6 +436,14 @@ def _analyse(run: str) -> tuple:
     that is not a known name is `word_to_check`, dropped only if the article also writes it in
     lowercase. `special` are the facts of the multi-word names, which need more work per
     article (full names take shorter forms, organisations glued to a person are split)."""
+    if " " not in run:  # one word: most runs
+        expansion, kind, alone, opener = _WORDS.get(run) or _word(run)
+        if expansion is None:
+            if not alone:
+                return ()
+            if opener == "r":
+                return (run,), (), None, ()
+            return (run,), (() if opener == "?" else None), (run.lower() if opener == "?" else None), ()
     tokens = _tokens(run.split(" "))
     names = _names(tokens)
     initial_names: tuple[str, ...] | None = None
@@ -448,8 +457,13 @@ def _analyse(run: str) -> tuple:
                 check = tokens[0].lower()
     if not names and not initial_names:
         return ()
-    special = tuple(_info(n) for n in dict.fromkeys(names + (initial_names or ())) if " " in n)
-    return names, initial_names, check, tuple(f for f in special if f[2] or f[4] or f[5])
+    special = []
+    for name in names + initial_names if initial_names else names:
+        if " " in name:
+            facts = _NAME_INFO.get(name) or _info(name)
+            if (facts[2] or facts[4] or facts[5]) and facts not in special:
+                special.append(facts)
+    return names, initial_names, check, tuple(special)
 
 
 def _lower_occurs(text: str, low: str) -> bool:
@@ -492,11 +506,12 @@ def _mentions(body: str, head: str) -> tuple[dict[str, int], list[tuple]]:
     doubtful = []
     for hit, (run, n) in zip(hits, runs.items()):
         if hit:
-            for name in hit[0]:
+            names = hit[0]
+            for name in names:
                 counts[name] = get(name, 0) + n
             if hit[3]:
                 special += hit[3]
-            if hit[1] is not None and (n > 1 or any(name in head for name in hit[0])):
+            if hit[1] is not None and (n > 1 or not names or names[0] in head or names[-1] in head):
                 doubtful.append((run, n, hit))
     if not doubtful:
         return counts, special
@@ -548,7 +563,7 @@ def _info(name: str) -> tuple:
     splittable = n >= 3 and words[0] in _GENERIC_ALONE
     initials = None
     if n > 1 and not placeish and name[0].isupper():
-        letters = "".join(part[0] for w in words for part in w.split("-") if part)
+        letters = "".join(_INITIALS.findall(name))
         if letters.isalpha() and (len(letters) >= 3 or words[0] in _GENERIC_ALONE):
             initials = letters.upper()
     hit = _NAME_INFO[name] = (name, tuple(words), takes, takeable, splittable, initials)
@@ -700,15 +715,14 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
     # salience: mentions, +3 in the headline, +1 in the first fifth of the body
     head_aliases = {aliases[w] for w in head.replace(",", " ").replace(":", " ").split() if w in aliases}
     lead = body[: len(body) // 5]
-    # one mention and not in the headline cannot reach MIN_SCORE: look at the others only
-    candidates = [name for name, n in counts.items() if n > 1 or name in head or name in forms or name in head_aliases]
     ranked = []
-    for name in candidates:
-        score = counts[name]
+    for name, score in counts.items():
         others = forms.get(name)
-        if name in head and _in_head(name, head) or name in head_aliases or (
+        if (name in head and _in_head(name, head)) or name in head_aliases or (
                 others and any(f in head and _in_head(f, head) for f in others)):
             score += 3
+        elif score == 1:
+            continue  # one mention, not in the headline: cannot reach MIN_SCORE
         if score >= MIN_SCORE - 1 and (name in lead or others and any(f in lead for f in others)):
             score += 1
         if score >= MIN_SCORE:
