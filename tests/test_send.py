@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 from conftest import NOW, body, page
 from newsfeed import core
 from newsfeed.deliver import sending
 from newsfeed.deliver.smtp import RateLimiter, SmtpSender
-from newsfeed.errors import ConfigError
+from newsfeed.errors import ConfigError, DeliveryError
 from newsfeed.store import subscribers as ledger
 
 WEEK = "2024-W42"  # 14-20 October 2024, Asia/Jakarta
@@ -41,9 +42,17 @@ class Recorder:
         self.lock = threading.Lock()
         self.messages: list[tuple[str, email.message.EmailMessage]] = []
         self.permanent: set[str] = set()  # 550 at RCPT
+        self.rcpt_reply: dict[str, str] = {}  # this reply at RCPT for this address
         self.temporary: Counter[str] = Counter()  # n x 451 at RCPT, then accept
         self.fail_after: int | None = None  # 451 at DATA once this many messages arrived
+        self.data_reply: str | None = None  # this reply at DATA for every message
+        self.mail_reply: str | None = None  # this reply at MAIL FROM
+        self.close_after: int | None = None  # 421 (closing) at DATA once this many messages arrived
+        self.greeting: str | None = None  # a refusal instead of the 220 greeting...
+        self.greet_first = 0  # ...after this many connections (counting the controller's own check) were greeted
+        self.connections = 0
         self.rcpt_attempts: Counter[str] = Counter()
+        self.data_attempts = 0
         self.sessions = 0
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
@@ -52,11 +61,20 @@ class Recorder:
         session.host_name = hostname
         return responses
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.mail_reply:
+            return self.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self.lock:
             self.rcpt_attempts[address] += 1
             if address in self.permanent:
                 return "550 5.1.1 mailbox unavailable"
+            if address in self.rcpt_reply:
+                return self.rcpt_reply[address]
             if self.temporary[address] > 0:
                 self.temporary[address] -= 1
                 return "451 4.3.0 try again later"
@@ -65,6 +83,11 @@ class Recorder:
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
+            self.data_attempts += 1
+            if self.data_reply:
+                return self.data_reply
+            if self.close_after is not None and len(self.messages) >= self.close_after:
+                return "421 4.3.2 closing"
             if self.fail_after is not None and len(self.messages) >= self.fail_after:
                 return "451 4.3.0 queue full"
             for rcpt in envelope.rcpt_tos:
@@ -80,10 +103,28 @@ class Recorder:
             return [m for r, m in self.messages if r == address]
 
 
+class _GreetingSMTP(SMTP):
+    """Answers a new connection with Recorder.greeting (a 5xx refusal) instead of 220, when set."""
+
+    async def push(self, status: str) -> None:
+        if not getattr(self, "_greeted", False) and status.startswith("220 "):
+            self._greeted = True
+            recorder = self.event_handler
+            recorder.connections += 1
+            if recorder.greeting and recorder.connections > recorder.greet_first:
+                status = recorder.greeting
+        await super().push(status)
+
+
+class _Controller(Controller):
+    def factory(self):
+        return _GreetingSMTP(self.handler, **self.SMTP_kwargs)
+
+
 @pytest.fixture
 def smtp():
     recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller = _Controller(recorder, hostname="127.0.0.1", port=free_port())
     controller.start()
     recorder.port = controller.port
     yield recorder
@@ -333,3 +374,97 @@ def test_fast_personalisation_matches_the_digest_message_api(site):
     for kind in ("plain", "html"):
         assert a.get_body((kind,)).get_content().rstrip() == b.get_body((kind,)).get_content().rstrip()
     assert max(len(line) for line in fast.split(b"\r\n")) <= 998
+
+
+# what a 5xx means: a bounce only for a bad recipient address --------------------------------
+
+
+def statuses(settings) -> Counter[str]:
+    with core.open_store(settings) as store:
+        return Counter(s.status for s in ledger.all_subscribers(store))
+
+
+def test_554_at_data_for_everybody_bounces_nobody_and_stops_the_run(site, smtp):
+    people = [(f"pembaca{i:02d}@contoh.co.id", ()) for i in range(8)]
+    subscribe(site, people)
+    smtp.data_reply = "554 5.7.1 Service unavailable; sending IP listed by a blocklist"
+    with pytest.raises(DeliveryError, match=r"refused 5 messages in a row.*554 5\.7\.1.*nobody was marked bounced"):
+        run_send(site, retries=3, backoff=0.01)
+    assert statuses(site) == Counter({"confirmed": 8})  # nobody suppressed
+    assert smtp.data_attempts == 5  # a permanent reply is not retried within the run; stopped after 5
+    with core.open_store(site) as store:
+        counts = sending.status(store, WEEK)
+    assert (counts["failed"], counts["pending"], counts["bounced"]) == (5, 3, 0)
+    smtp.data_reply = None  # the operator got the IP delisted
+    report, _t = run_send(site)
+    assert report.sent == 8 and report.bounced == 0
+    assert smtp.per_recipient() == Counter({address: 1 for address, _s in people})
+
+
+def test_550_5_1_1_at_rcpt_bounces_only_that_address(site, smtp):
+    people = [(f"pembaca{i:02d}@contoh.co.id", ()) for i in range(4)]
+    subscribe(site, people)
+    smtp.rcpt_reply["pembaca02@contoh.co.id"] = "550 5.1.1 <pembaca02@contoh.co.id>: Recipient address rejected: User unknown"
+    report, _t = run_send(site, retries=3, backoff=0.01)
+    assert (report.sent, report.bounced, report.failed) == (3, 1, 0)
+    assert statuses(site) == Counter({"confirmed": 3, "bounced": 1})
+    with core.open_store(site) as store:
+        assert ledger.get(store, "pembaca02@contoh.co.id").status == "bounced"
+
+
+@pytest.mark.parametrize(
+    "reply,bounced",
+    [
+        ("550 5.1.1 user unknown", True),
+        ("552 5.2.2 mailbox full", True),
+        ("550 no such user here", True),  # no enhanced code: 550/551/553 are about the address
+        ("553 mailbox name not allowed", True),
+        ("550 5.7.1 Client host rejected: sending IP listed", False),  # policy, not the address
+        ("554 5.7.1 relay access denied", False),
+        ("554 transaction failed", False),
+        ("552 message too big", False),
+        ("550 5.3.4 message too big for system", False),
+    ],
+)
+def test_only_address_replies_at_rcpt_are_bounces(site, smtp, reply, bounced):
+    subscribe(site, [("ani@contoh.co.id", ()), ("budi@contoh.co.id", ())])
+    smtp.rcpt_reply["budi@contoh.co.id"] = reply
+    report, _t = run_send(site, retries=3, backoff=0.01)
+    assert (report.sent, report.bounced, report.failed) == (1, 1, 0) if bounced else (1, 0, 1)
+    assert smtp.rcpt_attempts["budi@contoh.co.id"] == 1  # never retried in the run
+    assert statuses(site)["bounced"] == (1 if bounced else 0)
+
+
+def test_5xx_at_mail_from_is_a_failure_not_a_bounce(site, smtp):
+    subscribe(site, [(f"pembaca{i:02d}@contoh.co.id", ()) for i in range(6)])
+    smtp.mail_reply = "550 5.7.1 sender address rejected"
+    with pytest.raises(DeliveryError, match="MAIL FROM"):
+        run_send(site, retries=3, backoff=0.01)
+    assert statuses(site) == Counter({"confirmed": 6})
+
+
+def test_5xx_greeting_on_reconnect_is_not_a_bounce(site, smtp):
+    people = [(f"pembaca{i:02d}@contoh.co.id", ()) for i in range(5)]
+    subscribe(site, people)
+    smtp.close_after = 1  # the second DATA gets "421 closing": the sender reconnects...
+    smtp.greeting = "554 5.7.1 Service unavailable; client host blocked"  # ...and is refused at the greeting
+    smtp.greet_first = smtp.connections + 1  # (the controller itself connected once at start)
+    with pytest.raises(DeliveryError, match="refused the connection.*554 5.7.1.*nobody was marked bounced"):
+        run_send(site, retries=2, backoff=0.01)
+    assert statuses(site) == Counter({"confirmed": 5})
+    with core.open_store(site) as store:
+        counts = sending.status(store, WEEK)
+    assert (counts["sent"], counts["failed"], counts["pending"], counts["bounced"]) == (1, 1, 3, 0)
+    smtp.close_after = smtp.greeting = None
+    report, _t = run_send(site)
+    assert report.sent == 4 and smtp.per_recipient() == Counter({address: 1 for address, _s in people})
+
+
+def test_5xx_greeting_at_start_is_a_clear_error_without_retries(site, smtp):
+    subscribe(site, [("ani@contoh.co.id", ())])
+    smtp.greeting = "554 5.7.1 no service for you"
+    slept = []
+    with core.open_store(site) as store, SmtpSender(site.smtp, sleep=slept.append) as transport:
+        with pytest.raises(DeliveryError, match="refused the connection.*554"):
+            sending.send_edition(site, store, NOW, transport, WEEK)
+    assert not slept and statuses(site) == Counter({"confirmed": 1})

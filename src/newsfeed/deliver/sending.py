@@ -173,6 +173,43 @@ def _part(subtype: str, text: str) -> bytes:
     )
 
 
+MAX_REFUSALS = 5
+
+
+class Refusals:
+    """Stops a run that the server, not the addresses, is failing.
+
+    A permanent failure that is not a bounce (554 at DATA, 5.7.x, MAIL FROM refused) is
+    counted; a delivered message resets the count; a bounce (one bad address) leaves it
+    as it is. `max_refusals` in a row, or an outcome with `stop`, raise DeliveryError.
+    """
+
+    def __init__(self, transport: Transport, code: str, max_refusals: int = MAX_REFUSALS, command: str = ""):
+        self.where = transport.where() if hasattr(transport, "where") else "the SMTP server"
+        self.code = code
+        self.limit = max(1, max_refusals)
+        self.command = command or f"newsfeed send --week {code}"
+        self.streak = 0
+
+    def check(self, outcome, sent: int) -> None:
+        if outcome.status == "sent":
+            self.streak = 0
+        elif outcome.status == "failed" and outcome.permanent:
+            self.streak += 1
+        if outcome.stop:
+            raise DeliveryError(
+                f"stopped after {sent} messages: {outcome.detail}; nobody was marked bounced; "
+                f"fix it and run `{self.command}` again to send the rest"
+            )
+        if self.streak >= self.limit:
+            raise DeliveryError(
+                f"stopped after {sent} messages: {self.where} refused {self.streak} messages in a row for different "
+                f"recipients with permanent errors that are not about the addresses (last: {outcome.detail}); "
+                "the server or the sending setup is at fault (blocklisted IP, policy, digest.sender), so nobody was "
+                f"marked bounced; fix it and run `{self.command}` again to send the rest"
+            )
+
+
 def select(settings: Settings, store: Store, now: datetime, week: str | None) -> tuple[str, editions.Edition | None]:
     """(edition code, the full edition or None when the week had no article)."""
     edition = editions.select_week(settings, store, now, week)
@@ -224,8 +261,15 @@ def send_edition(
     week: str | None = None,
     progress: Progress = _quiet,
     clock: Callable[[], datetime] | None = None,
+    max_refusals: int = MAX_REFUSALS,
 ) -> SendReport:
-    """Send the week's edition to every confirmed subscriber who has not had it yet."""
+    """Send the week's edition to every confirmed subscriber who has not had it yet.
+
+    Stops with DeliveryError when the server cannot take mail (unreachable, refuses the
+    session) or refuses `max_refusals` messages in a row for different recipients with a
+    permanent reply that is not a bounce: rows already tried are 'failed', the rest stay
+    'pending', nobody is marked bounced, and the same command sends them later.
+    """
     secret = secret_from_env(settings)
     code, edition = select(settings, store, now, week)
     report = SendReport(code)
@@ -241,6 +285,7 @@ def send_edition(
             return report
         names = {s.id: s.name for s in ledger.all_subscribers(store)}
         transport.ensure_connected()
+        refusals = Refusals(transport, code, max_refusals)
         for done, row in enumerate(rows, start=1):
             data = personaliser.build(row.email, names.get(row.subscriber, ""), row.sections, row.message_id)
             if data is None:  # the selection lost its articles since the plan
@@ -256,11 +301,7 @@ def send_edition(
             ledger.mark(store, code, row.subscriber, outcome.status, tick(), error=outcome.detail, attempts=outcome.attempts)
             setattr(report, outcome.status, getattr(report, outcome.status) + 1)
             progress("send", done, len(rows))
-            if outcome.unreachable:
-                raise DeliveryError(
-                    f"lost the SMTP server ({outcome.detail}) after {report.sent} messages; "
-                    f"run the same `newsfeed send --week {code}` again to send the rest"
-                )
+            refusals.check(outcome, report.sent)
     report.renders = len(personaliser.rendered)
     return report
 

@@ -6,9 +6,18 @@
 - rate limit: at most `rate_per_second` message attempts per second, evenly spaced
   (0 turns it off).
 - a temporary failure (4xx reply) or a dropped connection is retried with exponential
-  backoff on a fresh connection when needed; a permanent failure (5xx) at RCPT or DATA is
-  reported as "bounced" and not retried. A 5xx for the sender address or the login is
-  the configuration's fault, not the recipient's: it raises DeliveryError.
+  backoff on a fresh connection when needed.
+- a permanent reply (5xx) is never retried within the run, and is a bounce (the address is
+  suppressed for good) ONLY when it is about the recipient: a 5xx to RCPT TO whose
+  enhanced status code (RFC 3463) is 5.1.x (bad address) or 5.2.x (mailbox), or a plain
+  550/551/553 to RCPT TO without an enhanced code. Anything else permanent (a 5xx to MAIL
+  FROM or DATA, a 5.7.x policy or blocklist refusal even at RCPT, "554 sending IP listed")
+  says something about us or the server, not the address: it is a "failed" delivery
+  (`permanent=True`), retried by a later run. The caller stops the run after a few of those
+  in a row (newsfeed.deliver.sending).
+- a server that refuses the session itself (5xx greeting, EHLO, STARTTLS or AUTH), or that
+  stays unreachable after the retries, gives an Outcome with `stop=True`: no message can
+  go out now, so the caller stops the run.
 
 The library never prints: `send` returns an Outcome for each message.
 """
@@ -16,6 +25,7 @@ The library never prints: `send` returns an Outcome for each message.
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import ssl
 import time
@@ -25,13 +35,37 @@ from dataclasses import dataclass
 from newsfeed.config import SmtpSettings
 from newsfeed.errors import ConfigError, DeliveryError
 
+# RFC 3463 subjects of a permanent reply that are the recipient's: addressing and mailbox.
+BOUNCE_SUBJECTS = (1, 2)
+# Without an enhanced status code, the RCPT replies that mean "no such recipient" (RFC 5321).
+PLAIN_BOUNCE_CODES = (550, 551, 553)
+_ENHANCED = re.compile(rb"^\s*([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    status: str  # "sent", "bounced" (5xx, permanent) or "failed" (still temporary after the retries)
+    status: str  # "sent", "bounced" (the address is refused for good) or "failed" (retry in a later run)
     attempts: int
     detail: str = ""
-    unreachable: bool = False  # the server could not be reached at all: stop the run
+    stop: bool = False  # the server cannot take any message now (unreachable, refused the session): stop the run
+    permanent: bool = False  # "failed" with a 5xx that is not a bounce: not retried in this run
+
+
+def enhanced_code(message: bytes | str) -> tuple[int, int, int] | None:
+    """The RFC 3463 status code at the start of a reply text ("5.1.1 ..."), or None."""
+    data = message.encode("utf-8", "replace") if isinstance(message, str) else message
+    found = _ENHANCED.match(data)
+    return (int(found[1]), int(found[2]), int(found[3])) if found else None
+
+
+def is_bounce(code: int, message: bytes | str) -> bool:
+    """True when a reply to RCPT TO says the recipient address itself is bad, for good."""
+    if not 500 <= code < 600:
+        return False
+    enhanced = enhanced_code(message)
+    if enhanced is None:
+        return code in PLAIN_BOUNCE_CODES
+    return enhanced[0] == 5 and enhanced[1] in BOUNCE_SUBJECTS
 
 
 class RateLimiter:
@@ -51,6 +85,10 @@ class RateLimiter:
             self.sleep(self.next - now)
             now = self.next
         self.next = max(now, self.next) + self.interval
+
+
+class _Refused(Exception):
+    """The server refused the session (greeting, EHLO, STARTTLS, AUTH): a message for the operator."""
 
 
 class SmtpSender:
@@ -110,31 +148,55 @@ class SmtpSender:
         return f"{self.settings.host}:{self.settings.port} ({self.settings.security})"
 
     def connect(self) -> smtplib.SMTP:
-        """The open connection, or a new one. OSError/SMTPException on failure."""
+        """The open connection, or a new one.
+
+        OSError/SMTPException when the server cannot be reached or answers with a temporary
+        (4xx) reply; _Refused when it refuses the session with a permanent one."""
         if self.conn is not None:
             return self.conn
         s = self.settings
         context = ssl.create_default_context()
-        if s.security == "tls":
-            conn: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, self.local_hostname, timeout=s.timeout, context=context)
-        else:
-            conn = smtplib.SMTP(s.host, s.port, self.local_hostname, timeout=s.timeout)
+        step = "greeting"
         try:
-            conn.ehlo()
+            if s.security == "tls":
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, self.local_hostname, timeout=s.timeout, context=context)
+            else:
+                conn = smtplib.SMTP(s.host, s.port, self.local_hostname, timeout=s.timeout)
+        except smtplib.SMTPConnectError as exc:
+            if 500 <= exc.smtp_code < 600:
+                raise _Refused(f"the SMTP server {self.where()} refused the connection ({exc.smtp_code} {_text(exc.smtp_error)})") from None
+            raise
+        try:
+            step = "EHLO"
+            conn.ehlo_or_helo_if_needed()
             if s.security == "starttls":
+                step = "STARTTLS"
+                if not conn.has_extn("starttls"):
+                    raise _Refused(f"{self.where()} does not offer STARTTLS; set smtp.security to \"tls\" or \"none\"")
                 conn.starttls(context=context)
-                conn.ehlo()
+                step = "EHLO"
+                conn.ehlo_or_helo_if_needed()
             if s.user:
+                step = "AUTH"
+                if not conn.has_extn("auth"):
+                    raise _Refused(f"{self.where()} does not offer SMTP AUTH after {s.security!r}; check smtp.security, or remove smtp.user")
                 conn.login(s.user, self.password)
         except smtplib.SMTPAuthenticationError as exc:
             conn.close()
-            raise DeliveryError(
+            if 400 <= exc.smtp_code < 500:
+                raise
+            raise _Refused(
                 f"SMTP login as {s.user!r} at {self.where()} refused ({exc.smtp_code} {_text(exc.smtp_error)}); "
                 f"check smtp.user and the password in {s.password_env}"
             ) from None
+        except smtplib.SMTPResponseException as exc:  # EHLO/HELO or STARTTLS refused
+            conn.close()
+            if 500 <= exc.smtp_code < 600:
+                raise _Refused(f"the SMTP server {self.where()} refused {step} ({exc.smtp_code} {_text(exc.smtp_error)})") from None
+            raise
         except smtplib.SMTPNotSupportedError:
             conn.close()
-            raise DeliveryError(f"{self.where()} does not offer STARTTLS; set smtp.security to \"tls\" or \"none\"") from None
+            raise _Refused(f"{self.where()} does not support {step}; check smtp.security and smtp.user") from None
         except BaseException:
             conn.close()
             raise
@@ -143,12 +205,15 @@ class SmtpSender:
         return conn
 
     def ensure_connected(self) -> None:
-        """Connect now, retrying with backoff; DeliveryError if the server stays unreachable."""
+        """Connect now, retrying temporary failures with backoff; DeliveryError if the server
+        stays unreachable or refuses the session."""
         last = ""
         for attempt in range(1, self.retries + 2):
             try:
                 self.connect()
                 return
+            except _Refused as exc:
+                raise DeliveryError(f"{exc}; nothing was sent") from None
             except (OSError, smtplib.SMTPException) as exc:
                 self._drop()
                 last = str(exc) or type(exc).__name__
@@ -162,44 +227,49 @@ class SmtpSender:
     def send(self, sender: str, recipient: str, data: bytes) -> Outcome:
         """Send one message to one recipient, with the rate limit and the retries."""
         detail = ""
-        unreachable = False
+        connecting = False
         for attempt in range(1, self.retries + 2):
             self.limiter.wait()
             code: int | None = None
+            connecting = True
             try:
                 conn = self.connect()
-                unreachable = False
+                connecting = False
                 conn.sendmail(sender, [recipient], data)
                 return Outcome("sent", attempt)
+            except _Refused as exc:
+                self._drop()
+                return Outcome("failed", attempt, str(exc), stop=True, permanent=True)
             except smtplib.SMTPRecipientsRefused as exc:
                 code, message = exc.recipients.get(recipient, next(iter(exc.recipients.values()), (0, b"")))
-                detail = f"{code} {_text(message)}"
-            except smtplib.SMTPSenderRefused as exc:
-                if 500 <= exc.smtp_code < 600:
-                    raise DeliveryError(
-                        f"the SMTP server refused the sender {sender!r} ({exc.smtp_code} {_text(exc.smtp_error)}); "
-                        "fix digest.sender"
-                    ) from None
-                code, detail = exc.smtp_code, f"{exc.smtp_code} {_text(exc.smtp_error)}"
-            except smtplib.SMTPResponseException as exc:  # DATA refused and the like
-                code, detail = exc.smtp_code, f"{exc.smtp_code} {_text(exc.smtp_error)}"
-            except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
+                detail = f"RCPT TO: {code} {_text(message)}"
+                if 500 <= code < 600:
+                    self._reset()
+                    if is_bounce(code, message):
+                        return Outcome("bounced", attempt, detail)
+                    return Outcome("failed", attempt, detail, permanent=True)
+            except smtplib.SMTPResponseException as exc:  # MAIL FROM, DATA; a 4xx greeting
+                code = exc.smtp_code
+                step = "MAIL FROM" if isinstance(exc, smtplib.SMTPSenderRefused) else "DATA" if isinstance(exc, smtplib.SMTPDataError) else "connect"
+                detail = f"{step}: {code} {_text(exc.smtp_error)}"
+                if 500 <= code < 600:
+                    self._reset()
+                    return Outcome("failed", attempt, detail, permanent=True)
+            except (smtplib.SMTPServerDisconnected, OSError) as exc:
                 detail = f"connection lost: {exc or type(exc).__name__}"
-                unreachable = self.conn is None  # failed while connecting, not while sending
                 self._drop()
             except smtplib.SMTPException as exc:
-                detail = str(exc)
+                detail = str(exc) or type(exc).__name__
                 self._drop()
-            if code is not None and 500 <= code < 600:
-                self._reset()
-                return Outcome("bounced", attempt, detail)
             if code == 421:  # the server is closing the connection
                 self._drop()
             else:
                 self._reset()
             if attempt <= self.retries:
                 self.sleep(self._delay(attempt))
-        return Outcome("failed", self.retries + 1, detail, unreachable=unreachable)
+        if connecting:  # the last attempts could not even connect
+            return Outcome("failed", self.retries + 1, f"cannot reach the SMTP server {self.where()} ({detail})", stop=True)
+        return Outcome("failed", self.retries + 1, detail)
 
     def _reset(self) -> None:
         if self.conn is None:
