@@ -110,6 +110,7 @@ _REGIONS = frozenset(
      "Maluku Utara", "Kepulauan Riau", "Bangka Belitung", "Nusa Tenggara Barat", "Nusa Tenggara Timur",
      "Papua Barat", "Papua Tengah", "Papua Selatan", "Papua Pegunungan", "Papua Barat Daya", "Jakarta Selatan",
      "Jakarta Utara", "Jakarta Barat", "Jakarta Timur", "Jakarta Pusat", "Tangerang Selatan", "DKI Jakarta",
+     "Raja Ampat", "Labuan Bajo", "Nusa Penida",
      "Daerah Istimewa Yogyakarta", "Kepulauan Bangka Belitung", "Ibu Kota Nusantara", "Jabodetabek"}
 ) | frozenset(_PROVINCE_ABBREVIATIONS)
 
@@ -163,11 +164,18 @@ _GENERIC = _TITLES | frozenset(f.lower() for f in _GENERIC_FORMS) | frozenset(
     Selasa Kemarin Besok Lusa Pekan Awal Akhir Pertengahan Periode Sesi Babak Laga Pertandingan Musim
     Gol Skor Klasemen Grup Kabinet Merah Putih Hasil Vs VS FC CF SC SAR CO PC SMS Polda Polres Polsek Kejati
     Kejari Kodam Korem CNNIndonesia Liputan6 Okezone Kumparan Dikutip Pantauan Dilansir Reuters AFP AP
-    Undang-undang Undang-Undang BAP TC KTP NIK NIP NPWP Sprindik Celcius Celsius Fahrenheit""".split()
+    Undang-undang Undang-Undang BAP TC KTP NIK NIP NPWP Sprindik Celcius Celsius Fahrenheit HUT Terpopuler
+    Klaim Rilis Imbau Absen Tolak Bantah Kecam Desak Dukung Resmi Cabut Jelang Tahan Buka Tutup Raih Kirim
+    Capai Hadapi Gelar Tembus Catat Ungkap Sebut Minta Beri Bakal Jadi Siap Pastikan Akui Tanggapi Soroti
+    Protes Batal Gagal Sukses Menang Kalah Tumbang Lolos Gabung Pamit Hengkang Terjang Tewas Ditangkap
+    Ditahan Diperiksa Dipanggil Diganti Dilaporkan Digelar Dibuka Ditutup Dicabut Diminta Diduga Diserang
+    Dilantik Dicopot Disebut Bertemu Temui Kunjungi Sambangi Lantik Copot Periksa Panggil Tangkap Geledah
+    Sita Segel Vonis Tuntut Divonis Dituntut Dibebaskan Curhat Bongkar Intip Begini Ternyata Viral Heboh
+    Dominasi Bocorkan Paparkan Cetak Kesulitan Bawa Jatuh Tabrakan Kibarkan""".split()
 )
 # Capitalised stopwords that live inside names ("Jawa Tengah", "Selandia Baru", "Mahkamah
 # Agung", "Pekerjaan Umum"): they do not cut a run, though they are never a topic alone.
-_NAME_STOPWORDS = frozenset({"tengah", "baru", "besar", "umum", "lama", "luar", "dalam", "atas", "bawah", "muda",
+_NAME_STOPWORDS = frozenset({"naik", "tengah", "baru", "besar", "umum", "lama", "luar", "dalam", "atas", "bawah", "muda",
                              "tua", "tinggi", "akhir", "awal", "pertama", "kedua", "ketiga", "bersama", "jauh",
                              "agung", "raya", "utama", "mulia", "negeri", "pusat", "kecil", "bersatu"})
 # Portfolio and office words that follow a title: "Menteri Keuangan Sri Mulyani", "Kepala
@@ -221,7 +229,9 @@ _KNOWN_FORMS = frozenset(
      "Real Madrid", "Manchester United", "Manchester City", "Paris Saint-Germain", "Bayern Munchen",
      "Borussia Dortmund", "Inter Milan", "AC Milan", "Persib Bandung", "Persija Jakarta", "Bali United",
      "Mahkamah Agung", "Mahkamah Konstitusi", "Kejaksaan Agung", "Jaksa Agung", "Amerika Serikat",
-     "Polda Metro Jaya", "Piala Presiden", "Liga 1", "Hari Bhayangkara", "One UI", "PDI Perjuangan"}
+     "Polda Metro Jaya", "Piala Presiden", "Liga 1", "Hari Bhayangkara", "One UI", "PDI Perjuangan",
+     "Air India", "Vietnam Airlines", "Singapore Airlines", "Qatar Airways", "Malaysia Airlines", "Thai Airways",
+     "Garuda Indonesia", "Lion Air", "Saudi Aramco", "Japan Airlines", "China Airlines", "Korean Air"}
 ) | _COUNTRIES | _REGIONS | _GENERIC_FORMS
 _FORM_HEADS = frozenset(f.split(" ", 1)[0] for f in _KNOWN_FORMS if " " in f)
 _FORM_MAX = max(len(f.split(" ")) for f in _KNOWN_FORMS)
@@ -326,8 +336,8 @@ def _kind(tok: str, low: str, stop: frozenset[str]) -> str:
         return "o" if tok.replace("-", "").isalpha() and tok not in _PLAIN_ACRONYMS else "w"
     if low in stop and low not in _NAME_STOPWORDS:
         return "g"
-    if len(low) > 6 and low.endswith("kan") and low.isalpha():
-        return "g"  # a verb in a Title Case headline quoted in the text: "Bocorkan", "Umumkan"
+    if len(low) > 6 and low.endswith(("kan", "nya")) and low.isalpha():
+        return "g"  # a verb of a quoted Title Case headline ("Umumkan"), a clitic word ("Akibatnya")
     if tok in _ORG_WORDS or tok.startswith(_ORG_PREFIXES):
         return "o"
     return "w"
