@@ -523,6 +523,8 @@ def _mentions(body: str, head: str) -> tuple[dict[str, int], list[tuple]]:
                 special += hit[3]
             if hit[1] is not None and (n > 1 or not names or names[0] in head or names[-1] in head):
                 doubtful.append((run, n, hit))
+    # a first word that the article never writes in lowercase is a name wherever it stands
+    doubtful = [d for d in doubtful if d[2][2] is None or _lower_occurs(body, d[2][2])]
     if not doubtful:
         return counts, special
     initial: dict[str, int] = {}
@@ -531,10 +533,11 @@ def _mentions(body: str, head: str) -> tuple[dict[str, int], list[tuple]]:
     opening = _RUN.match(body)
     if opening:
         initial[opening.group()] = initial.get(opening.group(), 0) + 1
-    for run, n, (names, initial_names, check, _) in doubtful:
+    for run, n, (names, initial_names, _, _) in doubtful:
         k = initial.get(run)
-        if not k or check is not None and not _lower_occurs(body, check):
+        if not k:
             continue
+        k = min(k, n)
         for name in names:
             left = counts[name] - k
             if left:
