@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections import Counter, defaultdict
@@ -56,16 +57,19 @@ def main() -> None:
     # -- speed --------------------------------------------------------------------------
     n = args.docs
     results: list[tuple[str, ...]] = []
-    t0 = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    t0, c0 = time.perf_counter(), time.process_time()
     first_pass = None
     for i in range(n):
         title, text = docs[i % len(docs)]
         results.append(extract_topics(title, text, (), settings))
         if i + 1 == len(docs):
             first_pass = time.perf_counter() - t0
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(f"\n== Speed: {n:,} articles (the corpus repeated {n / len(docs):.2f} times), one process ==")
-    print(f"extract_topics: {elapsed:.2f} s for {n:,} articles = {elapsed / n * 10_000:.2f} s per 10,000 articles")
+    print(f"machine: {os.cpu_count()} CPUs, load average {load_before:.2f} -> {os.getloadavg()[0]:.2f} (other processes count)")
+    print(f"extract_topics: {elapsed:.2f} s for {n:,} articles = {elapsed / n * 10_000:.2f} s per 10,000 articles"
+          f" (CPU time {cpu / n * 10_000:.2f} s)")
     if first_pass is not None:
         print(f"first pass, {len(docs):,} distinct articles, cold caches: {first_pass:.2f} s"
               f" = {first_pass / len(docs) * 10_000:.2f} s per 10,000 articles")
