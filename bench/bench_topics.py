@@ -67,7 +67,8 @@ def main() -> None:
             first_pass = time.perf_counter() - t0
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(f"\n== Speed: {n:,} articles (the corpus repeated {n / len(docs):.2f} times), one process ==")
-    print(f"machine: {os.cpu_count()} CPUs, load average {load_before:.2f} -> {os.getloadavg()[0]:.2f} (other processes count)")
+    print(f"machine: {os.cpu_count()} CPUs, load average {load_before:.2f} -> {os.getloadavg()[0]:.2f}"
+          " (other processes count)")
     print(f"extract_topics: {elapsed:.2f} s for {n:,} articles = {elapsed / n * 10_000:.2f} s per 10,000 articles"
           f" (CPU time {cpu / n * 10_000:.2f} s)")
     if first_pass is not None:

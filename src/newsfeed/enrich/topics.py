@@ -55,10 +55,11 @@ _PROVINCE_ABBREVIATIONS = {
     "Sumut": "Sumatera Utara", "Sumbar": "Sumatera Barat", "Sumsel": "Sumatera Selatan", "Jabar": "Jawa Barat",
     "Jateng": "Jawa Tengah", "Jatim": "Jawa Timur", "Kalbar": "Kalimantan Barat", "Kalteng": "Kalimantan Tengah",
     "Kalsel": "Kalimantan Selatan", "Kaltim": "Kalimantan Timur", "Kaltara": "Kalimantan Utara",
-    "Sulut": "Sulawesi Utara", "Sulteng": "Sulawesi Tengah", "Sulsel": "Sulawesi Selatan", "Sultra": "Sulawesi Tenggara",
-    "Sulbar": "Sulawesi Barat", "Malut": "Maluku Utara", "Kepri": "Kepulauan Riau", "Babel": "Bangka Belitung",
-    "Kepulauan Bangka Belitung": "Bangka Belitung", "DIY": "Yogyakarta", "Jogja": "Yogyakarta", "Jogjakarta": "Yogyakarta",
-    "Daerah Istimewa Yogyakarta": "Yogyakarta", "DI Yogyakarta": "Yogyakarta", "DKI": "Jakarta", "DKI Jakarta": "Jakarta",
+    "Sulut": "Sulawesi Utara", "Sulteng": "Sulawesi Tengah", "Sulsel": "Sulawesi Selatan",
+    "Sultra": "Sulawesi Tenggara", "Sulbar": "Sulawesi Barat", "Malut": "Maluku Utara", "Kepri": "Kepulauan Riau",
+    "Babel": "Bangka Belitung", "Kepulauan Bangka Belitung": "Bangka Belitung", "DIY": "Yogyakarta",
+    "Jogja": "Yogyakarta", "Jogjakarta": "Yogyakarta", "Daerah Istimewa Yogyakarta": "Yogyakarta",
+    "DI Yogyakarta": "Yogyakarta", "DKI": "Jakarta", "DKI Jakarta": "Jakarta",
     "Jakarta Pusat": "Jakarta", "Jakut": "Jakarta Utara", "Jaksel": "Jakarta Selatan", "Jakbar": "Jakarta Barat",
     "Jaktim": "Jakarta Timur", "Jakpus": "Jakarta",
 }
@@ -175,9 +176,10 @@ _GENERIC = _TITLES | frozenset(f.lower() for f in _GENERIC_FORMS) | frozenset(
 )
 # Capitalised stopwords that live inside names ("Jawa Tengah", "Selandia Baru", "Mahkamah
 # Agung", "Pekerjaan Umum"): they do not cut a run, though they are never a topic alone.
-_NAME_STOPWORDS = frozenset({"naik", "tengah", "baru", "besar", "umum", "lama", "luar", "dalam", "atas", "bawah", "muda",
-                             "tua", "tinggi", "akhir", "awal", "pertama", "kedua", "ketiga", "bersama", "jauh",
-                             "agung", "raya", "utama", "mulia", "negeri", "pusat", "kecil", "bersatu"})
+_NAME_STOPWORDS = frozenset(
+    """naik tengah baru besar umum lama luar dalam atas bawah muda tua tinggi akhir
+    awal pertama kedua ketiga bersama jauh agung raya utama mulia negeri pusat kecil bersatu""".split()
+)
 # Portfolio and office words that follow a title: "Menteri Keuangan Sri Mulyani", "Kepala
 # Pusat Penerangan Hukum Kejagung Harli Siregar". Right after a generic word they are
 # skipped; elsewhere they are ordinary words ("Mahkamah Agung", "Sekolah Rakyat").
@@ -256,7 +258,6 @@ _RUN = re.compile(_RUN_BODY)
 _INITIAL = tuple(re.compile(re.escape(lead) + "(" + _RUN_BODY + ")") for lead in (". ", '"', "\n", ": "))
 _ACRONYM_AFTER = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
-_HEAD_DROP = re.compile(r"[^\w'-]+")
 _SHORT_CODE = re.compile(r"^(?:U-?\d+|[A-Z]\d*|\d.*|[A-Z]{1,3}-?\d+)$")
 
 _CACHE_LIMIT = 200_000
