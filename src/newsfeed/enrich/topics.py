@@ -15,16 +15,20 @@ How `extract_topics` works, in one pass over the body and a little work per dist
    generic word and an acronym describe the acronym's office and are dropped ("Gedung Merah
    Putih KPK", "Dirjen Perhubungan Darat Kemenhub" -> "KPK", "Kemenhub"). A small list of
    known forms stays whole ("BPJS Kesehatan", "Bank Indonesia", "Piala Dunia Antarklub").
-3. Per article: an acronym defined in the text ("Komisi Pemberantasan Korupsi (KPK)") takes
-   its long form's mentions; an organisation glued to a person ("Partai Golkar Bahlil
+3. Per article: an acronym takes the mentions of its long form when both are named (the
+   initials match: "Komisi Pemberantasan Korupsi" -> "KPK") or the text defines it ("Kementerian
+   Perhubungan (Kemenhub)"); an organisation glued to a person ("Partai Golkar Bahlil
    Lahadalia") is cut where the person is also named alone; a surname or first name merges
-   into the full name given in the same article ("Trump" -> "Donald Trump", "Zelensky" ->
-   "Volodymyr Zelensky"), never into a place ("Jakarta" stays "Jakarta"); aliases map to their
-   canonical name ("Korut" -> "Korea Utara").
+   into the full name given in the same article, which is preferred ("Trump" -> "Donald
+   Trump", "Zelensky" -> "Volodymyr Zelensky"), never into a place ("Jakarta" stays
+   "Jakarta"); aliases map to their canonical name ("Korut" -> "Korea Utara"; the defaults
+   also hold province abbreviations and a few people named by one name across articles).
 4. Ranking by salience: mentions, plus 3 when the subject is in the headline and 1 when it is
-   in the first fifth of the body; at least 3 points are needed; ties are broken by name.
-   Editor tags come first; blocked topics never appear; `always` topics appear whenever their
-   name occurs in the headline or text. Names are never stemmed or otherwise rewritten.
+   in the first fifth of the body; at least 3 points are needed; ties are broken by name. A
+   one-word candidate that the article also writes in lowercase is a common word, not a
+   name ("Penerima BSU ..."). Editor tags come first; blocked topics never appear; `always`
+   topics appear whenever their name occurs in the headline or text. Names are never
+   stemmed or otherwise rewritten.
 
 Pure and deterministic: the same input gives the same output in any order and any process.
 """
