@@ -1,22 +1,36 @@
-"""The digest HTML and text: e-mail rules, Indonesian dates, size cap, hostile input."""
+"""The digest HTML and text: e-mail rules, Indonesian dates, size cap, hostile input,
+templates (packaged copies, Outlook table attributes, no dead CSS)."""
 
 from __future__ import annotations
 
+import email
 import re
-from datetime import date
+from datetime import date, timedelta
+from email import policy
+from html.parser import HTMLParser
+from pathlib import Path
 
+import cssutils
+import lxml.etree
 import lxml.html
 import pytest
-from test_digest_support import NOW, build, link_related, story, week_of_stories
+from test_digest_support import NOW, SECTION_NAMES, build, link_related, story, week_of_stories
 
 from newsfeed import editions
 from newsfeed.render import digest as digest_module
 from newsfeed.render import message
+from newsfeed.render.templates import PACKAGED
+from newsfeed.store import Store
 
+# English day and month names (and abbreviations) that are not also Indonesian words:
+# April, September and November are Indonesian month names too.
 ENGLISH = re.compile(
-    r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|June|July|"
-    r"August|September|October|November|December|Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b"
+    r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|May|June|July|"
+    r"August|October|December|Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Jun|Jul|Aug|Oct|Dec)\b"
 )
+HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember")
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -109,6 +123,49 @@ def test_indonesian_dates_and_no_english_names(week):
     assert not ENGLISH.search(visible), ENGLISH.search(visible)
     assert not ENGLISH.search(rendered.text)
     assert not ENGLISH.search(rendered.subject)
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_indonesian_date_every_month_and_weekday(month):
+    for day in range(1, 8):  # seven days in a row: every weekday
+        value = date(2025, month, day)
+        expected = f"{HARI[value.weekday()]}, {day} {BULAN[month - 1]} 2025"
+        assert digest_module.indonesian_date(value) == expected
+        assert not ENGLISH.search(expected)
+    last = date(2025, month % 12 + 1, 1) - timedelta(days=1) if month < 12 else date(2025, 12, 31)
+    assert digest_module.indonesian_date(last).endswith(f", {last.day} {BULAN[month - 1]} 2025")
+
+
+def test_story_date_is_the_jakarta_day(make_site):
+    # Monday 00:30 WIB is Sunday 17:30 UTC; Sunday 23:59 WIB is Sunday 16:59 UTC
+    settings, store = build(make_site, {
+        "dunia/a.txt": story("dunia", "Senin Lewat Tengah Malam", "2024-10-14 00:30"),
+        "dunia/b.txt": story("dunia", "Minggu Menjelang Tengah Malam", "2024-10-20 23:59"),
+    })
+    with store:
+        edition = editions.select_week(settings, store, NOW, "2024-W42")
+    rendered = editions.render_selection(settings, edition)
+    metas = [m.text_content() for m in tree(rendered.html).xpath("//p[contains(@class,'meta')]")]
+    assert metas == ["Dunia · Minggu, 20 Oktober 2024", "Dunia · Senin, 14 Oktober 2024"]
+    assert "  Minggu, 20 Oktober 2024\n" in rendered.text and "  Senin, 14 Oktober 2024\n" in rendered.text
+    assert "13 Oktober" not in rendered.html + rendered.text
+
+
+@pytest.mark.parametrize(("week", "label"), [("2024-W19", "6–12 Mei 2024"), ("2024-W36", "2–8 September 2024"), ("2024-W35", "26 Agustus – 1 September 2024")])
+def test_weeks_in_other_months_are_indonesian_throughout(make_site, week, label):
+    monday = date.fromisocalendar(2024, int(week[-2:]), 1)
+    pages = {f"dunia/{i}.txt": story("dunia", f"Berita Hari Ke-{i}", f"{monday + timedelta(days=i)} 10:00") for i in range(7)}
+    settings, store = build(make_site, pages)
+    with store:
+        edition = editions.select_week(settings, store, NOW, week)
+    rendered = editions.render_selection(settings, edition)
+    visible = tree(rendered.html).body.text_content()
+    assert label in rendered.subject and label in visible and label in rendered.text
+    for i in range(7):
+        day = monday + timedelta(days=i)
+        assert f"{HARI[i]}, {day.day} {BULAN[day.month - 1]} {day.year}" in visible
+    for part in (visible, rendered.text, rendered.subject):
+        assert not ENGLISH.search(part), ENGLISH.search(part)
 
 
 @pytest.mark.parametrize(
@@ -218,3 +275,186 @@ def test_render_is_deterministic(week):
     settings, edition, rendered = week
     again = editions.render_selection(settings, edition)
     assert again == rendered
+
+
+# subject, title, preheader, lang ---------------------------------------------------------
+
+
+def test_title_equals_subject_and_lang_id_in_every_output(make_site):
+    extra = '[digest]\nsubject = "{site} & Mitra: \\"Pilihan\\" <Pekan> {week}"\n'
+    settings, store = build(make_site, week_of_stories(2), extra=extra)
+    with store:
+        edition = editions.select_week(settings, store, NOW, "2024-W42")
+        editions.publish_edition(settings, store, edition)
+    subject = 'Kabar Uji & Mitra: "Pilihan" <Pekan> 14–20 Oktober 2024'
+    folder = settings.feeds.output_dir / "edisi"
+    msg = email.message_from_bytes((folder / "2024-W42/digest.eml").read_bytes(), policy=policy.default)
+    assert msg["Subject"] == subject
+    html_part = msg.get_body(("html",)).get_content()
+    for page in (html_part, (folder / "2024-W42/index.html").read_text(encoding="utf-8")):
+        doc = tree(page)
+        assert doc.get("lang") == "id"
+        assert doc.findtext(".//title") == subject
+    assert tree((folder / "index.html").read_text(encoding="utf-8")).get("lang") == "id"
+
+
+PREHEADER_CASES = {
+    "one short": ["Gempa"],
+    "spaces": ["Gempa   Bumi\u00a0Guncang  Cianjur"],
+    "one unbreakable": ["Pemerintahdanrakyatbersatumembangunnegeri" * 5],  # no space to cut at
+    "many long": [f"Pemerintah dan DPR Membahas Rancangan Kebijakan Baru tentang Ketahanan Pangan Nomor {i}" for i in range(5)],
+}
+
+
+@pytest.mark.parametrize("case", PREHEADER_CASES)
+def test_preheader_stays_40_to_140_and_keeps_the_newest_headline(make_site, case):
+    headlines = PREHEADER_CASES[case]
+    settings, store = build(make_site, {f"dunia/{i}.txt": story("dunia", t, f"2024-10-{15 + i} 10:00") for i, t in enumerate(headlines)})
+    with store:
+        edition = editions.select_week(settings, store, NOW, "2024-W42")
+    text = digest_module.preheader(edition, "14–20 Oktober 2024")
+    assert 40 <= len(text) <= 140, text
+    assert text.startswith(f"{len(headlines)} berita pekan 14–20 Oktober 2024: "), text
+    newest = " ".join(edition.stories[0].title.split())
+    assert newest[:20] in text, text  # the newest headline is never cut away entirely
+    assert "  " not in text and "…." not in text and not text.endswith((" …", ";…", ":…")), text
+    rendered = editions.render_selection(settings, edition)
+    assert tree(rendered.html).body.xpath("./div")[0].text_content() == text
+
+
+# size cap with the real Gmail budget --------------------------------------------------------
+
+
+def long_week(per_section: int) -> dict[str, str]:
+    """Stories near the limits of the pages source: ~260-character headlines, 280-character
+    summaries, a lead image each, long slugs."""
+    pages = {}
+    for s_index, section in enumerate(SECTION_NAMES):
+        for i in range(per_section):
+            n = s_index * per_section + i
+            title = (
+                f"{SECTION_NAMES[section]} {i}: Pemerintah dan DPR Membahas Rancangan Kebijakan Baru tentang Ketahanan Pangan, "
+                "Energi, dan Infrastruktur Daerah Tertinggal di Seluruh Provinsi Indonesia Bagian Timur serta Dampaknya bagi "
+                "Masyarakat Pesisir dan Nelayan Kecil di Kepulauan Terluar Nusantara"
+            )
+            paragraph = (
+                "Pemerintah menyampaikan perkembangan terbaru mengenai kebijakan tersebut pada pekan ini, dan para pejabat "
+                "menilai langkah itu penting bagi masyarakat luas. "
+            ) * 3
+            day = 14 + n % 7
+            stem = f"2024-10-{day:02d}-{section}-{i}-pemerintah-dan-dpr-membahas-rancangan-kebijakan-baru-tentang-ketahanan-pangan"
+            pages[f"{section}/{stem}.txt"] = story(
+                section, title, f"2024-10-{day:02d} {6 + i % 12:02d}:{i:02d}",
+                image=f"/gambar/{section}-{i}-foto-utama-berita-pekan-ini.jpg", paragraphs=[paragraph] * 3,
+            )
+    return pages
+
+
+@pytest.mark.parametrize(
+    ("per_section", "extra"), [(6, ""), (12, "[digest]\nmax_per_section = 12\nmax_stories = 60\n")], ids=["30-stories", "60-stories"]
+)
+def test_real_budget_keeps_as_many_top_stories_as_fit(make_site, per_section, extra):
+    settings, store = build(make_site, long_week(per_section), extra=extra)
+    link_related(store)
+    with store:
+        edition = editions.select_week(settings, store, NOW, "2024-W42")
+    assert len(edition.stories) == 5 * per_section
+    rendered = editions.render_selection(settings, edition)
+    budget = digest_module.MAX_HTML_BYTES - digest_module.PERSONALISATION_ROOM
+    assert rendered.trimmed and rendered.size <= budget
+    # as many as fit: one more top story would not
+    order = editions.priority(edition.groups)
+    context = digest_module._context(settings, edition, rendered.web_url, editions.archive_url(settings))
+    one_more = digest_module._inline(digest_module._html(settings, edition, context, set(order[: rendered.stories + 1])))
+    assert len(one_more.encode("utf-8")) > budget
+    # what a subscriber receives stays under Gmail's clip, with a long link and name
+    url = "https://kabaruji.example/langganan/berhenti?t=" + "a1b2c3d4" * 16 + "&amp;s=" + "x" * 40
+    html, _text = message.personalize(rendered, url, "Halo, " + "Raden Ajeng Siti Nurhaliza Kusumawardhani " * 2 + ",")
+    assert len(html.encode("utf-8")) < 100_000
+    assert f"Baca {rendered.total - rendered.stories} berita lainnya di versi web" in tree(html).body.text_content()
+    for article in edition.stories:
+        assert article.url in rendered.text
+
+
+# templates ------------------------------------------------------------------------------
+
+
+def test_packaged_templates_are_identical_to_the_site_templates():
+    names = sorted(p.name for p in (REPO / "templates").glob("digest*"))
+    assert names == ["digest-archive.html", "digest.css", "digest.html", "digest.txt"]
+    assert sorted(p.name for p in PACKAGED.glob("digest*")) == names
+    for name in names:
+        assert (REPO / "templates" / name).read_bytes() == (PACKAGED / name).read_bytes(), name
+
+
+def test_every_layout_table_has_outlook_attributes(week):
+    settings, edition, rendered = week
+    _rendered, files = editions.render_edition_files(settings, edition)
+    for page in (rendered.html, dict(files)["edisi/2024-W42/index.html"].decode("utf-8")):
+        tables = list(tree(page).iter("table"))
+        assert len(tables) == 2  # .page and .sheet (the mso wrapper is inside a conditional comment)
+        for table in tables:
+            assert table.get("role") == "presentation"
+            assert (table.get("cellpadding"), table.get("cellspacing"), table.get("border")) == ("0", "0", "0"), table.attrib
+        wrappers = re.findall(r"<!--\[if mso\]>(<table[^>]*>)", page)
+        assert len(wrappers) == 1
+        for attribute in ('role="presentation"', 'width="600"', 'cellpadding="0"', 'cellspacing="0"', 'border="0"'):
+            assert attribute in wrappers[0]
+
+
+class _Balance(HTMLParser):
+    VOID = {"meta", "br", "img", "hr", "link", "input", "source", "wbr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.open[-1:]}")
+        else:
+            self.open.pop()
+
+
+def test_html_outputs_are_well_formed(week):
+    settings, edition, rendered = week
+    with Store(settings.store_path) as store:
+        editions.publish_edition(settings, store, edition)
+    folder = settings.feeds.output_dir / "edisi"
+    for page in (rendered.html, (folder / "2024-W42/index.html").read_text(encoding="utf-8"), (folder / "index.html").read_text(encoding="utf-8")):
+        assert page.startswith("<!DOCTYPE html>\n")
+        checker = _Balance()
+        checker.feed(page)
+        checker.close()
+        assert not checker.errors and not checker.open, (checker.errors, checker.open)
+        parser = lxml.etree.HTMLParser()
+        lxml.etree.fromstring(page.encode("utf-8"), parser)
+        assert not list(parser.error_log), list(parser.error_log)
+        doc = tree(page)
+        assert len(doc.findall(".//title")) == 1 and len(doc.findall(".//body")) == 1
+        for table in doc.iter("table"):
+            assert all(child.tag in ("tr", "tbody") for child in table)
+
+
+def test_every_css_rule_is_used():
+    used = set()
+    for name in ("digest.html", "digest-archive.html"):
+        for value in re.findall(r'class="([^"]+)"', (REPO / "templates" / name).read_text(encoding="utf-8")):
+            used.update(value.split())
+    elements = {"body", "a", "p", "li", "h1", "h2", "ul", "img", "table", "td"}
+    sheet = cssutils.parseString((REPO / "templates" / "digest.css").read_text(encoding="utf-8"), validate=False)
+    rules = [r for r in sheet if r.type == r.STYLE_RULE]
+    rules += [inner for r in sheet if r.type == r.MEDIA_RULE for inner in r.cssRules if inner.type == inner.STYLE_RULE]
+    assert rules
+    for rule in rules:
+        for selector in rule.selectorList:
+            text = selector.selectorText
+            for cls in re.findall(r"\.([A-Za-z][\w-]*)", text):
+                assert cls in used, f"{text}: .{cls} is used by no template"
+            for element in re.findall(r"(?:^|[\s>+~])([a-z][a-z0-9]*)", text):
+                assert element in elements, f"{text}: <{element}> is not in the digest"

@@ -44,19 +44,10 @@ DATE_PATTERN = "EEEE, d MMMM y"
 
 def render_digest(settings: Settings, edition: Edition, web_url: str, archive_url: str) -> RenderedDigest:
     """Render + inline one section selection. If the HTML would exceed the Gmail budget,
-    keep the top stories (sections taking turns) and link the rest to the web copy."""
-    budget = MAX_HTML_BYTES - PERSONALISATION_ROOM
+    keep as many top stories as fit (sections taking turns) and link the rest to the web copy."""
     context = _context(settings, edition, web_url, archive_url)
     order = priority(edition.groups)
-    keep = len(order)
-    html = _inline(_html(settings, edition, context, set(order)))
-    size = len(html.encode("utf-8"))
-    while size > budget and keep > 1:
-        keep = max(1, min(keep - 1, int(keep * budget / size * 0.97)))
-        html = _inline(_html(settings, edition, context, set(order[:keep])))
-        size = len(html.encode("utf-8"))
-    if size > budget:
-        raise RenderError(f"the digest HTML is {size} bytes even with one story; shorten templates/digest.html or digest.css")
+    keep, html = _fit(settings, edition, context, order, MAX_HTML_BYTES - PERSONALISATION_ROOM)
     text = render_template(settings.templates_dir, "digest.txt", **context, groups=_groups(settings, edition, None), omitted=0)
     return RenderedDigest(
         code=edition.code,
@@ -71,6 +62,38 @@ def render_digest(settings: Settings, edition: Edition, web_url: str, archive_ur
         stories=keep,
         total=len(order),
     )
+
+
+def _fit(settings: Settings, edition: Edition, context: dict, order: list[str], budget: int) -> tuple[int, str]:
+    """(stories kept, inlined HTML): every story when it fits in `budget` bytes (one render),
+    else the largest number of top stories that fits. Size grows about linearly with the
+    stories, so interpolating between the nearest sizes that fit and that do not finds it in
+    two or three more renders; the bracket shrinks every time, so it always ends."""
+    sizes: dict[int, tuple[int, str]] = {}
+
+    def render(keep: int) -> int:
+        html = _inline(_html(settings, edition, context, set(order[:keep])))
+        sizes[keep] = (len(html.encode("utf-8")), html)
+        return sizes[keep][0]
+
+    fits, too_big = 0, len(order)  # the most stories known to fit / the fewest known not to
+    if render(too_big) <= budget:
+        return too_big, sizes[too_big][1]
+    while too_big - fits > 1:
+        big = sizes[too_big][0]
+        if fits:
+            small = sizes[fits][0]
+            guess = fits + int((budget - small) * (too_big - fits) / (big - small)) if big > small else fits + 1
+        else:
+            guess = int(too_big * budget / big)
+        keep = min(max(guess, fits + 1), too_big - 1)
+        if render(keep) <= budget:
+            fits = keep
+        else:
+            too_big = keep
+    if not fits:
+        raise RenderError(f"the digest HTML is {sizes[1][0]} bytes even with one story; shorten templates/digest.html or digest.css")
+    return fits, sizes[fits][1]
 
 
 def render_web_copy(settings: Settings, edition: Edition, web_url: str, archive_url: str, subscribe_url: str) -> str:
@@ -157,13 +180,17 @@ def _context(settings: Settings, edition: Edition, web_url: str, archive_url: st
 
 
 def preheader(edition: Edition, label: str) -> str:
-    """40 to 140 characters: the week and its first headlines."""
+    """40 to 140 characters: the week and its first headlines (whitespace collapsed; cut at
+    a word when that leaves at least 40 characters, else inside the overlong word)."""
     stories = edition.stories
-    text = f"{len(stories)} berita pekan {label}: " + "; ".join(a.title for a in stories[:3])
+    titles = "; ".join(" ".join(a.title.split()) for a in stories[:3])
+    text = f"{len(stories)} berita pekan {label}: {titles}".strip()
     if len(text) > PREHEADER_MAX:
-        text = text[: PREHEADER_MAX - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        cut = text[: PREHEADER_MAX - 1]
+        at_word = cut.rsplit(" ", 1)[0]
+        text = (at_word if len(at_word) >= PREHEADER_MIN else cut).rstrip(" ,;:") + "…"
     if len(text) < PREHEADER_MIN:
-        text = f"{text}. Ringkasan mingguan pilihan redaksi"[:PREHEADER_MAX]
+        text = f"{text.rstrip(' ,;:.')}. Ringkasan mingguan pilihan redaksi"[:PREHEADER_MAX]
     return text
 
 
