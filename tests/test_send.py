@@ -11,7 +11,9 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from email import policy
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -361,10 +363,11 @@ def test_fast_personalisation_matches_the_digest_message_api(site):
     url = "https://kabaruji.example/langganan/berhenti?token=abc.0.def"
     mailto = "mailto:unsubscribe@kabaruji.example?subject=berhenti%20abc.0.def"
     extra = {"List-Id": "Kabar Uji Mingguan <mingguan.kabaruji.example>", "Precedence": "bulk"}
-    fast = sending.FastMessage(rendered, extra).personal("ani@contoh.co.id", "<m1@kabaruji.example>", url, mailto, "Halo, Áni,")
+    when = datetime(2024, 10, 23, 2, 30, 15, 123456, tzinfo=UTC)
+    fast = sending.FastMessage(rendered, extra).personal("ani@contoh.co.id", "<m1@kabaruji.example>", url, mailto, "Halo, Áni,", when)
     slow = messages.message_bytes(messages.build_message(
         rendered, unsubscribe_url=url, greeting="Halo, Áni,", to="ani@contoh.co.id", message_id="<m1@kabaruji.example>",
-        headers={"List-Unsubscribe": f"<{url}>, <{mailto}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", **extra},
+        date=when.replace(microsecond=0), headers={"List-Unsubscribe": f"<{url}>, <{mailto}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", **extra},
     ))
     a, b = (email.message_from_bytes(x, policy=policy.default) for x in (fast, slow))
     def heads(m):  # the MIME boundary is derived from the content: it may differ
@@ -468,3 +471,127 @@ def test_5xx_greeting_at_start_is_a_clear_error_without_retries(site, smtp):
         with pytest.raises(DeliveryError, match="refused the connection.*554"):
             sending.send_edition(site, store, NOW, transport, WEEK)
     assert not slept and statuses(site) == Counter({"confirmed": 1})
+
+
+# Date: the time of sending, not the edition's end ---------------------------------------------
+
+
+def test_sent_and_dry_run_messages_are_dated_when_sent_published_eml_keeps_the_edition_date(site, smtp, tmp_path):
+    from newsfeed import editions
+    from newsfeed.render import message as messages
+
+    subscribe(site, [("ani@contoh.co.id", ())])
+    later = datetime(2024, 10, 25, 3, 4, 5, tzinfo=UTC)  # a retry days after the edition's end
+    ticks = iter(later + timedelta(seconds=i) for i in range(100))
+    with core.open_store(site) as store:
+        report = sending.dry_run(site, store, NOW, tmp_path / "outbox", WEEK, clock=lambda: later)
+        dry = email.message_from_bytes(report.files[0].read_bytes(), policy=policy.default)
+        edition = editions.select_week(site, store, NOW, WEEK)
+    assert parsedate_to_datetime(dry["Date"]) == later
+    report, _t = run_send(site, clock=lambda: next(ticks))
+    sent = smtp.for_("ani@contoh.co.id")[0]
+    stamp = parsedate_to_datetime(sent["Date"])
+    assert later <= stamp <= later + timedelta(seconds=10)
+    assert sent["Date"].endswith("+0700")  # shown in the site's zone
+    published = email.message_from_bytes(messages.edition_eml(editions.render_selection(site, edition), "https://kabaruji.example/langganan"), policy=policy.default)
+    assert parsedate_to_datetime(published["Date"]) == edition.end  # the web .eml stays deterministic
+
+
+# dry run: atomic files per edition, no stale ones -----------------------------------------------
+
+
+def test_dry_run_replaces_files_of_earlier_runs(site, smtp, tmp_path):
+    outbox = tmp_path / "outbox"
+    subscribe(site, [("ani@contoh.co.id", ("dunia",)), ("budi@contoh.co.id", ()), ("citra@contoh.co.id", ())])
+    with core.open_store(site) as store:
+        first = sending.dry_run(site, store, NOW, outbox, WEEK)
+        assert sorted(p.name for p in first.files) == ["ani@contoh.co.id.eml", "budi@contoh.co.id.eml", "citra@contoh.co.id.eml"]
+        ledger.unsubscribe(store, "budi@contoh.co.id", NOW)
+        (outbox / WEEK / "catatan.txt").write_text("bukan eml", encoding="utf-8")  # not ours: left alone
+        (outbox / "2024-W41").mkdir()
+        (outbox / "2024-W41" / "lama@contoh.co.id.eml").write_bytes(b"another edition")
+        second = sending.dry_run(site, store, NOW, outbox, WEEK)
+    names = sorted(p.name for p in (outbox / WEEK).iterdir())
+    assert names == ["ani@contoh.co.id.eml", "catatan.txt", "citra@contoh.co.id.eml"]  # budi's stale file is gone, no temp files
+    assert sorted(second.files) == sorted(outbox / WEEK / n for n in ("ani@contoh.co.id.eml", "citra@contoh.co.id.eml"))
+    assert (outbox / "2024-W41" / "lama@contoh.co.id.eml").exists()  # other editions untouched
+    assert not smtp.messages
+
+
+def test_dry_run_writes_atomically(site, smtp, tmp_path, monkeypatch):
+    from newsfeed.deliver import files
+
+    subscribe(site, [("ani@contoh.co.id", ())])
+    written = []
+    real = files.write_atomic
+    monkeypatch.setattr(sending, "write_atomic", lambda path, data: (written.append(path), real(path, data)))
+    with core.open_store(site) as store:
+        report = sending.dry_run(site, store, NOW, tmp_path / "outbox", WEEK)
+    assert written == report.files and len(written) == 1
+
+
+# placeholder tokens: article text that looks like one survives -----------------------------------
+
+
+def test_article_text_that_looks_like_a_placeholder_survives(make_site, smtp, monkeypatch):
+    from newsfeed import editions
+
+    monkeypatch.setenv("NEWSFEED_SECRET", SECRET)
+    pages = site_pages()
+    pages["dunia/2024-10-17-0900-placeholder.txt"] = page("Dunia", "Ketik %%UNSUBSCRIBE_URL%% dan %%GREETING%% di sini", body("Korea Utara"))
+    settings = make_site(pages, extra_config=f"[smtp]\nport = {smtp.port}\n")
+    with core.open_store(settings) as store:
+        core.gather(settings, store, NOW)
+        edition = editions.select_week(settings, store, NOW, WEEK)
+        digest = editions.publish_edition(settings, store, edition)
+    subscribe(settings, [("ani@contoh.co.id", ())])
+    run_send(settings)
+    msg = smtp.for_("ani@contoh.co.id")[0]
+    title = "Ketik %%UNSUBSCRIBE_URL%% dan %%GREETING%% di sini"
+    text = msg.get_body(("plain",)).get_content()
+    page_html = msg.get_body(("html",)).get_content()
+    assert title in text and title in page_html
+    link = msg["List-Unsubscribe"].split(",")[0].strip()[1:-1]
+    assert text.count(link) == 1 and "Halo, Ani," in text  # the real placeholders were still replaced, once
+    web = (settings.feeds.output_dir / digest.paths[0]).read_text(encoding="utf-8")
+    assert title in web  # the published web copy too
+
+
+def test_article_holding_the_live_token_is_refused_not_mangled(site, smtp):
+    from newsfeed.errors import RenderError
+    from newsfeed.render import message as messages
+
+    subscribe(site, [("ani@contoh.co.id", ())])
+    with core.open_store(site) as store:
+        store.conn.execute("UPDATE articles SET title = ? WHERE id = (SELECT min(id) FROM articles)", (f"x {messages.UNSUBSCRIBE_URL} y",))
+    with pytest.raises(RenderError, match="placeholder"):
+        run_send(site)
+    assert not smtp.messages
+
+
+def test_placeholder_tokens_differ_between_processes():
+    from newsfeed.render import message as messages
+
+    code = "from newsfeed.render import message as m; print(m.UNSUBSCRIBE_URL, m.GREETING)"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert len(other) == 2 and other != [messages.UNSUBSCRIBE_URL, messages.GREETING]
+    assert all(len(a) == len(b) for a, b in zip(other, (messages.UNSUBSCRIBE_URL, messages.GREETING)))
+
+
+def test_removed_then_added_again_is_not_sent_the_same_edition_twice(site, smtp):
+    subscribe(site, [("ani@contoh.co.id", ()), ("budi@contoh.co.id", ())])
+    run_send(site)
+    with core.open_store(site) as store:
+        before = {d.email: d for d in ledger.deliveries(store, WEEK)}
+        ledger.remove(store, "ani@contoh.co.id")
+        assert {d.email for d in ledger.deliveries(store, WEEK)} == {"ani@contoh.co.id", "budi@contoh.co.id"}  # history kept
+        ledger.add(store, "ani@contoh.co.id", "Ani", (), NOW, confirmed=True)
+        ledger.add(store, "citra@contoh.co.id", "Citra", (), NOW, confirmed=True)  # a new id; never a reused one
+    report, _t = run_send(site)
+    assert report.sent == 1 and smtp.per_recipient() == Counter({"ani@contoh.co.id": 1, "budi@contoh.co.id": 1, "citra@contoh.co.id": 1})
+    with core.open_store(site) as store:
+        after = {d.email: d for d in ledger.deliveries(store, WEEK)}
+    assert after["ani@contoh.co.id"] == before["ani@contoh.co.id"]
+    # Message-IDs come from (list, edition, address): stable for an address, distinct across addresses
+    assert after["ani@contoh.co.id"].message_id == sending.message_id(site, WEEK, "ani@contoh.co.id")
+    assert len({d.message_id for d in after.values()}) == 3

@@ -120,3 +120,71 @@ def test_cli_import_bad_rows_exit_1_but_imports_rest(make_site, tmp_path):
     assert "line 3:" in result.output and "line 5:" in result.output and "3 added as confirmed" in result.output
     with core.open_store(settings) as store:
         assert ledger.counts(store)["confirmed"] == 3
+
+
+# confirm and unsubscribe are single conditional updates -------------------------------------
+
+
+def test_confirm_after_unsubscribe_does_not_resubscribe(make_site):
+    settings = make_site({})
+    with core.open_store(settings) as store:
+        ledger.add(store, "ani@contoh.co.id", "Ani", (), NOW)
+        assert ledger.unsubscribe(store, "ani@contoh.co.id", NOW) == "unsubscribed"
+        assert ledger.confirm(store, "ani@contoh.co.id", NOW) == "unsubscribed"  # an old confirm link
+        assert ledger.get(store, "ani@contoh.co.id").status == "unsubscribed"
+        assert ledger.confirm(store, "tidak-ada@contoh.co.id", NOW) is None
+        assert ledger.unsubscribe(store, "tidak-ada@contoh.co.id", NOW) is None
+
+
+def test_confirm_racing_an_unsubscribe_cannot_resubscribe(make_site, monkeypatch):
+    """The old confirm read 'pending', then wrote 'confirmed' by email: an unsubscribe that
+    committed in between (another request, another connection) was overwritten."""
+    from newsfeed.store import Store
+
+    settings = make_site({})
+    with core.open_store(settings) as store:
+        ledger.add(store, "ani@contoh.co.id", "Ani", (), NOW)
+    real_get = ledger.get
+    raced = []
+
+    def get_then_unsubscribe_elsewhere(store, email):
+        found = real_get(store, email)
+        if not raced:  # the one-click POST lands right after the confirm request looked
+            raced.append(email)
+            with Store(settings.store_path) as other:
+                ledger.unsubscribe(other, email, NOW)
+        return found
+
+    monkeypatch.setattr(ledger, "get", get_then_unsubscribe_elsewhere)
+    with core.open_store(settings) as store:
+        ledger.confirm(store, "ani@contoh.co.id", NOW)
+        if not raced:  # the fixed confirm never reads first: the unsubscribe comes after it
+            get_then_unsubscribe_elsewhere(store, "ani@contoh.co.id")
+    monkeypatch.setattr(ledger, "get", real_get)
+    with core.open_store(settings) as store:
+        assert ledger.get(store, "ani@contoh.co.id").status == "unsubscribed"
+
+
+def test_unsubscribe_works_from_any_other_status(make_site):
+    settings = make_site({})
+    with core.open_store(settings) as store:
+        for address, confirmed in (("a@contoh.co.id", False), ("b@contoh.co.id", True)):
+            ledger.add(store, address, "", (), NOW, confirmed=confirmed)
+        ledger.mark_bounced(store, "b@contoh.co.id", NOW, "550 5.1.1")
+        assert ledger.unsubscribe(store, "a@contoh.co.id", NOW) == "unsubscribed"
+        assert ledger.unsubscribe(store, "b@contoh.co.id", NOW) == "unsubscribed"
+        assert ledger.unsubscribe(store, "b@contoh.co.id", NOW) == "unsubscribed"  # again: no change, same answer
+
+
+# ids are never reused; the ledger outlives `remove` -------------------------------------------
+
+
+def test_subscriber_ids_are_never_reused(make_site):
+    settings = make_site({})
+    with core.open_store(settings) as store:
+        ledger.add(store, "a@contoh.co.id", "", (), NOW)
+        ledger.add(store, "b@contoh.co.id", "", (), NOW)
+        removed = ledger.get(store, "b@contoh.co.id").id
+        ledger.remove(store, "b@contoh.co.id")
+        ledger.add(store, "c@contoh.co.id", "", (), NOW)
+        assert ledger.get(store, "c@contoh.co.id").id > removed

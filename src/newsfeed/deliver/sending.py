@@ -2,30 +2,39 @@
 
 Exactly once, across crashes and reruns
 ---------------------------------------
-1. Plan: one committed transaction inserts a 'pending' row per (edition, subscriber) for
+1. Plan: one committed transaction inserts a 'pending' row per (edition, address) for
    every confirmed subscriber whose sections had articles that week (INSERT OR IGNORE: a
-   rerun never resets a row). The row fixes the sections and the Message-ID.
+   rerun never resets a row). The row fixes the sections and the Message-ID. The ledger is
+   keyed by the normalised address and outlives `subscribers remove`, so an address removed
+   and added again is never sent an edition it already had.
 2. Per subscriber: build the message bytes, then commit 'sending' (only if the subscriber
-   is still confirmed), then the SMTP transaction, then commit 'sent' (or 'bounced' on a
-   5xx, 'failed' when the 4xx retries ran out).
+   is still confirmed), then the SMTP transaction, then commit 'sent' ('bounced' when the
+   server refuses the address itself, 'failed' otherwise: see newsfeed.deliver.smtp).
 3. A rerun sends the rows still 'pending', 'failed' or 'sending'. A 'sending' row is the one
    ambiguous case (killed between the server's 250 and our commit, or before the DATA was
    accepted): it is sent again with the SAME deterministic Message-ID, derived from
-   (edition, subscriber), so a receiving MTA or mail client that deduplicates by
+   (list, edition, address), so a receiving MTA or mail client that deduplicates by
    Message-ID shows it once. SMTP has no two-phase commit, so this window (microseconds per
    message) cannot be closed from the client; we choose "never lose a message" over "never
-   transmit twice", and the duplicate, if any, is the identical message.
+   transmit twice", and the duplicate, if any, is the same message (only its Date differs).
 4. A file lock held for the whole run stops a second `newsfeed send` from racing the first;
    the OS releases it when a process dies, even by SIGKILL.
-Rows of subscribers who unsubscribed or bounced meanwhile become 'skipped'.
+5. The run stops (DeliveryError) when the server refuses the session or refuses several
+   messages in a row for reasons that are not the addresses (`Refusals`): the rows tried
+   are 'failed', the rest 'pending', and the same command later sends them.
+Rows of subscribers who unsubscribed, bounced or were removed meanwhile become 'skipped'.
 
-`--dry-run` writes the messages that would be sent as .eml files and touches no ledger row.
+Every message is stamped with the time it is sent (the `clock`), not the edition's date.
+`--dry-run` writes the messages that would be sent as .eml files (one folder per edition,
+written atomically, files of earlier dry runs that are no longer produced removed) and
+touches no ledger row. `invite` e-mails the confirmation link to pending subscribers with
+the same SMTP sender, rate limit, retries and bounce rules.
 """
 
 from __future__ import annotations
 
-import binascii
 import hashlib
+import html
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,20 +46,22 @@ from typing import Protocol
 
 from newsfeed import editions
 from newsfeed.config import Settings
-from newsfeed.errors import DeliveryError
+from newsfeed.core import Progress
+from newsfeed.deliver.files import write_atomic
+from newsfeed.errors import DeliveryError, RenderError
 from newsfeed.render import message as messages
 from newsfeed.store import Store
 from newsfeed.store import subscribers as ledger
 from newsfeed.subscribers import wants
-from newsfeed.tokens import secret_from_env, unsubscribe_url
-
-Progress = Callable[[str, int, int], None]
+from newsfeed.tokens import CONFIRM_DAYS, confirm_url, secret_from_env, unsubscribe_url
 
 
 class Transport(Protocol):
     def ensure_connected(self) -> None: ...
 
     def send(self, sender: str, recipient: str, data: bytes): ...  # -> smtp.Outcome
+
+    def where(self) -> str: ...
 
 
 def _quiet(phase: str, done: int, total: int) -> None:
@@ -71,11 +82,16 @@ class SendReport:
     files: list[Path] = field(default_factory=list)  # --dry-run
 
 
-def message_id(settings: Settings, edition: str, subscriber_id: int) -> str:
-    """Deterministic per (edition, subscriber): a resend after a crash is the same message."""
-    domain = parseaddr(settings.digest.sender)[1].rpartition("@")[2] or "localhost"
-    key = hashlib.sha256(f"{settings.newsletter.list_id}\0{edition}\0{subscriber_id}".encode()).hexdigest()[:24]
-    return f"<digest.{edition}.{key}@{domain.lower()}>"
+def message_id(settings: Settings, edition: str, email: str) -> str:
+    """Deterministic per (list, edition, normalised address): a resend after a crash is the
+    same message, and no other address (nor the same one removed and added again under a
+    new subscriber id) shares it."""
+    key = hashlib.sha256(f"{settings.newsletter.list_id}\0{edition}\0{email.strip().lower()}".encode()).hexdigest()[:24]
+    return f"<digest.{edition}.{key}@{_domain(settings)}>"
+
+
+def _domain(settings: Settings) -> str:
+    return (parseaddr(settings.digest.sender)[1].rpartition("@")[2] or "localhost").lower()
 
 
 def list_id(settings: Settings) -> str:
@@ -95,6 +111,7 @@ class Personaliser:
         self.templates: dict[tuple[str, ...], FastMessage] = {}
         self.list_id = list_id(settings)
         self.mailto = settings.newsletter.unsubscribe_mailto
+        _check_placeholders(edition)
 
     def selection(self, subscriber_sections: Sequence[str]) -> tuple[str, ...]:
         return wants(subscriber_sections, self.available)
@@ -111,7 +128,9 @@ class Personaliser:
             found = self.rendered[sections] = editions.render_selection(self.settings, selected)
         return found
 
-    def build(self, email: str, name: str, sections: tuple[str, ...], mid: str) -> bytes | None:
+    def build(self, email: str, name: str, sections: tuple[str, ...], mid: str, date: datetime) -> bytes | None:
+        """The message for one subscriber, Date `date` (the time of sending); None when the
+        selection has nothing this week."""
         rendered = self.render(sections)
         if rendered is None:
             return None
@@ -120,7 +139,20 @@ class Personaliser:
             template = self.templates[sections] = FastMessage(rendered, {"List-Id": self.list_id, "Precedence": "bulk"})
         url = unsubscribe_url(self.settings, self.secret, email)
         mailto = f"mailto:{self.mailto}?subject=berhenti%20{url.rsplit('=', 1)[1]}"
-        return template.personal(email, mid, url, mailto, f"Halo, {name}," if name else None)
+        return template.personal(email, mid, url, mailto, f"Halo, {name}," if name else None, date)
+
+
+def _check_placeholders(edition: editions.Edition) -> None:
+    """Article text rendered into a digest must not hold the placeholder tokens (they are
+    random per process, so only text made in this process could): it would be replaced."""
+    for article in edition.candidates:
+        fields = [article.title, article.summary, article.url, article.image or ""]
+        fields += [part for link in article.related for part in (link.title, link.url)]
+        if any(messages.contains_token(text) for text in fields):
+            raise RenderError(
+                f"article {article.id} ({article.title[:60]!r}) contains a digest placeholder token; "
+                "remove it from the article and run again"
+            )
 
 
 class FastMessage:
@@ -128,12 +160,12 @@ class FastMessage:
 
     `build_message()` + `message_bytes()` cost ~5 ms a message, nearly all of it in the
     email package's header folding. Here the message is built ONCE per section selection
-    with their API (slot values for To, Message-ID and List-Unsubscribe), and each recipient
-    only gets `personalize()` (their substitution), two quoted-printable encodings (C code)
-    and three header lines. The result parses to the same headers and parts.
+    with their API (slot values for To, Date, Message-ID and List-Unsubscribe), and each
+    recipient only gets `personalize()` (their substitution), two `part_bytes()` (C-coded
+    quoted-printable) and four header lines. The result parses to the same headers and parts.
     """
 
-    _SLOTS = (b"to", b"message-id", b"list-unsubscribe")
+    _SLOTS = (b"to", b"date", b"message-id", b"list-unsubscribe")
 
     def __init__(self, rendered, headers: dict[str, str]):
         self.rendered = rendered
@@ -147,30 +179,27 @@ class FastMessage:
             name = line.split(b":", 1)[0].strip().lower()
             self.lines.append(name.decode() if name in self._SLOTS else line)
         self.boundary = msg.get_boundary().encode("ascii")
+        self._date: tuple[datetime | None, bytes] = (None, b"")
 
-    def personal(self, to: str, mid: str, url: str, mailto: str, greeting: str | None) -> bytes:
+    def _date_line(self, date: datetime) -> bytes:
+        if self._date[0] != date:  # one formatting per distinct second, not per message
+            self._date = (date, b"Date: " + messages.format_date(date, self.rendered.date).encode("ascii"))
+        return self._date[1]
+
+    def personal(self, to: str, mid: str, url: str, mailto: str, greeting: str | None, date: datetime) -> bytes:
         body_html, body_text = messages.personalize(self.rendered, url, greeting)
         values = {
             "to": b"To: " + to.encode("ascii"),
+            "date": self._date_line(date.replace(microsecond=0)),
             "message-id": b"Message-ID: " + mid.encode("ascii"),
             "list-unsubscribe": f"List-Unsubscribe: <{url}>,\r\n <{mailto}>".encode("ascii"),
         }
         head = b"\r\n".join(values[x] if isinstance(x, str) else x for x in self.lines)
         b = b"--" + self.boundary
         return b"".join((
-            head, b"\r\n\r\n", b, b"\r\n", _part("plain", body_text), b, b"\r\n", _part("html", body_html), b, b"--\r\n",
+            head, b"\r\n\r\n", b, b"\r\n", messages.part_bytes("plain", body_text),
+            b, b"\r\n", messages.part_bytes("html", body_html), b, b"--\r\n",
         ))
-
-
-def _part(subtype: str, text: str) -> bytes:
-    data = text.replace("\r\n", "\n").encode("utf-8")
-    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).replace(b"\n", b"\r\n")
-    if not encoded.endswith(b"\r\n"):
-        encoded += b"\r\n"
-    return (
-        f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'.encode()
-        + encoded
-    )
 
 
 MAX_REFUSALS = 5
@@ -181,14 +210,13 @@ class Refusals:
 
     A permanent failure that is not a bounce (554 at DATA, 5.7.x, MAIL FROM refused) is
     counted; a delivered message resets the count; a bounce (one bad address) leaves it
-    as it is. `max_refusals` in a row, or an outcome with `stop`, raise DeliveryError.
+    as it is. `limit` in a row, or an outcome with `stop`, raise DeliveryError.
     """
 
-    def __init__(self, transport: Transport, code: str, max_refusals: int = MAX_REFUSALS, command: str = ""):
+    def __init__(self, transport: Transport, limit: int, command: str):
         self.where = transport.where() if hasattr(transport, "where") else "the SMTP server"
-        self.code = code
-        self.limit = max(1, max_refusals)
-        self.command = command or f"newsfeed send --week {code}"
+        self.limit = max(1, limit)
+        self.command = command
         self.streak = 0
 
     def check(self, outcome, sent: int) -> None:
@@ -229,7 +257,7 @@ def targets(settings: Settings, store: Store, personaliser: Personaliser, code: 
         if not sections:
             report.empty += 1
             continue
-        found.append((subscriber, sections, message_id(settings, code, subscriber.id)))
+        found.append((subscriber, sections, message_id(settings, code, subscriber.email)))
     return found
 
 
@@ -283,22 +311,22 @@ def send_edition(
         rows = ledger.remaining(store, code)
         if not rows:
             return report
-        names = {s.id: s.name for s in ledger.all_subscribers(store)}
+        names = {s.email: s.name for s in ledger.all_subscribers(store)}
         transport.ensure_connected()
-        refusals = Refusals(transport, code, max_refusals)
+        refusals = Refusals(transport, max_refusals, f"newsfeed send --week {code}")
         for done, row in enumerate(rows, start=1):
-            data = personaliser.build(row.email, names.get(row.subscriber, ""), row.sections, row.message_id)
+            data = personaliser.build(row.email, names.get(row.email, ""), row.sections, row.message_id, tick())
             if data is None:  # the selection lost its articles since the plan
-                ledger.mark(store, code, row.subscriber, "skipped", tick(), error="nothing to send")
+                ledger.mark(store, code, row.email, "skipped", tick(), error="nothing to send")
                 report.skipped += 1
                 continue
-            if not ledger.mark(store, code, row.subscriber, "sending", tick()):
+            if not ledger.mark(store, code, row.email, "sending", tick()):
                 report.skipped += 1
                 continue
             if row.status == "sending":
                 report.resent += 1
             outcome = transport.send(sender, row.email, data)
-            ledger.mark(store, code, row.subscriber, outcome.status, tick(), error=outcome.detail, attempts=outcome.attempts)
+            ledger.mark(store, code, row.email, outcome.status, tick(), error=outcome.detail, attempts=outcome.attempts)
             setattr(report, outcome.status, getattr(report, outcome.status) + 1)
             progress("send", done, len(rows))
             refusals.check(outcome, report.sent)
@@ -306,35 +334,52 @@ def send_edition(
     return report
 
 
-def dry_run(settings: Settings, store: Store, now: datetime, out_dir: Path, week: str | None = None, progress: Progress = _quiet) -> SendReport:
-    """Write the messages a send would deliver now as .eml files; no ledger row changes."""
+def dry_run(
+    settings: Settings, store: Store, now: datetime, out_dir: Path, week: str | None = None, progress: Progress = _quiet,
+    clock: Callable[[], datetime] | None = None,
+) -> SendReport:
+    """Write the messages a send would deliver now as .eml files; no ledger row changes.
+
+    One file per recipient in `out_dir/<edition>/`, named by the address, written atomically;
+    .eml files left there by an earlier dry run that this one no longer produces are removed.
+    Each message is dated `clock()` (default `now`), as a send at that time would be.
+    """
     secret = secret_from_env(settings)
     code, edition = select(settings, store, now, week)
     report = SendReport(code)
     if edition is None:
         return report
+    tick = clock or (lambda: now)
     personaliser = Personaliser(settings, edition, secret)
-    done_ids = {d.subscriber for d in ledger.deliveries(store, code) if d.status in ("sent", "bounced", "skipped")}
-    todo = [t for t in targets(settings, store, personaliser, code, report) if t[0].id not in done_ids]
+    done_emails = {d.email for d in ledger.deliveries(store, code) if d.status in ("sent", "bounced", "skipped")}
+    todo = [t for t in targets(settings, store, personaliser, code, report) if t[0].email not in done_emails]
     folder = out_dir / code
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         for done, (subscriber, sections, mid) in enumerate(todo, start=1):
-            data = personaliser.build(subscriber.email, subscriber.name, sections, mid)
+            data = personaliser.build(subscriber.email, subscriber.name, sections, mid, tick())
             if data is None:
                 continue
-            path = folder / f"{done:05d}-{_safe(subscriber.email)}.eml"
-            path.write_bytes(data)
+            path = folder / _file_name(subscriber.email)
+            write_atomic(path, data)
             report.files.append(path)
             progress("dry run", done, len(todo))
+        if folder.is_dir():
+            keep = set(report.files)
+            for stale in folder.glob("*.eml"):
+                if stale not in keep:
+                    stale.unlink()
     except OSError as exc:
-        raise DeliveryError(f"{folder}: cannot write the .eml files ({exc.strerror}); pass another --out folder") from None
+        raise DeliveryError(f"{folder}: cannot write the .eml files ({exc.strerror or exc}); pass another --out folder") from None
     report.renders = len(personaliser.rendered)
     return report
 
 
-def _safe(email: str) -> str:
-    return re.sub(r"[^A-Za-z0-9@._+-]", "_", email)
+def _file_name(email: str) -> str:
+    """A file name per address; addresses that would share a sanitised name get a hash suffix."""
+    safe = re.sub(r"[^A-Za-z0-9@._+-]", "_", email)
+    if safe != email:
+        safe += "-" + hashlib.sha256(email.encode("utf-8")).hexdigest()[:8]
+    return f"{safe}.eml"
 
 
 def status(store: Store, code: str) -> dict[str, int]:
@@ -345,3 +390,91 @@ def latest_edition(store: Store) -> str | None:
     found = ledger.editions(store)
     return found[-1] if found else None
 
+
+
+# confirmation e-mails (double opt-in) ----------------------------------------------------
+
+
+@dataclass(slots=True)
+class InviteReport:
+    invited: int = 0
+    bounced: int = 0
+    failed: int = 0  # temporary or server-side failures: `invite` again later
+
+
+def invitation(settings: Settings, secret: bytes, subscriber: ledger.Subscriber, now: datetime) -> bytes:
+    """The confirmation e-mail for one pending subscriber: text + minimal HTML, Indonesian,
+    with the signed confirm link (valid CONFIRM_DAYS days), List-Id, Date and Message-ID."""
+    site = settings.site.name
+    url = confirm_url(settings, secret, subscriber.email, now)
+    subject = f"Konfirmasi langganan ringkasan mingguan {site}"
+    greeting = f"Halo, {subscriber.name}," if subscriber.name else "Halo,"
+    text = (
+        f"{greeting}\n\n"
+        f"Terima kasih telah mendaftar untuk menerima ringkasan mingguan {site}\n"
+        f"di alamat {subscriber.email}. Untuk mulai menerimanya, konfirmasikan\n"
+        "langganan Anda melalui tautan berikut:\n\n"
+        f"{url}\n\n"
+        f"Tautan ini berlaku selama {CONFIRM_DAYS} hari. Jika Anda tidak merasa mendaftar,\n"
+        "abaikan saja surel ini: Anda tidak akan menerima apa pun dari kami.\n\n"
+        f"--\n{site}\n{settings.site.base_url}\n"
+    )
+    e = html.escape
+    body = (
+        f'<!DOCTYPE html>\n<html lang="id"><head><meta charset="utf-8"><title>{e(subject)}</title></head>\n'
+        '<body style="font-family:Georgia,serif;font-size:16px;line-height:1.5;color:#222">\n'
+        f"<p>{e(greeting)}</p>\n"
+        f"<p>Terima kasih telah mendaftar untuk menerima ringkasan mingguan {e(site)} di alamat <b>{e(subscriber.email)}</b>. "
+        "Untuk mulai menerimanya, konfirmasikan langganan Anda:</p>\n"
+        f'<p><a href="{e(url)}" style="color:#b00020;font-weight:bold">Ya, konfirmasi langganan saya</a></p>\n'
+        f'<p style="font-size:14px;color:#555">Tautan ini berlaku selama {CONFIRM_DAYS} hari. Jika Anda tidak merasa mendaftar, '
+        "abaikan saja surel ini: Anda tidak akan menerima apa pun dari kami.</p>\n"
+        f'<p style="font-size:14px;color:#555">{e(site)}</p>\n</body></html>\n'
+    )
+    key = hashlib.sha256(f"{settings.newsletter.list_id}\0{subscriber.email}\0{now.isoformat()}".encode()).hexdigest()[:24]
+    msg = messages.compose(
+        subject=subject, sender=settings.digest.sender, to=subscriber.email,
+        date=messages.format_date(now, now), message_id=f"<konfirmasi.{key}@{_domain(settings)}>",
+        headers={"List-Id": list_id(settings), "Auto-Submitted": "auto-generated"}, text=text, html=body,
+    )
+    return messages.message_bytes(msg)
+
+
+def invite(
+    settings: Settings,
+    store: Store,
+    transport: Transport,
+    now: datetime,
+    again: bool = False,
+    only: Sequence[str] = (),
+    progress: Progress = _quiet,
+    clock: Callable[[], datetime] | None = None,
+    max_refusals: int = MAX_REFUSALS,
+) -> InviteReport:
+    """E-mail the confirmation link to every pending subscriber not invited yet (`again`:
+    every pending one; `only`: just these addresses). Each one is recorded as invited once
+    the server accepted it; a bounce suppresses the address as in a send."""
+    secret = secret_from_env(settings)
+    tick = clock or (lambda: now)
+    report = InviteReport()
+    wanted = set(only)
+    people = [s for s in ledger.to_invite(store, again=again or bool(wanted)) if not wanted or s.email in wanted]
+    if not people:
+        return report
+    with send_lock(settings, "invite"):
+        transport.ensure_connected()
+        refusals = Refusals(transport, max_refusals, "newsfeed subscribers invite")
+        for done, subscriber in enumerate(people, start=1):
+            moment = tick()
+            outcome = transport.send(settings.digest.sender, subscriber.email, invitation(settings, secret, subscriber, moment))
+            if outcome.status == "sent":
+                ledger.mark_invited(store, subscriber.email, moment)
+                report.invited += 1
+            elif outcome.status == "bounced":
+                ledger.mark_bounced(store, subscriber.email, tick(), outcome.detail)
+                report.bounced += 1
+            else:
+                report.failed += 1
+            progress("invite", done, len(people))
+            refusals.check(outcome, report.invited)
+    return report

@@ -17,26 +17,38 @@ loop over 10,000 subscribers without ever rendering or inlining again:
             unsubscribe_url=f"https://.../unsubscribe?t={token}",
             greeting=f"Halo, {sub.name}",          # plain text; escaped here for HTML
             to=sub.email,
-            message_id=recipient_message_id(rendered, sub.email),
+            message_id=ledger_row.message_id,      # stable per (edition, address)
+            date=sending_time,                     # when it is actually sent
             headers={"List-Unsubscribe": "<https://...>, <mailto:...>",
                      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
         )
         smtp.send_message(msg)          # or message_bytes(msg)
 
-Placeholder tokens (exact strings, present in both `RenderedDigest.html` and `.text`):
-- `UNSUBSCRIBE_URL` = "%%UNSUBSCRIBE_URL%%": the href of the unsubscribe link in the HTML
-  and the unsubscribe line in the text. `personalize()` replaces it with the URL (HTML-
-  attribute-escaped in the HTML part, verbatim in the text part).
-- `GREETING` = "%%GREETING%%": the opening line ("Halo, pembaca Warta Nusantara,"). Replaced
-  by the given greeting (HTML-escaped in the HTML part); `None` gives DEFAULT_GREETING.
+(newsfeed.deliver.sending does the same faster: one build_message per selection, then
+per recipient only personalize(), part_bytes() and a few header lines.)
+
+Placeholder tokens (present in both `RenderedDigest.html` and `.text`; templates reach them
+as `{{ unsubscribe_url }}` and `{{ greeting }}`, never by spelling them out):
+- `UNSUBSCRIBE_URL`: the href of the unsubscribe link in the HTML and the unsubscribe line
+  in the text. `personalize()` replaces it with the URL (HTML-attribute-escaped in the HTML
+  part, verbatim in the text part).
+- `GREETING`: the opening line ("Halo, pembaca Warta Nusantara,"). Replaced by the given
+  greeting (HTML-escaped in the HTML part); `None` gives DEFAULT_GREETING.
+Article text is rendered into the same HTML and text, and escaping cannot tell it apart
+from a placeholder (both are escaped alike, and premailer re-serialises the HTML), so a
+fixed placeholder such as "%%UNSUBSCRIBE_URL%%" in a headline would be replaced by the
+link. The tokens therefore carry 96 random bits drawn when this module is imported: no
+article stored before can contain them, they never reach an output (every writer replaces
+them), and their length is fixed, so the HTML size budget stays deterministic. Code that
+renders article text it received in the same process can check it with `contains_token()`.
 The web copy and the .eml written under feeds/ use the generic subscription page
 (settings.newsletter.endpoint_url) as the unsubscribe URL and the default greeting.
 
-Determinism: the Date header is the edition's date (end of its week, in the site's zone),
-the web copy's Message-ID is derived from the edition code and section selection, a
-recipient's Message-ID from the edition, the selection and the address; MIME boundaries are
-derived from the content. The same edition gives byte-identical messages. Nothing here calls
-now() or prints.
+Determinism: by default the Date header is the edition's date (end of its week, in the
+site's zone), so the published .eml is byte-identical for the same edition; a message that
+is actually sent passes `date=` (the time of sending: an old Date trips DATE_IN_PAST spam
+rules). The web copy's Message-ID is derived from the edition code and section selection;
+MIME boundaries are derived from the content. Nothing here calls now() or prints.
 """
 
 from __future__ import annotations
@@ -44,7 +56,9 @@ from __future__ import annotations
 import binascii
 import hashlib
 import html
+import secrets
 from collections.abc import Mapping
+from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
@@ -56,8 +70,17 @@ from newsfeed.errors import RenderError
 if TYPE_CHECKING:  # editions imports the renderers; only the type is needed here
     from newsfeed.editions import RenderedDigest
 
-UNSUBSCRIBE_URL = "%%UNSUBSCRIBE_URL%%"
-GREETING = "%%GREETING%%"
+
+
+def _token(name: str) -> str:
+    """A placeholder no article can contain: drawn per process (see the module docstring).
+    ASCII letters, digits, '%', '_' and '.': unchanged by HTML escaping and by premailer,
+    also inside an href."""
+    return f"%%{name}.{secrets.token_hex(12)}%%"
+
+
+UNSUBSCRIBE_URL = _token("UNSUBSCRIBE_URL")
+GREETING = _token("GREETING")
 TOKENS = (UNSUBSCRIBE_URL, GREETING)
 DEFAULT_GREETING = "Halo, pembaca {site},"
 
@@ -67,6 +90,11 @@ _OWN_HEADERS = {"subject", "from", "date", "message-id", "mime-version", "conten
 
 def default_greeting(site_name: str) -> str:
     return DEFAULT_GREETING.format(site=site_name)
+
+
+def contains_token(text: str) -> bool:
+    """True if `text` (article text about to be rendered) holds a placeholder token."""
+    return "%%" in text and any(token in text for token in TOKENS)
 
 
 def personalize(rendered: RenderedDigest, unsubscribe_url: str, greeting: str | None = None) -> tuple[str, str]:
@@ -102,31 +130,46 @@ def build_message(
     greeting: str | None = None,
     to: str | None = None,
     message_id: str | None = None,
+    date: datetime | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> EmailMessage:
     """The complete message: Subject, From, (To), Date, Message-ID, extra headers, then
     multipart/alternative with text/plain and text/html, both UTF-8 quoted-printable.
 
+    `date` (aware) is the Date header: pass the time of sending for a message that goes
+    out; None gives the edition's date (the deterministic published copy).
     `headers` adds e.g. List-Unsubscribe, List-Unsubscribe-Post, List-Id, in the order given.
     """
     body_html, body_text = personalize(rendered, unsubscribe_url, greeting)
+    return compose(
+        subject=rendered.subject, sender=rendered.sender, to=to, date=format_date(date or rendered.date, rendered.date),
+        message_id=message_id or edition_message_id(rendered), headers=headers, text=body_text, html=body_html,
+    )
+
+
+def compose(
+    *, subject: str, sender: str, to: str | None, date: str, message_id: str, text: str, html: str,
+    headers: Mapping[str, str] | None = None,
+) -> EmailMessage:
+    """A multipart/alternative message (text/plain, then text/html, UTF-8 quoted-printable)
+    from finished bodies; `date` is a formatted Date value (see format_date)."""
     msg = EmailMessage(policy=policy.SMTP)
-    msg["Subject"] = rendered.subject
-    msg["From"] = _address(rendered.sender)
+    msg["Subject"] = subject
+    msg["From"] = _address(sender)
     if to:
         msg["To"] = _address(to)
-    msg["Date"] = format_datetime(rendered.date)
-    msg["Message-ID"] = message_id or edition_message_id(rendered)
+    msg["Date"] = date
+    msg["Message-ID"] = message_id
     for name, value in (headers or {}).items():
         if name.lower() in _OWN_HEADERS:
             raise RenderError(f"header {name!r} is set from the edition; do not pass it in headers=")
         msg[name] = value
     msg["MIME-Version"] = "1.0"
     msg["Content-Type"] = "multipart/alternative"
-    msg.set_boundary(_boundary(body_html, body_text))
+    msg.set_boundary(_boundary(html, text))
     msg.preamble = None
-    msg.attach(_part("plain", body_text))
-    msg.attach(_part("html", body_html))
+    msg.attach(_part("plain", text))
+    msg.attach(_part("html", html))
     return msg
 
 
@@ -140,14 +183,38 @@ def edition_eml(rendered: RenderedDigest, subscribe_url: str) -> bytes:
     return message_bytes(build_message(rendered, unsubscribe_url=subscribe_url))
 
 
-def _part(subtype: str, text: str) -> MIMEPart:
-    """One UTF-8 quoted-printable part; binascii's C encoder keeps this fast per recipient."""
+def format_date(moment: datetime, zone_of: datetime | None = None) -> str:
+    """RFC 5322 Date value; an aware `moment` is shown in the zone of `zone_of` (the edition's,
+    i.e. the site's zone) when given: "Mon, 21 Oct 2024 09:30:00 +0700"."""
+    if moment.tzinfo is None:
+        raise RenderError(f"Date {moment!r} has no time zone; pass an aware datetime")
+    if zone_of is not None and zone_of.tzinfo is not None:
+        moment = moment.astimezone(zone_of.tzinfo)
+    return format_datetime(moment)
+
+
+_PART_HEAD = 'Content-Type: text/{}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
+
+
+def quoted_printable(text: str) -> str:
+    """UTF-8 quoted-printable body with "\n" line ends, ending in "\n" (binascii's C encoder,
+    in its CRLF mode: the soft line breaks of the published .eml stay where they were)."""
     data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
-    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).decode("ascii")
+    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).decode("ascii").replace("\r\n", "\n")
+    return encoded if encoded.endswith("\n") else encoded + "\n"
+
+
+def part_bytes(subtype: str, text: str) -> bytes:
+    """One text/<subtype> UTF-8 quoted-printable MIME part in wire form (CRLF), headers
+    included: what `build_message` attaches, without the email package (per recipient)."""
+    return (_PART_HEAD.format(subtype) + quoted_printable(text).replace("\n", "\r\n")).encode("ascii")
+
+
+def _part(subtype: str, text: str) -> MIMEPart:
     part = MIMEPart(policy=policy.SMTP)
     part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
     part["Content-Transfer-Encoding"] = "quoted-printable"
-    part.set_payload(encoded.replace("\r\n", "\n"))
+    part.set_payload(quoted_printable(text))
     return part
 
 

@@ -68,7 +68,7 @@ MIGRATIONS: list[tuple[int, str]] = [
         3,
         """
         CREATE TABLE subscribers (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, even after `subscribers remove`
             email TEXT NOT NULL UNIQUE,   -- normalised: lowercase, IDNA domain
             name TEXT NOT NULL DEFAULT '',
             sections TEXT NOT NULL,       -- JSON array of section slugs, [] = every section
@@ -77,22 +77,25 @@ MIGRATIONS: list[tuple[int, str]] = [
             updated TEXT NOT NULL,
             confirmed TEXT,
             unsubscribed TEXT,
+            invited TEXT,                 -- last confirmation e-mail sent (`subscribers invite`)
             note TEXT NOT NULL DEFAULT '' -- last bounce reason and the like
         );
         CREATE INDEX subscribers_by_status ON subscribers (status, id);
+        -- The delivery ledger is keyed by the normalised address, not by subscribers.id, and
+        -- has no foreign key: removing a subscriber keeps the record of which editions went
+        -- to the address, so adding it again never repeats an edition.
         CREATE TABLE deliveries (
             edition TEXT NOT NULL,        -- '2024-W42'
-            subscriber INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
-            email TEXT NOT NULL,          -- the address it went (or goes) to
+            email TEXT NOT NULL,          -- the normalised address it went (or goes) to
             sections TEXT NOT NULL,       -- JSON array: the sections this subscriber gets this week
             status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'bounced', 'skipped')),
             attempts INTEGER NOT NULL DEFAULT 0,
-            message_id TEXT NOT NULL,     -- deterministic per (edition, subscriber), a resend reuses it
+            message_id TEXT NOT NULL,     -- deterministic per (edition, email), a resend reuses it
             error TEXT NOT NULL DEFAULT '',
             created TEXT NOT NULL,
             updated TEXT NOT NULL,
             sent TEXT,
-            PRIMARY KEY (edition, subscriber)
+            PRIMARY KEY (edition, email)
         ) WITHOUT ROWID;
         CREATE INDEX deliveries_by_status ON deliveries (edition, status);
         """,

@@ -19,7 +19,7 @@ from newsfeed.times import to_stored
 
 STATUSES = ("pending", "confirmed", "unsubscribed", "bounced")
 DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "bounced", "skipped")
-_COLUMNS = "id, email, name, sections, status, created, updated, confirmed, unsubscribed, note"
+_COLUMNS = "id, email, name, sections, status, created, updated, confirmed, unsubscribed, note, invited"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +34,13 @@ class Subscriber:
     confirmed: str | None = None
     unsubscribed: str | None = None
     note: str = ""
+    invited: str | None = None  # last confirmation e-mail sent
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
     edition: str
-    subscriber: int
-    email: str
+    email: str  # normalised; with the edition, the key of the ledger
     sections: tuple[str, ...]
     status: str
     attempts: int
@@ -57,7 +57,7 @@ def guard(store: Store) -> Iterator[None]:
 
 
 def _row(row: Sequence) -> Subscriber:
-    return Subscriber(row[0], row[1], row[2], tuple(json.loads(row[3])), row[4], row[5], row[6], row[7], row[8], row[9])
+    return Subscriber(row[0], row[1], row[2], tuple(json.loads(row[3])), row[4], row[5], row[6], row[7], row[8], row[9], row[10])
 
 
 def _dumps(sections: Sequence[str]) -> str:
@@ -132,85 +132,109 @@ def add(store: Store, email: str, name: str, sections: Sequence[str], now: datet
         return upsert(conn, email, name, sections, now, confirmed, reactivate=True)
 
 
-def set_status(store: Store, email: str, status: str, now: datetime, note: str = "") -> bool:
-    """Move an address to `status`; False if the address is unknown."""
-    if status not in STATUSES:
-        raise StoreError(f"unknown subscriber status {status!r}")
-    stamp = to_stored(now)
-    with store.transaction() as conn, guard(store):
-        cursor = conn.execute(
-            "UPDATE subscribers SET status = ?, updated = ?, "
-            "confirmed = CASE WHEN ? = 'confirmed' THEN coalesce(confirmed, ?) ELSE confirmed END, "
-            "unsubscribed = CASE WHEN ? IN ('unsubscribed', 'bounced') THEN ? ELSE unsubscribed END, "
-            "note = CASE WHEN ? != '' THEN ? ELSE note END WHERE email = ?",
-            (status, stamp, status, stamp, status, stamp, note, note, email),
-        )
-        return cursor.rowcount > 0
+def _status_of(conn: sqlite3.Connection, email: str) -> str | None:
+    row = conn.execute("SELECT status FROM subscribers WHERE email = ?", (email,)).fetchone()
+    return row[0] if row else None
 
 
 def confirm(store: Store, email: str, now: datetime) -> str | None:
     """pending -> confirmed. Returns the resulting status, or None for an unknown address.
 
-    A confirmed address stays confirmed; an unsubscribed or bounced one is not brought back
-    by an old confirmation link (they subscribe again with a new one).
+    One conditional UPDATE (`... WHERE status = 'pending'`), so an old confirmation link
+    that lands at the same moment as an unsubscribe can never bring the address back; the
+    outcome comes from the affected row count. A confirmed address stays confirmed; an
+    unsubscribed or bounced one is not brought back (they subscribe again for a new link).
     """
-    current = get(store, email)
-    if current is None:
-        return None
-    if current.status == "pending":
-        set_status(store, email, "confirmed", now)
-        return "confirmed"
-    return current.status
+    stamp = to_stored(now)
+    with store.transaction() as conn, guard(store):
+        changed = conn.execute(
+            "UPDATE subscribers SET status = 'confirmed', updated = ?, confirmed = coalesce(confirmed, ?) "
+            "WHERE email = ? AND status = 'pending'",
+            (stamp, stamp, email),
+        ).rowcount
+        return "confirmed" if changed else _status_of(conn, email)
 
 
-def unsubscribe(store: Store, email: str, now: datetime) -> str | None:
-    """Any status -> unsubscribed (bounced stays bounced). None for an unknown address."""
-    current = get(store, email)
-    if current is None:
-        return None
-    if current.status not in ("unsubscribed", "bounced"):
-        set_status(store, email, "unsubscribed", now)
-        return "unsubscribed"
-    return current.status
+def unsubscribe(store: Store, email: str, now: datetime, note: str = "") -> str | None:
+    """Any other status -> unsubscribed, at once. Returns "unsubscribed", or None for an
+    unknown address. One conditional UPDATE; the delivery history is kept."""
+    stamp = to_stored(now)
+    with store.transaction() as conn, guard(store):
+        changed = conn.execute(
+            "UPDATE subscribers SET status = 'unsubscribed', updated = ?, unsubscribed = ?, "
+            "note = CASE WHEN ? != '' THEN ? ELSE note END WHERE email = ? AND status != 'unsubscribed'",
+            (stamp, stamp, note, note, email),
+        ).rowcount
+        return "unsubscribed" if changed else _status_of(conn, email)
 
 
 def remove(store: Store, email: str) -> bool:
-    """Delete the address and its delivery history. False if unknown."""
+    """Delete the subscriber row. False if unknown.
+
+    The delivery ledger keeps its rows for the address (which editions it was sent): added
+    again later, it is never sent an edition it already received.
+    """
     with store.transaction() as conn, guard(store):
         return conn.execute("DELETE FROM subscribers WHERE email = ?", (email,)).rowcount > 0
+
+
+def to_invite(store: Store, again: bool = False) -> list[Subscriber]:
+    """Pending subscribers not sent a confirmation e-mail yet (with `again`: every pending one)."""
+    where = "status = 'pending'" + ("" if again else " AND invited IS NULL")
+    return [_row(r) for r in store.query(f"SELECT {_COLUMNS} FROM subscribers WHERE {where} ORDER BY email")]
+
+
+def mark_invited(store: Store, email: str, now: datetime) -> None:
+    with store.transaction() as conn, guard(store):
+        conn.execute("UPDATE subscribers SET invited = ? WHERE email = ?", (to_stored(now), email))
+
+
+def mark_bounced(store: Store, email: str, now: datetime, reason: str) -> None:
+    """Suppress an address the server refused for good (a bounce)."""
+    with store.transaction() as conn, guard(store):
+        _bounce(conn, email, to_stored(now), reason)
+
+
+def _bounce(conn: sqlite3.Connection, email: str, stamp: str, reason: str) -> None:
+    conn.execute(
+        "UPDATE subscribers SET status = 'bounced', updated = ?, unsubscribed = ?, note = ? "
+        "WHERE email = ? AND status != 'unsubscribed'",
+        (stamp, stamp, reason[:500], email),
+    )
 
 
 # the delivery ledger --------------------------------------------------------
 
 
 def _delivery(row: Sequence) -> Delivery:
-    return Delivery(row[0], row[1], row[2], tuple(json.loads(row[3])), row[4], row[5], row[6], row[7])
+    return Delivery(row[0], row[1], tuple(json.loads(row[2])), row[3], row[4], row[5], row[6])
 
 
-_DELIVERY_COLUMNS = "edition, subscriber, email, sections, status, attempts, message_id, error"
+_DELIVERY_COLUMNS = "edition, email, sections, status, attempts, message_id, error"
 
 
 def plan(store: Store, edition: str, targets: Sequence[tuple[Subscriber, Sequence[str], str]], now: datetime) -> int:
-    """Insert one pending ledger row per (edition, subscriber) not yet there. One transaction.
+    """Insert one pending ledger row per (edition, address) not yet there. One transaction.
 
     `targets` are (subscriber, sections with articles for them, message id). Existing rows are
-    left as they are: a rerun never resets 'sent' or 'sending'. Returns rows inserted.
-    Rows still pending or failed whose subscriber is no longer confirmed become 'skipped'.
+    left as they are: a rerun never resets 'sent' or 'sending', and an address removed and
+    added again finds its old rows. Returns rows inserted. Rows still pending, failed or
+    sending whose address is no longer a confirmed subscriber become 'skipped'.
     """
     stamp = to_stored(now)
     inserted = 0
     with store.transaction() as conn, guard(store):
         for subscriber, sections, message_id in targets:
             cursor = conn.execute(
-                "INSERT OR IGNORE INTO deliveries (edition, subscriber, email, sections, status, message_id, created, updated) "
-                "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
-                (edition, subscriber.id, subscriber.email, json.dumps(list(sections)), message_id, stamp, stamp),
+                "INSERT OR IGNORE INTO deliveries (edition, email, sections, status, message_id, created, updated) "
+                "VALUES (?, ?, ?, 'pending', ?, ?, ?)",
+                (edition, subscriber.email, json.dumps(list(sections)), message_id, stamp, stamp),
             )
             inserted += cursor.rowcount
         conn.execute(
             "UPDATE deliveries SET status = 'skipped', updated = ?, error = 'no longer subscribed' "
-            "WHERE edition = ? AND status IN ('pending', 'failed', 'sending') AND subscriber IN "
-            "(SELECT id FROM subscribers WHERE status != 'confirmed')",
+            "WHERE edition = ? AND status IN ('pending', 'failed', 'sending') AND email NOT IN "
+            "(SELECT email FROM subscribers WHERE status = 'confirmed')",
             (stamp, edition),
         )
     return inserted
@@ -220,44 +244,40 @@ def remaining(store: Store, edition: str) -> list[Delivery]:
     """Rows still to send (pending, failed, and 'sending' left by a crash), in a stable order."""
     rows = store.query(
         f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE edition = ? AND status IN ('pending', 'sending', 'failed') "
-        "ORDER BY subscriber",
+        "ORDER BY email",
         (edition,),
     )
     return [_delivery(r) for r in rows]
 
 
 def deliveries(store: Store, edition: str) -> list[Delivery]:
-    rows = store.query(f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE edition = ? ORDER BY subscriber", (edition,))
+    rows = store.query(f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE edition = ? ORDER BY email", (edition,))
     return [_delivery(r) for r in rows]
 
 
-def mark(store: Store, edition: str, subscriber: int, status: str, now: datetime, error: str = "", attempts: int = 0) -> bool:
+def mark(store: Store, edition: str, email: str, status: str, now: datetime, error: str = "", attempts: int = 0) -> bool:
     """Record one delivery's new status in its own committed transaction.
 
-    'sending' also requires the subscriber to be confirmed still (an unsubscribe that landed
-    during the run wins): otherwise the row becomes 'skipped' and this returns False.
+    'sending' also requires the address to be a confirmed subscriber still (an unsubscribe
+    that landed during the run wins): otherwise the row becomes 'skipped' and this returns
+    False. 'bounced' also suppresses the address.
     """
     stamp = to_stored(now)
     with store.transaction() as conn, guard(store):
-        if status == "sending":
-            alive = conn.execute("SELECT status FROM subscribers WHERE id = ?", (subscriber,)).fetchone()
-            if alive is None or alive[0] != "confirmed":
-                conn.execute(
-                    "UPDATE deliveries SET status = 'skipped', updated = ?, error = 'no longer subscribed' "
-                    "WHERE edition = ? AND subscriber = ?",
-                    (stamp, edition, subscriber),
-                )
-                return False
+        if status == "sending" and _status_of(conn, email) != "confirmed":
+            conn.execute(
+                "UPDATE deliveries SET status = 'skipped', updated = ?, error = 'no longer subscribed' "
+                "WHERE edition = ? AND email = ?",
+                (stamp, edition, email),
+            )
+            return False
         conn.execute(
             "UPDATE deliveries SET status = ?, updated = ?, error = ?, attempts = attempts + ?, "
-            "sent = CASE WHEN ? = 'sent' THEN ? ELSE sent END WHERE edition = ? AND subscriber = ?",
-            (status, stamp, error, attempts, status, stamp, edition, subscriber),
+            "sent = CASE WHEN ? = 'sent' THEN ? ELSE sent END WHERE edition = ? AND email = ?",
+            (status, stamp, error, attempts, status, stamp, edition, email),
         )
         if status == "bounced":
-            conn.execute(
-                "UPDATE subscribers SET status = 'bounced', updated = ?, unsubscribed = ?, note = ? WHERE id = ?",
-                (stamp, stamp, error[:500], subscriber),
-            )
+            _bounce(conn, email, stamp, error)
     return True
 
 
