@@ -301,7 +301,7 @@ def _word(w: str) -> tuple:
     expansion = None
     if "-" in w and _CLITIC.search(w):
         expansion = (w[: w.rindex("-")], "|")  # the clitic ends the name: "BAP-nya Reza"
-    elif not w.isupper():
+    elif not w.isupper() and not w[1:].islower():  # (an ordinary "Zelensky" needs no look)
         m = _GLUED_LOWER.match(w)
         if m:
             expansion = (m.group(1), "|")  # "ATTmeninggal"
@@ -313,8 +313,8 @@ def _word(w: str) -> tuple:
     low = w.lower()
     kind = _kind(w, low, stop)
     alone = kind in "wop" and not (
-        w in _GENERIC_ALONE or low in stop or (low in _PORTFOLIO and not w.isupper()) or _SHORT_CODE.match(w)
-        or (len(w) < 3 and not w.isupper()))
+        w in _GENERIC_ALONE or low in stop or (low in _PORTFOLIO and not w.isupper())
+        or (len(w) < 3 and not w.isupper()) or (not w.isalpha() or len(w) <= 3) and _SHORT_CODE.match(w))
     if kind not in "wc" or w in _KNOWN_FORMS:
         opener = "k"
     elif low in _GENERIC or (low in stop and low not in _NAME_STOPWORDS):
@@ -332,7 +332,7 @@ def _kind(tok: str, low: str, stop: frozenset[str]) -> str:
         return "g"
     if tok in _KNOWN_FORMS:
         return "p" if tok in _STANDALONE else "w"
-    if tok == "|" or tok[0].isdigit() or _MONEY.match(tok):
+    if tok == "|" or tok[0].isdigit() or tok.startswith(("Rp", "US", "IDR")) and _MONEY.match(tok):
         return "g"
     if tok[0].islower():
         return "c"
@@ -495,7 +495,7 @@ def _lower_occurs(text: str, low: str) -> bool:
     return False
 
 
-def _mentions(body: str, head: str) -> tuple[dict[str, int], list[tuple]]:
+def _mentions(body: str, head: str, lowered: dict[str, bool]) -> tuple[dict[str, int], list[tuple]]:
     """(name -> mentions in the body, facts of the names needing more work): steps 1 and 2 of
     the module docstring.
 
@@ -530,7 +530,12 @@ def _mentions(body: str, head: str) -> tuple[dict[str, int], list[tuple]]:
             if hit[1] is not None and (n > 1 or not names or names[0] in head or names[-1] in head):
                 doubtful.append((run, n, hit))
     # a first word that the article never writes in lowercase is a name wherever it stands
-    doubtful = [d for d in doubtful if d[2][2] is None or _lower_occurs(body, d[2][2])]
+    if doubtful:
+        for d in doubtful:
+            check = d[2][2]
+            if check is not None and check not in lowered:
+                lowered[check] = _lower_occurs(body, check)
+        doubtful = [d for d in doubtful if d[2][2] is None or lowered[d[2][2]]]
     if not doubtful:
         return counts, special
     initial: dict[str, int] = {}
@@ -581,7 +586,7 @@ def _info(name: str) -> tuple:
     takeable = not placeish and not name.isupper()
     splittable = n >= 3 and words[0] in _GENERIC_ALONE
     initials = None
-    if n > 1 and not placeish and name[0].isupper():
+    if (n > 2 or n == 2 and (words[0] in _GENERIC_ALONE or "-" in name)) and not placeish and name[0].isupper():
         letters = "".join(_INITIALS.findall(name))
         if letters.isalpha() and (len(letters) >= 3 or words[0] in _GENERIC_ALONE):
             initials = letters.upper()
@@ -703,7 +708,8 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
         push(tag)
 
     head = f" {T.normalize(title)} "
-    counts, special = _mentions(body, head)
+    lowered: dict[str, bool] = {}  # word -> does the article write it in lowercase
+    counts, special = _mentions(body, head, lowered)
     takers, splits = _takers(counts, special) if special else ({}, [])
     if splits:
         split = False
@@ -754,9 +760,13 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
             break
         if name in result or blocked and name.casefold() in blocked:
             continue
-        if " " not in name and not name.isupper() and name not in _STANDALONE and name not in forms \
-                and _lower_occurs(body, name.lower()):
-            continue  # a common word written with a capital ("Penerima BSU ..."), not a name
+        if " " not in name and not name.isupper() and name not in _STANDALONE and name not in forms:
+            low = name.lower()
+            common = lowered.get(low)
+            if common is None:
+                common = lowered[low] = _lower_occurs(body, low)
+            if common:
+                continue  # a common word written with a capital ("Penerima BSU ..."), not a name
         result.append(name)
         taken += 1
     for name in settings.always:
