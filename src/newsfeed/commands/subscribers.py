@@ -1,4 +1,4 @@
-"""`newsfeed subscribers ...`: add, import, list, remove, export, confirm."""
+"""`newsfeed subscribers ...`: add, import, invite, list, confirm, unsubscribe, remove, export."""
 
 from __future__ import annotations
 
@@ -10,15 +10,24 @@ import click
 
 from newsfeed import core
 from newsfeed import subscribers as subs
-from newsfeed.cli import common_options
+from newsfeed.cli import ProgressBar, common_options
 from newsfeed.config import Settings
 from newsfeed.store import subscribers as ledger
-from newsfeed.tokens import confirm_url, secret_from_env
+from newsfeed.tokens import UNSUBSCRIBE, TokenError, confirm_url, secret_from_env, verify_token
 
 
 @click.group()
 def subscribers() -> None:
-    """Manage the digest's subscribers (double opt-in: new addresses start as pending)."""
+    """Manage the digest's subscribers (double opt-in: new addresses start as pending).
+
+    \b
+    Unsubscribe requests by e-mail: every digest advertises the mailbox in
+    newsletter.unsubscribe_mailto (Gmail and Yahoo expect a mailto: next to the
+    one-click link), and newsfeed does not read it. Check that mailbox at least
+    daily and run `newsfeed subscribers unsubscribe ADDRESS` for each request
+    (or pass the token from the subject "berhenti <token>"): RFC 8058 and the
+    bulk-sender rules want a request honoured within two days.
+    """
 
 
 @subscribers.command("add")
@@ -28,9 +37,13 @@ def subscribers() -> None:
 @click.option("--confirmed", is_flag=True, help="The address already opted in elsewhere: skip the confirmation link.")
 @common_options
 def add(settings: Settings, quiet: bool, email: str, name: str, sections: str, confirmed: bool) -> None:
-    """Add (or update) one subscriber and print their confirmation link."""
+    """Add (or update) one subscriber and print their confirmation link.
+
+    Send the link yourself, or e-mail it with `newsfeed subscribers invite`.
+    """
     address = subs.normalise_email(email)
     chosen = subs.parse_sections(sections, settings)
+    secret = None if confirmed else secret_from_env(settings)  # before storing anything
     now = datetime.now(UTC)
     with core.open_store(settings) as store:
         outcome = ledger.add(store, address, name.strip(), chosen, now, confirmed=confirmed)
@@ -38,8 +51,8 @@ def add(settings: Settings, quiet: bool, email: str, name: str, sections: str, c
     status = current.status if current else "pending"
     if not quiet:
         click.echo(f"{outcome}: {address} ({status}; sections: {', '.join(current.sections) if current and current.sections else 'semua'})")
-    if status == "pending":
-        click.echo(f"confirm link: {confirm_url(settings, secret_from_env(settings), address, now)}")
+    if status == "pending" and secret is not None:
+        click.echo(f"confirm link: {confirm_url(settings, secret, address, now)}")
 
 
 @subscribers.command("import")
@@ -76,18 +89,29 @@ def list_(settings: Settings, quiet: bool, status: str | None) -> None:
         click.echo(", ".join(f"{n} {k}" for k, n in counts.items()), err=True)
 
 
-@subscribers.command("remove")
-@click.argument("email")
+@subscribers.command("invite")
+@click.option("--again", is_flag=True, help="Also pending subscribers who were already sent a confirmation e-mail.")
+@click.option("--email", "emails", multiple=True, metavar="ADDRESS", help="Only this pending address (repeatable).")
 @common_options
-def remove(settings: Settings, quiet: bool, email: str) -> None:
-    """Delete a subscriber and their delivery history."""
-    address = subs.normalise_email(email)
-    with core.open_store(settings) as store:
-        found = ledger.remove(store, address)
-    if not found:
-        raise click.ClickException(f"{address} is not a subscriber; see `newsfeed subscribers list`")
+def invite(settings: Settings, quiet: bool, again: bool, emails: tuple[str, ...]) -> None:
+    """E-mail the signed confirmation link to pending subscribers over [smtp].
+
+    Each pending address is invited once (--again: once more); the link is valid for 7
+    days. Uses the configured SMTP server, rate limit and retries; an address the server
+    refuses for good is marked bounced.
+    """
+    from newsfeed.deliver import sending
+    from newsfeed.deliver.smtp import SmtpSender
+
+    only = [subs.normalise_email(e) for e in emails]
+    secret_from_env(settings)  # before connecting to anything
+    with core.open_store(settings) as store, ProgressBar(quiet) as progress, SmtpSender(settings.smtp) as transport:
+        report = sending.invite(settings, store, transport, datetime.now(UTC), again=again, only=only, progress=progress,
+                                clock=lambda: datetime.now(UTC))
     if not quiet:
-        click.echo(f"removed: {address}")
+        click.echo(f"invitations: {report.invited} sent, {report.bounced} bounced, {report.failed} failed")
+    if report.failed:
+        click.echo("some invitations failed with temporary errors: run the same command again later", err=True)
 
 
 @subscribers.command("confirm")
@@ -104,6 +128,58 @@ def confirm(settings: Settings, quiet: bool, email: str) -> None:
         raise click.ClickException(f"{address} is {outcome}; add it again to restart the opt-in")
     if not quiet:
         click.echo(f"confirmed: {address}")
+
+
+@subscribers.command("unsubscribe")
+@click.argument("email_or_token")
+@common_options
+def unsubscribe(settings: Settings, quiet: bool, email_or_token: str) -> None:
+    """Stop sending to an address at once; its history is kept.
+
+    \b
+    This is how the newsletter.unsubscribe_mailto mailbox is processed: nothing
+    reads it automatically. For each request there, run
+      newsfeed subscribers unsubscribe ADDRESS
+    with the sender's address, or with the token from the subject
+    ("berhenti <token>", which names the subscribed address even when the
+    request comes from another one). Within two days, RFC 8058 says.
+    """
+    now = datetime.now(UTC)
+    if "@" in email_or_token:
+        address = subs.normalise_email(email_or_token)
+    else:
+        token = email_or_token.strip().removeprefix("berhenti").strip()
+        try:
+            address = verify_token(secret_from_env(settings), token, UNSUBSCRIBE, now)
+        except TokenError as exc:
+            raise click.ClickException(f"{exc}; pass the address instead, or the whole token from the subject") from None
+    with core.open_store(settings) as store:
+        outcome = ledger.unsubscribe(store, address, now, note="unsubscribed by the operator")
+    if outcome is None:
+        raise click.ClickException(f"{address} is not a subscriber; see `newsfeed subscribers list`")
+    if not quiet:
+        click.echo(f"unsubscribed: {address}")
+
+
+@subscribers.command("remove")
+@click.argument("email")
+@common_options
+def remove(settings: Settings, quiet: bool, email: str) -> None:
+    """Delete a subscriber; which editions they were sent is kept.
+
+    The delivery ledger keeps its rows for the address, so adding it again never
+    repeats an edition. To honour an unsubscribe request (also those sent to the
+    newsletter.unsubscribe_mailto mailbox, which nothing reads automatically),
+    use `newsfeed subscribers unsubscribe ADDRESS` instead: it keeps the address
+    suppressed, so an import cannot bring it back.
+    """
+    address = subs.normalise_email(email)
+    with core.open_store(settings) as store:
+        found = ledger.remove(store, address)
+    if not found:
+        raise click.ClickException(f"{address} is not a subscriber; see `newsfeed subscribers list`")
+    if not quiet:
+        click.echo(f"removed: {address}")
 
 
 @subscribers.command("export")
