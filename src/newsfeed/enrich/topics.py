@@ -594,14 +594,9 @@ def _info(name: str) -> tuple:
     return hit
 
 
-def _acronyms(body: str, counts: Mapping[str, int], special: list[tuple]) -> dict[str, str]:
-    """Long form -> acronym: "Komisi Pemberantasan Korupsi" -> "KPK" when both are named (the
-    initials match), and "Kementerian Perhubungan (Kemenhub)" when the text defines it so."""
-    merge: dict[str, str] = {}
-    for facts in special:
-        short = facts[5]
-        if short is not None and short in counts and facts[0] in counts:
-            merge[facts[0]] = short
+def _acronyms(body: str, counts: Mapping[str, int], merge: dict[str, str]) -> dict[str, str]:
+    """Long form -> acronym, added to `merge` (which holds those whose initials match, see
+    `_takers`): "Kementerian Perhubungan (Kemenhub)" when the text defines it so."""
     if "(" not in body:
         return merge
     for m in _ACRONYM_AFTER.finditer(body):
@@ -632,15 +627,19 @@ def _person_split(words: tuple[str, ...], counts: Mapping[str, int]) -> tuple[st
     return None
 
 
-def _takers(counts: Mapping[str, int], special: list[tuple]) -> tuple[dict[str, list[str]], list[str]]:
-    """(shorter form -> full names of the article that take it, names that may be split),
-    over the `special` name facts of the article."""
+def _takers(counts: Mapping[str, int], special: list[tuple]) -> tuple[dict, list[str], dict[str, str]]:
+    """(shorter form -> full names of the article that take it, names that may be split,
+    long form -> acronym named in the article with matching initials: "Komisi Pemberantasan
+    Korupsi" -> "KPK"), over the `special` name facts of the article."""
     takers: dict[str, list[str]] = {}
     splits = []
+    acronyms: dict[str, str] = {}
     for facts in special:
         name = facts[0]
         if name not in counts:
             continue
+        if facts[5] is not None and facts[5] in counts:
+            acronyms[name] = facts[5]
         for short in facts[2]:
             if short in counts:
                 fulls = takers.get(short)
@@ -650,7 +649,7 @@ def _takers(counts: Mapping[str, int], special: list[tuple]) -> tuple[dict[str, 
                     fulls.append(name)
         if facts[4] and name not in splits:
             splits.append(name)
-    return takers, splits
+    return takers, splits, acronyms
 
 
 def _short_forms(counts: Mapping[str, int], takers: Mapping[str, list[str]]) -> dict[str, str]:
@@ -710,7 +709,7 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
     head = f" {T.normalize(title)} "
     lowered: dict[str, bool] = {}  # word -> does the article write it in lowercase
     counts, special = _mentions(body, head, lowered)
-    takers, splits = _takers(counts, special) if special else ({}, [])
+    takers, splits, acronyms = _takers(counts, special) if special else ({}, [], {})
     if splits:
         split = False
         for name in splits:
@@ -721,10 +720,9 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
                 for piece in pieces:
                     counts[piece] = counts.get(piece, 0) + n
         if split:
-            special = [_info(name) for name in counts]
-            takers, _ = _takers(counts, special)
+            takers, _, acronyms = _takers(counts, [_info(name) for name in counts])
     merge = _short_forms(counts, takers) if takers else {}
-    merge.update(_acronyms(body, counts, special))
+    merge.update(_acronyms(body, counts, acronyms))
     for name in [n for n in counts if n in aliases]:
         target = merge.get(name, name)
         merge[name] = aliases.get(target, target)
@@ -742,7 +740,7 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
     lead = body[: len(body) // 5]
     ranked = []
     for name, score in counts.items():
-        others = forms.get(name)
+        others = forms.get(name) if forms else None
         if (name in head and _in_head(name, head)) or name in head_aliases or (
                 others and any(f in head and _in_head(f, head) for f in others)):
             score += 3
