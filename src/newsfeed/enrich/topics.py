@@ -78,6 +78,8 @@ DEFAULT_ALIASES = {
     "Trump": "Donald Trump", "Biden": "Joe Biden", "Putin": "Vladimir Putin", "Zelensky": "Volodymyr Zelensky",
     "Zelenskyy": "Volodymyr Zelensky", "Netanyahu": "Benjamin Netanyahu", "Prabowo": "Prabowo Subianto",
     "Jokowi": "Joko Widodo", "Xi": "Xi Jinping",
+    # long forms that a comma cuts ("Badan Meteorologi, Klimatologi, dan Geofisika")
+    "Badan Meteorologi": "BMKG",
     **_PROVINCE_ABBREVIATIONS,
 }
 
