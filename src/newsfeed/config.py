@@ -6,6 +6,7 @@ Secrets never live in the file: it names the environment variables that hold the
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,21 +176,8 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
         subject=r.str("digest.subject", DEFAULT_SUBJECT),
         sender=r.str("digest.sender", f"{site.name} <redaksi@{_host(site.base_url)}>"),
     )
-    smtp = SmtpSettings(
-        host=r.str("smtp.host", "127.0.0.1"),
-        port=r.int("smtp.port", 25, low=1),
-        security=r.choice("smtp.security", SMTP_SECURITY, "none"),
-        user=r.str("smtp.user", ""),
-        password_env=r.str("smtp.password_env", "NEWSFEED_SMTP_PASSWORD"),
-        rate_per_second=r.float("smtp.rate_per_second", 0.0),
-        timeout=r.float("smtp.timeout", 30.0),
-    )
-    newsletter = NewsletterSettings(
-        secret_env=r.str("newsletter.secret_env", "NEWSFEED_SECRET"),
-        endpoint_url=_url(r, "newsletter.endpoint_url", site.base_url + "/langganan"),
-        unsubscribe_mailto=r.str("newsletter.unsubscribe_mailto", f"unsubscribe@{_host(site.base_url)}"),
-        list_id=r.str("newsletter.list_id", f"mingguan.{_host(site.base_url)}"),
-    )
+    smtp = _smtp(r)
+    newsletter = _newsletter(r, site)
     return Settings(
         path=path,
         root=root,
@@ -243,6 +231,65 @@ def _source(r: _Reader, i: int, root: Path, sections: set[str]) -> SourceSetting
     )
 
 
+def _smtp(r: _Reader) -> SmtpSettings:
+    smtp = SmtpSettings(
+        host=r.str("smtp.host", "127.0.0.1"),
+        port=r.int("smtp.port", 25, low=1),
+        security=r.choice("smtp.security", SMTP_SECURITY, "none"),
+        user=r.str("smtp.user", ""),
+        password_env=r.str("smtp.password_env", "NEWSFEED_SMTP_PASSWORD"),
+        rate_per_second=r.float("smtp.rate_per_second", 0.0),
+        timeout=r.float("smtp.timeout", 30.0),
+    )
+    if smtp.user and smtp.security == "none":
+        r.fail(
+            "smtp.user",
+            'is set with smtp.security = "none", which would send the password in clear text; '
+            'set smtp.security = "starttls" (port 587) or "tls" (port 465), or remove smtp.user',
+        )
+    return smtp
+
+
+# RFC 2919 list-id: a dot-atom (RFC 5322 atext labels), at least "label.namespace".
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LIST_ID = re.compile(rf"^{_ATEXT}(?:\.{_ATEXT})+$")
+# The unsubscribe mailbox goes into a mailto: URL as is: a plain address, no characters
+# that URL would need escaped.
+_DOMAIN = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+_MAILBOX = re.compile(rf"^[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@{_DOMAIN}$")
+
+
+def _newsletter(r: _Reader, site: SiteSettings) -> NewsletterSettings:
+    host = _host(site.base_url)
+    default_endpoint = site.base_url + "/langganan"
+    endpoint = _url(r, "newsletter.endpoint_url", default_endpoint)
+    if not endpoint.startswith("https://"):
+        given = "" if r.has("newsletter.endpoint_url") else " (the default, from site.base_url)"
+        r.fail(
+            "newsletter.endpoint_url",
+            f"{endpoint!r}{given} must be https: one-click unsubscribe (RFC 8058, Gmail, Yahoo) needs an https link; "
+            'set newsletter.endpoint_url = "https://..." to where the confirm/unsubscribe app is served over TLS',
+        )
+    mailto = r.str("newsletter.unsubscribe_mailto", f"unsubscribe@{host}")
+    if not _MAILBOX.match(mailto) or len(mailto) > 254:
+        r.fail(
+            "newsletter.unsubscribe_mailto",
+            f"{mailto!r} is not a plain e-mail address; write only the address, e.g. \"unsubscribe@{host}\" (no mailto:, name or brackets)",
+        )
+    list_id = r.str("newsletter.list_id", f"mingguan.{host}")
+    if not _LIST_ID.match(list_id) or len(list_id) > 255:
+        r.fail(
+            "newsletter.list_id",
+            f"{list_id!r} is not a list id; use dotted words under a domain you own, e.g. \"mingguan.{host}\" (RFC 2919, no spaces or brackets)",
+        )
+    return NewsletterSettings(
+        secret_env=r.str("newsletter.secret_env", "NEWSFEED_SECRET"),
+        endpoint_url=endpoint,
+        unsubscribe_mailto=mailto,
+        list_id=list_id,
+    )
+
+
 def _url(r: _Reader, key: str, default: str | None = None) -> str:
     value = r.str(key, default).rstrip("/")
     if not value.startswith(("https://", "http://")):
@@ -264,6 +311,7 @@ def _host(url: str) -> str:
 
 
 _MISSING = object()
+_MISSING_VALUE = object()  # a default that tells "absent" apart from any value
 
 
 class _Reader:
@@ -288,6 +336,9 @@ class _Reader:
             else:
                 return default
         return node
+
+    def has(self, key: str) -> bool:
+        return self.get(key, _MISSING_VALUE) is not _MISSING_VALUE
 
     def str(self, key: str, default: Any = _MISSING) -> str:
         value = self.get(key, default)
