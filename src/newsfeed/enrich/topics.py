@@ -621,11 +621,17 @@ def _person_split(words: tuple[str, ...], counts: Mapping[str, int]) -> tuple[st
     """"Partai Golkar Bahlil Lahadalia" -> ("Partai Golkar", "Bahlil Lahadalia") when the person
     is also named on their own in the article (in full, or by first or last name)."""
     cuts = [c for c in range(2, len(words)) if words[c] not in _GENERIC_ALONE and words[c].lower() not in _PORTFOLIO]
-    for test in (lambda rest: " ".join(rest) in counts, lambda rest: rest[0] in counts,
-                 lambda rest: len(rest) > 1 and rest[-1] in counts):
-        for c in cuts:
-            if test(words[c:]):
-                return " ".join(words[:c]), " ".join(words[c:])
+    if not cuts:
+        return None
+    for c in cuts:  # the person named in full
+        if " ".join(words[c:]) in counts:
+            return " ".join(words[:c]), " ".join(words[c:])
+    for c in cuts:  # by first name
+        if words[c] in counts:
+            return " ".join(words[:c]), " ".join(words[c:])
+    if words[-1] in counts and cuts[0] < len(words) - 1:  # by last name
+        c = cuts[0]
+        return " ".join(words[:c]), " ".join(words[c:])
     return None
 
 
@@ -740,14 +746,18 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
     # salience: mentions, +3 in the headline, +1 in the first fifth of the body
     head_aliases = {aliases[w] for w in head.replace(",", " ").replace(":", " ").split() if w in aliases}
     lead = body[: len(body) // 5]
+    # one mention, not in the headline, cannot reach MIN_SCORE: look at the others only
+    candidates = [name for name, n in counts.items() if n > 1 or name in head]
+    if forms or head_aliases:
+        candidates += [name for name in forms if counts.get(name) == 1 and name not in candidates]
+        candidates += [name for name in head_aliases if counts.get(name) == 1 and name not in candidates]
     ranked = []
-    for name, score in counts.items():
+    for name in candidates:
+        score = counts[name]
         others = forms.get(name) if forms else None
         if (name in head and _in_head(name, head)) or name in head_aliases or (
                 others and any(f in head and _in_head(f, head) for f in others)):
             score += 3
-        elif score == 1:
-            continue  # one mention, not in the headline: cannot reach MIN_SCORE
         if score >= MIN_SCORE - 1 and (name in lead or others and any(f in lead for f in others)):
             score += 1
         if score >= MIN_SCORE:
