@@ -132,3 +132,45 @@ def test_no_path_traversal(served, path):
     _settings, base = served
     code, _h, data = fetch(base + path)
     assert code == 404 and b"[site]" not in data
+
+
+def raw(base: str, request: str) -> tuple[bytes, bytes]:
+    """(head, bytes after the blank line) of one HTTP/1.0 exchange over a plain socket."""
+    import socket
+
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(request.encode("ascii"))
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    head, _sep, rest = data.partition(b"\r\n\r\n")
+    return head, rest
+
+
+@pytest.mark.parametrize("what", ["unsubscribe page", "confirm page", "bad token", "feed", "missing"])
+def test_head_sends_headers_only(served, what):
+    settings, base = served
+    with core.open_store(settings) as store:
+        ledger.add(store, "ani@contoh.co.id", "", (), NOW, confirmed=True)
+    path = {
+        "unsubscribe page": local(settings, unsubscribe_url(settings, SECRET.encode(), "ani@contoh.co.id"), base).removeprefix(base),
+        "confirm page": local(settings, confirm_url(settings, SECRET.encode(), "ani@contoh.co.id", NOW.replace(year=2099)), base).removeprefix(base),
+        "bad token": "/langganan/berhenti?token=rusak",
+        "feed": "/feeds/rss.xml",
+        "missing": "/feeds/tidak-ada.xml",
+    }[what]
+    get_head, get_body = raw(base, f"GET {path} HTTP/1.0\r\nHost: x\r\n\r\n")
+    head, rest = raw(base, f"HEAD {path} HTTP/1.0\r\nHost: x\r\n\r\n")
+    assert rest == b""  # headers only
+    assert get_body  # while GET has a body...
+    status, *lines = head.decode("latin-1").split("\r\n")
+    get_status, *get_lines = get_head.decode("latin-1").split("\r\n")
+    assert status == get_status
+
+    def headers(lines):
+        return {k.lower(): v for k, v in (line.split(": ", 1) for line in lines) if k.lower() != "date"}
+
+    assert headers(lines) == headers(get_lines)  # ...and the same headers, Content-Length included
+    assert int(headers(lines)["content-length"]) == len(get_body)
+    assert status_of(settings, "ani@contoh.co.id") == "confirmed"  # HEAD changes nothing

@@ -15,6 +15,8 @@ newsletter.endpoint_url, e.g. /langganan, is accepted as a prefix too):
 - anything else: a file under feeds.output_dir, read-only, with the feed content types;
   the path of feeds.base_url (e.g. /feeds) is accepted as a prefix; a folder serves its
   index.html. Paths that leave the folder are refused.
+HEAD is answered everywhere with the headers a GET would get (Content-Length included)
+and no body.
 """
 
 from __future__ import annotations
@@ -79,6 +81,12 @@ class App:
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
+        body = self._handle(method, environ, start_response)
+        if method == "HEAD":  # the same headers as GET (Content-Length included), no body
+            return [b""]
+        return body
+
+    def _handle(self, method: str, environ: dict, start_response: StartResponse) -> list[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
         try:
             route = self._strip(path, self.endpoint_prefix)
@@ -93,7 +101,7 @@ class App:
 
     # subscription endpoints --------------------------------------------------
 
-    def _subscription(self, action: str, method: str, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+    def _subscription(self, action: str, method: str, environ: dict, start_response: StartResponse) -> list[bytes]:
         site = self.settings.site.name
         query = parse_qs(environ.get("QUERY_STRING", ""))
         form: dict[str, list[str]] = {}
@@ -151,7 +159,7 @@ class App:
 
     # static files -------------------------------------------------------------
 
-    def _static(self, path: str, method: str, start_response: StartResponse) -> Iterable[bytes]:
+    def _static(self, path: str, method: str, start_response: StartResponse) -> list[bytes]:
         relative = self._strip(path, self.feeds_prefix)
         parts = [p for p in relative.split("/") if p]
         if any(p in ("..", ".") or "\\" in p or "\0" in p or p.startswith(".") for p in parts):
@@ -168,14 +176,14 @@ class App:
             resolved = resolved / "index.html"
         if not resolved.is_file():
             return self._not_found(start_response)
-        data = resolved.read_bytes()
-        stamp = resolved.stat().st_mtime
+        info = resolved.stat()
+        data = b"" if method == "HEAD" else resolved.read_bytes()
         from email.utils import formatdate
 
-        extra = [("Last-Modified", formatdate(stamp, usegmt=True)), ("X-Content-Type-Options", "nosniff")]
-        return self._respond(start_response, "200 OK", b"" if method == "HEAD" else data, content_type(resolved), extra, length=len(data))
+        extra = [("Last-Modified", formatdate(info.st_mtime, usegmt=True)), ("X-Content-Type-Options", "nosniff")]
+        return self._respond(start_response, "200 OK", data, content_type(resolved), extra, length=info.st_size if method == "HEAD" else len(data))
 
-    def _not_found(self, start_response: StartResponse) -> Iterable[bytes]:
+    def _not_found(self, start_response: StartResponse) -> list[bytes]:
         return self._respond(start_response, "404 Not Found", _page("Halaman tidak ditemukan", "<p>Halaman yang Anda cari tidak ada.</p>", self.settings.site.name))
 
     @staticmethod
