@@ -267,7 +267,7 @@ _ACRONYM_AFTER = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 _SHORT_CODE = re.compile(r"^(?:U-?\d+|[A-Z]\d*|\d.*|[A-Z]{1,3}-?\d+)$")
 
-_CACHE_LIMIT = 200_000
+_CACHE_LIMIT = 100_000  # entries per cache (about 30 MB each at most); a full cache starts afresh
 _PLACEISH = _STANDALONE | _COMPASS
 _HAS_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
 _INITIALS = re.compile(r"(?:^|(?<=[ -]))(\w)")
