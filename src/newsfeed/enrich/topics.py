@@ -403,8 +403,6 @@ def _names(tokens: list[str]) -> tuple[str, ...]:
                 cur.append(tok)
             continue
         if k == "w":  # after a place: "Ukraina" | "Volodymyr Zelensky"
-            if after_generic and facts[3] == "r" and tok.lower() in _PORTFOLIO:
-                after_generic = False
             _close(out, cur, before, k)
             cur, before, place_part, after_generic = [tok], "p", False, False
             continue
