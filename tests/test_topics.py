@@ -188,3 +188,11 @@ def test_aliases_from_settings_and_defaults():
     body = "Korut meluncurkan rudal. Pyongyang menyebut uji coba sukses. Korut lalu mengancam Korsel."
     topics = _topics("Korut Luncurkan Rudal", body, aliases={"Pyongyang": "Korea Utara"})
     assert topics[0] == "Korea Utara" and "Korut" not in topics and "Pyongyang" not in topics
+
+
+def test_known_names_stand_alone_in_a_run():
+    body = ("Presiden Real Madrid Florentino Perez memuji pelatih. Florentino Perez yakin Real Madrid juara. "
+            "Kata Florentino Perez, Real Madrid siap.")
+    topics = _topics("Florentino Perez Puji Real Madrid", body)
+    assert "Real Madrid" in topics and "Florentino Perez" in topics
+    assert not any("Real Madrid" in t and t != "Real Madrid" for t in topics)

@@ -178,7 +178,7 @@ _GENERIC = _TITLES | frozenset(f.lower() for f in _GENERIC_FORMS) | frozenset(
     Ditahan Diperiksa Dipanggil Diganti Dilaporkan Digelar Dibuka Ditutup Dicabut Diminta Diduga Diserang
     Dilantik Dicopot Disebut Bertemu Temui Kunjungi Sambangi Lantik Copot Periksa Panggil Tangkap Geledah
     Sita Segel Vonis Tuntut Divonis Dituntut Dibebaskan Curhat Bongkar Intip Begini Ternyata Viral Heboh
-    Dominasi Bocorkan Paparkan Cetak Kesulitan Bawa Jatuh Tabrakan Kibarkan""".split()
+    Dominasi Bocorkan Paparkan Cetak Kesulitan Bawa Jatuh Tabrakan Kibarkan Upacara Inspektur""".split()
 )
 # Capitalised stopwords that live inside names ("Jawa Tengah", "Selandia Baru", "Mahkamah
 # Agung", "Pekerjaan Umum"): they do not cut a run, though they are never a topic alone.
@@ -215,12 +215,13 @@ _GENERIC_ALONE = frozenset(
     Utara Selatan Barat Timur Tenggara Daya Nasional Internasional Pusat Daerah Umum Agung Raya Negeri Tengah
     Baru Besar Satgas Tim Kabinet Jaksa Agung Ketua Umum Kapal Pesawat Kereta Gedung Putih Merah Covid
     Muhammad Nabi Allah Tuhan Islam Kristen Katolik Hindu Buddha Muslim Idul Fitri Adha Ramadan Lebaran TV
-    Putri Putra Asia Afrika Amerika Eropa Korea""".split()
+    Putri Putra Wanita Pria Asia Afrika Amerika Eropa Korea""".split()
 )
 # Organisation words ending a run of people: "KPK Setyo Budiyanto" -> "KPK", "Setyo Budiyanto".
 _ORG_PREFIXES = ("Kemen",)
 _ORG_WORDS = frozenset({"Polri", "Kejagung", "Bareskrim", "Basarnas", "Bappenas", "Bapanas", "Komdigi", "Danantara",
-                        "Kemlu", "Setneg", "Kemenko", "Mabes", "Kominfo", "Kemenag", "Kemensos", "Kemenkes"})
+                        "Kemlu", "Setneg", "Kemenko", "Mabes", "Kominfo", "Kemenag", "Kemensos", "Kemenkes",
+                        "Kemnaker"})
 # Acronyms that are not organisations: Roman numerals, units, grades.
 _NOT_ORG = frozenset({"II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII", "XX", "XXI"})
 _PLAIN_ACRONYMS = frozenset({"TV", "FM", "AM"})  # "Trans TV", "Prambors FM": part of a name
@@ -332,8 +333,8 @@ def _word(w: str) -> tuple:
 def _kind(tok: str, low: str, stop: frozenset[str]) -> str:
     if low in _GENERIC:
         return "g"
-    if tok in _KNOWN_FORMS:
-        return "p" if tok in _STANDALONE else "w"
+    if tok in _KNOWN_FORMS:  # a known multi-word name stands alone: "Real Madrid" | "Xabi Alonso"
+        return "p" if tok in _STANDALONE or " " in tok else "w"
     if tok == "|" or tok[0].isdigit() or tok.startswith(("Rp", "US", "IDR")) and _MONEY.match(tok):
         return "g"
     if tok[0].islower():
@@ -346,8 +347,8 @@ def _kind(tok: str, low: str, stop: frozenset[str]) -> str:
         return "g"
     if len(low) > 6 and low.endswith(("kan", "nya")) and low.isalpha():
         return "g"  # a verb of a quoted Title Case headline ("Umumkan"), a clitic word ("Akibatnya")
-    if tok in _ORG_WORDS or tok.startswith(_ORG_PREFIXES):
-        return "o"
+    if tok in _ORG_WORDS or tok.startswith(_ORG_PREFIXES) and not low.startswith("kemenang"):
+        return "o"  # (a ministry, "Kemenhub"; not "Kemenangan", victory)
     return "w"
 
 
