@@ -175,11 +175,10 @@ def test_acronym_takes_its_long_form():
 
 
 def test_results_do_not_depend_on_what_was_seen_before():
-    from newsfeed.enrich import topics as module
+    from newsfeed.enrich.topics import clear_caches
 
     first = (_topics(TITLE, BODY), _topics("KPK Periksa Saksi", LEFTOVERS_BODY))
-    for cache in (module._RUN_CACHE, module._NAME_INFO, module._WORDS):
-        cache.clear()
+    clear_caches()
     second = (_topics("KPK Periksa Saksi", LEFTOVERS_BODY), _topics(TITLE, BODY))
     assert first == second[::-1]
 

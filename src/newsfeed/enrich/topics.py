@@ -277,6 +277,13 @@ _ALWAYS_CACHE: dict[str, re.Pattern] = {}
 _NAME_INFO: dict[str, tuple] = {}
 
 
+def clear_caches() -> None:
+    """Forget every cached decision (results do not change; the next articles run slower).
+    For benchmarks that time a cold start, and for tests."""
+    for cache in (_RUN_CACHE, _WORDS, _NAME_INFO, _ALWAYS_CACHE):
+        cache.clear()
+
+
 def topic_slug(name: str) -> str:
     """ASCII, lowercase, hyphen-separated, stable: "Korea Utara" -> "korea-utara"."""
     return _SLUG_DROP.sub("-", T.fold_ascii(name).lower()).strip("-") or "topik"
