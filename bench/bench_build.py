@@ -72,6 +72,7 @@ def run_size(n: int, keep: str | None) -> None:
     from newsfeed import core
     from newsfeed.config import load_settings
     from newsfeed.enrichment import enrich
+    from newsfeed.types import no_progress
 
     root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=f"newsfeed-bench-{n}-"))
     now = datetime(2030, 1, 1, tzinfo=UTC)
@@ -87,8 +88,8 @@ def run_size(n: int, keep: str | None) -> None:
     config = timed("write", lambda: write_site(root, n))
     settings = load_settings(config)
     store = core.open_store(settings)
-    report, changed = timed("ingest", lambda: core._ingest(settings, store, now, core._quiet))
-    timed("enrich", lambda: enrich(settings, store, changed, core._quiet))
+    report, changed = timed("ingest", lambda: core._ingest(settings, store, now, no_progress))
+    timed("enrich", lambda: enrich(settings, store, changed, no_progress))
     first = timed("publish", lambda: core.publish(settings, store, now))
 
     def rebuild():

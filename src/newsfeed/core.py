@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,20 +23,14 @@ from newsfeed.render.templates import PACKAGED as PACKAGED_TEMPLATES
 from newsfeed.sources import open_source
 from newsfeed.store import Store
 from newsfeed.times import to_stored
-from newsfeed.types import Article, FeedSpec, GatherReport, PublishReport, Rejection, SourceItem
+from newsfeed.types import Article, FeedSpec, GatherReport, Progress, PublishReport, Rejection, SourceItem, no_progress
 
-# (phase, done, total): the CLI draws a progress bar from it; the library never prints.
-Progress = Callable[[str, int, int], None]
 RENDERERS = {"rss": render_rss, "atom": render_atom, "json": render_json}
 TOPIC_FOLDER = "topik"
 _BATCH = 1000
 
 
-def _quiet(phase: str, done: int, total: int) -> None:
-    pass
-
-
-def gather(settings: Settings, store: Store, now: datetime, progress: Progress = _quiet) -> tuple[GatherReport, list[str]]:
+def gather(settings: Settings, store: Store, now: datetime, progress: Progress = no_progress) -> tuple[GatherReport, list[str]]:
     """Read every source, store new and edited articles, then update topics and related lists.
 
     Returns the report and the changed ids. A page that fails is reported and skipped; the
@@ -138,7 +132,7 @@ def _feed_articles(settings: Settings, store: Store, now: datetime, spec: FeedSp
     return store.newest(limit, now)
 
 
-def publish(settings: Settings, store: Store, now: datetime, progress: Progress = _quiet) -> PublishReport:
+def publish(settings: Settings, store: Store, now: datetime, progress: Progress = no_progress) -> PublishReport:
     """Render every feed and write the files that changed, each atomically.
 
     When nothing that feeds are made of has changed since the last publish (store
@@ -181,9 +175,3 @@ def _publish_stamp(settings: Settings, store: Store, now: datetime) -> str:
 
 def open_store(settings: Settings) -> Store:
     return Store(settings.store_path)
-
-
-def build(settings: Settings, now: datetime, progress: Progress = _quiet) -> tuple[GatherReport, PublishReport]:
-    with open_store(settings) as store:
-        report, _changed = gather(settings, store, now, progress)
-        return report, publish(settings, store, now, progress)

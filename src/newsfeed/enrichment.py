@@ -12,7 +12,7 @@ editor-chosen links ("Artikel Terkait", resolved by headline) first, then comput
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from newsfeed.config import Settings
@@ -22,9 +22,7 @@ from newsfeed.enrich import topics as topics_code
 from newsfeed.enrich.related import Record, RelatedIndex
 from newsfeed.enrich.topics import extract_topics, topic_slug
 from newsfeed.store import Store
-
-Progress = Callable[[str, int, int], None]
-
+from newsfeed.types import Progress
 
 def enrich(settings: Settings, store: Store, changed: Sequence[str], progress: Progress) -> None:
     """Topics and related lists for the changed articles, or for all when the settings or the

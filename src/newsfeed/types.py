@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+
+# (phase, done, total): long jobs report progress through it; the CLI draws a bar.
+Progress = Callable[[str, int, int], None]
+
+
+def no_progress(phase: str, done: int, total: int) -> None:
+    """The Progress of callers that do not show any."""
 
 
 @dataclass(frozen=True, slots=True)
