@@ -390,15 +390,15 @@ def _tokens(words: list[str]) -> list[str]:
     return out
 
 
-def _names(tokens: list[str]) -> tuple[str, ...]:
-    """Cut a run's tokens into names (see the module docstring, step 2)."""
+def _names(tokens: list[str], word_facts: list[tuple]) -> tuple[str, ...]:
+    """Cut a run's tokens (with their `_word` facts) into names (see the module docstring,
+    step 2)."""
     out: list[str] = []
     cur: list[str] = []
     before = "s"  # what preceded `cur`: s start, g generic, o organisation, p place, w word
     after_generic = False
     place_part = False
-    for tok in tokens:
-        facts = _WORDS.get(tok) or _word(tok)
+    for tok, facts in zip(tokens, word_facts):
         k = facts[1]
         if k == "w" and not place_part:
             if after_generic and not cur and facts[3] == "r" and tok.lower() in _PORTFOLIO:
@@ -468,13 +468,18 @@ def _analyse(run: str) -> tuple:
             if opener == "r":
                 return (run,), (), None, ()
             return (run,), (() if opener == "?" else None), (run.lower() if opener == "?" else None), ()
-    tokens = _tokens(run.split(" "))
-    names = _names(tokens)
+    tokens = run.split(" ")
+    get = _WORDS.get
+    word_facts = [get(w) or _word(w) for w in tokens]
+    if not _FORM_HEADS.isdisjoint(tokens) or any(f[0] is not None for f in word_facts):
+        tokens = _tokens(tokens)
+        word_facts = [get(w) or _word(w) for w in tokens]
+    names = _names(tokens, word_facts)
     initial_names: tuple[str, ...] | None = None
     check = None
-    opener = (_WORDS.get(tokens[0]) or _word(tokens[0]))[3]
+    opener = word_facts[0][3]
     if opener == "r" or opener == "?":
-        rest = _names(tokens[1:]) if len(tokens) > 1 else ()
+        rest = _names(tokens[1:], word_facts[1:]) if len(tokens) > 1 else ()
         if rest != names:
             initial_names = rest
             if opener == "?":
@@ -585,9 +590,8 @@ def _info(name: str) -> tuple:
     words = name.split(" ")
     n = len(words)
     placeish = name in _STANDALONE or not _PLACEISH.isdisjoint(words)
-    acronym = _HAS_ACRONYM.search(name) is not None
     takes: tuple[str, ...] = ()
-    if n > 1 and not placeish and not acronym:
+    if n > 1 and not placeish and _HAS_ACRONYM.search(name) is None:
         takes = (words[0], words[-1])
         if n > 2:
             takes += (words[0] + " " + words[1], words[-2] + " " + words[-1])
