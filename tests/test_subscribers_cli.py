@@ -101,6 +101,8 @@ def test_invite_emails_the_confirm_link_once_per_pending_subscriber(pending, smt
     assert "invitations: 0 sent" in run(settings, "subscribers", "invite").output
     assert "invitations: 1 sent" in run(settings, "subscribers", "invite", "--email", "BUDI@contoh.co.id").output
     assert smtp.per_recipient() == Counter({"ani@contoh.co.id": 1, "budi@contoh.co.id": 2})
+    assert "citra@contoh.co.id: not invited, status confirmed" in run(settings, "subscribers", "invite", "--email", "citra@contoh.co.id").output
+    assert smtp.per_recipient()["citra@contoh.co.id"] == 0
     with core.open_store(settings) as store:
         assert ledger.get(store, "ani@contoh.co.id").invited is not None
 

@@ -108,6 +108,10 @@ def invite(settings: Settings, quiet: bool, again: bool, emails: tuple[str, ...]
     with core.open_store(settings) as store, ProgressBar(quiet) as progress, SmtpSender(settings.smtp) as transport:
         report = sending.invite(settings, store, transport, datetime.now(UTC), again=again, only=only, progress=progress,
                                 clock=lambda: datetime.now(UTC))
+        skipped = {a: ledger.get(store, a) for a in only}
+    for address, found in skipped.items():
+        if found is None or found.status != "pending":
+            click.echo(f"{address}: not invited, {'not a subscriber' if found is None else 'status ' + found.status}", err=True)
     if not quiet:
         click.echo(f"invitations: {report.invited} sent, {report.bounced} bounced, {report.failed} failed")
     if report.failed:

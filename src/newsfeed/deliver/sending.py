@@ -43,6 +43,7 @@ from datetime import datetime
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from newsfeed import editions
 from newsfeed.config import Settings
@@ -183,7 +184,7 @@ class FastMessage:
 
     def _date_line(self, date: datetime) -> bytes:
         if self._date[0] != date:  # one formatting per distinct second, not per message
-            self._date = (date, b"Date: " + messages.format_date(date, self.rendered.date).encode("ascii"))
+            self._date = (date, b"Date: " + messages.header_date(date, self.rendered.date).encode("ascii"))
         return self._date[1]
 
     def personal(self, to: str, mid: str, url: str, mailto: str, greeting: str | None, date: datetime) -> bytes:
@@ -243,8 +244,6 @@ def select(settings: Settings, store: Store, now: datetime, week: str | None) ->
     edition = editions.select_week(settings, store, now, week)
     if edition is not None:
         return edition.code, edition
-    from zoneinfo import ZoneInfo
-
     year, number = editions.parse_week(week) if week else editions.last_complete_week(now, ZoneInfo(settings.site.timezone))
     return editions.week_code(year, number), None
 
@@ -263,7 +262,8 @@ def targets(settings: Settings, store: Store, personaliser: Personaliser, code: 
 
 @contextmanager
 def send_lock(settings: Settings, code: str) -> Iterator[None]:
-    """One `newsfeed send` per store at a time; released by the OS if the process dies."""
+    """One sender (`newsfeed send`, `subscribers invite`) per store at a time; released by
+    the OS if the process dies."""
     path = settings.store_path.with_name(settings.store_path.name + ".send.lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(path, "a+")
@@ -275,7 +275,9 @@ def send_lock(settings: Settings, code: str) -> Iterator[None]:
         except ImportError:  # not POSIX: no lock, one sender is the operator's job
             pass
         except OSError:
-            raise DeliveryError(f"another `newsfeed send` is running on {settings.store_path} (lock {path}); wait for it") from None
+            raise DeliveryError(
+                f"another `newsfeed send` or `newsfeed subscribers invite` is running on {settings.store_path} (lock {path}); wait for it"
+            ) from None
         yield
     finally:
         handle.close()
@@ -434,7 +436,7 @@ def invitation(settings: Settings, secret: bytes, subscriber: ledger.Subscriber,
     key = hashlib.sha256(f"{settings.newsletter.list_id}\0{subscriber.email}\0{now.isoformat()}".encode()).hexdigest()[:24]
     msg = messages.compose(
         subject=subject, sender=settings.digest.sender, to=subscriber.email,
-        date=messages.format_date(now, now), message_id=f"<konfirmasi.{key}@{_domain(settings)}>",
+        date=messages.header_date(now.astimezone(ZoneInfo(settings.site.timezone))), message_id=f"<konfirmasi.{key}@{_domain(settings)}>",
         headers={"List-Id": list_id(settings), "Auto-Submitted": "auto-generated"}, text=text, html=body,
     )
     return messages.message_bytes(msg)

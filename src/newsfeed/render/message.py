@@ -142,7 +142,7 @@ def build_message(
     """
     body_html, body_text = personalize(rendered, unsubscribe_url, greeting)
     return compose(
-        subject=rendered.subject, sender=rendered.sender, to=to, date=format_date(date or rendered.date, rendered.date),
+        subject=rendered.subject, sender=rendered.sender, to=to, date=header_date(date or rendered.date, rendered.date),
         message_id=message_id or edition_message_id(rendered), headers=headers, text=body_text, html=body_html,
     )
 
@@ -152,7 +152,7 @@ def compose(
     headers: Mapping[str, str] | None = None,
 ) -> EmailMessage:
     """A multipart/alternative message (text/plain, then text/html, UTF-8 quoted-printable)
-    from finished bodies; `date` is a formatted Date value (see format_date)."""
+    from finished bodies; `date` is a formatted Date value (see header_date)."""
     msg = EmailMessage(policy=policy.SMTP)
     msg["Subject"] = subject
     msg["From"] = _address(sender)
@@ -183,7 +183,7 @@ def edition_eml(rendered: RenderedDigest, subscribe_url: str) -> bytes:
     return message_bytes(build_message(rendered, unsubscribe_url=subscribe_url))
 
 
-def format_date(moment: datetime, zone_of: datetime | None = None) -> str:
+def header_date(moment: datetime, zone_of: datetime | None = None) -> str:
     """RFC 5322 Date value; an aware `moment` is shown in the zone of `zone_of` (the edition's,
     i.e. the site's zone) when given: "Mon, 21 Oct 2024 09:30:00 +0700"."""
     if moment.tzinfo is None:
