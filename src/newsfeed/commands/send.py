@@ -52,7 +52,11 @@ def send(settings: Settings, quiet: bool, week: str | None, dry_run: bool, out_d
             f"{report.empty} with nothing in their sections; {report.renders} selections rendered"
         )
         if report.failed:
-            click.echo("some messages failed with temporary errors: run the same command again later to retry them", err=True)
+            click.echo(
+                "some messages failed (temporary errors, or refusals that were not about the address; see --status): "
+                "run the same command again later to retry them",
+                err=True,
+            )
     if pending:
         click.echo(f"note: {pending} subscribers are still pending confirmation and were not sent anything", err=True)
 
