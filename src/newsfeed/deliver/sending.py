@@ -47,7 +47,6 @@ from zoneinfo import ZoneInfo
 
 from newsfeed import editions
 from newsfeed.config import Settings
-from newsfeed.core import Progress
 from newsfeed.deliver.files import write_atomic
 from newsfeed.errors import DeliveryError, RenderError
 from newsfeed.render import message as messages
@@ -55,6 +54,7 @@ from newsfeed.store import Store
 from newsfeed.store import subscribers as ledger
 from newsfeed.subscribers import wants
 from newsfeed.tokens import CONFIRM_DAYS, confirm_url, secret_from_env, unsubscribe_url
+from newsfeed.types import Progress, no_progress
 
 
 class Transport(Protocol):
@@ -63,10 +63,6 @@ class Transport(Protocol):
     def send(self, sender: str, recipient: str, data: bytes): ...  # -> smtp.Outcome
 
     def where(self) -> str: ...
-
-
-def _quiet(phase: str, done: int, total: int) -> None:
-    pass
 
 
 @dataclass(slots=True)
@@ -289,7 +285,7 @@ def send_edition(
     now: datetime,
     transport: Transport,
     week: str | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = no_progress,
     clock: Callable[[], datetime] | None = None,
     max_refusals: int = MAX_REFUSALS,
 ) -> SendReport:
@@ -337,7 +333,7 @@ def send_edition(
 
 
 def dry_run(
-    settings: Settings, store: Store, now: datetime, out_dir: Path, week: str | None = None, progress: Progress = _quiet,
+    settings: Settings, store: Store, now: datetime, out_dir: Path, week: str | None = None, progress: Progress = no_progress,
     clock: Callable[[], datetime] | None = None,
 ) -> SendReport:
     """Write the messages a send would deliver now as .eml files; no ledger row changes.
@@ -449,7 +445,7 @@ def invite(
     now: datetime,
     again: bool = False,
     only: Sequence[str] = (),
-    progress: Progress = _quiet,
+    progress: Progress = no_progress,
     clock: Callable[[], datetime] | None = None,
     max_refusals: int = MAX_REFUSALS,
 ) -> InviteReport:
