@@ -38,7 +38,7 @@ def enrich(settings: Settings, store: Store, changed: Sequence[str], progress: P
     records = [Record(ident, title, text) for ident, title, text, _tags in fresh]
     if index is None or _grows_stale(index, records) or _small(settings, index, records):
         progress("related", 0, 1)
-        index = RelatedIndex.build(Record(ident, title, text) for ident, title, text, _tags in store.texts())
+        index = RelatedIndex.build_sorted((ident, title, body) for ident, title, body, _tags in store.texts())
         touched, replace = set(index.ids), True
     else:
         touched, replace = index.add(records), False

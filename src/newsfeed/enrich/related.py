@@ -130,10 +130,15 @@ class RelatedIndex:
     @classmethod
     def build(cls, records: Iterable[Any]) -> RelatedIndex:
         """Index `records` from scratch: objects with .id, .title, .text, or such tuples."""
+        return cls.build_sorted(iter(_unique(_records(records))))
+
+    @classmethod
+    def build_sorted(cls, records: Iterator[tuple[str, str, str]]) -> RelatedIndex:
+        """Index (id, title, text) tuples given in increasing id order, without holding all
+        texts at once (the store's archive streams in)."""
         index = cls()
-        recs = _unique(_records(records))
-        index._fit(recs)
-        index._rank_rows(np.arange(len(recs)), changed=None)
+        index._fit(records)
+        index._rank_rows(np.arange(len(index.ids)), changed=None)
         return index
 
     def add(self, records: Iterable[Any]) -> set[str]:
@@ -235,9 +240,19 @@ class RelatedIndex:
         return index
 
     # -- building -----------------------------------------------------------------------------
-    def _fit(self, recs: list[tuple[str, str, str]]) -> None:
-        n = len(recs)
-        terms, counts = _count_terms([(title, text) for _, title, text in recs])
+    def _fit(self, records: Iterator[tuple[str, str, str]]) -> None:
+        self.ids, self.titles = [], []
+
+        def texts() -> Iterator[tuple[str, str]]:
+            for rid, title, text in records:
+                if self.ids and rid <= self.ids[-1]:
+                    raise ValueError(f"build_sorted: id {rid!r} after {self.ids[-1]!r}; give ids in increasing order")
+                self.ids.append(rid)
+                self.titles.append(title_key(title))
+                yield title, text
+
+        terms, counts = _count_terms(texts())
+        n = len(self.ids)
         df = np.bincount(counts.indices, minlength=len(terms))
         usable = np.nonzero((df >= MIN_DF) & (df <= MAX_DF * n))[0]
         usable = usable[np.argsort([terms[i] for i in usable], kind="stable")]  # columns in term order
@@ -245,15 +260,14 @@ class RelatedIndex:
         self.idf = (np.log((1 + n) / (1 + df[usable])) + 1).astype(np.float32)
         column = np.full(len(terms), -1, dtype=np.int64)
         column[usable] = np.arange(len(usable))
-        self.ids = [r[0] for r in recs]
         self.pos = {rid: i for i, rid in enumerate(self.ids)}
-        self.titles = [title_key(r[1]) for r in recs]
         self.X = self._weigh(counts, column)
+        del counts
         self.basis = _latent_basis(self.X, LATENT_DIM)
         self.Z = self._latent(self.X)
         self.centroids = _kmeans(self.Z, int(np.sqrt(n))) if n > EXACT_LIMIT else np.zeros((0, self.Z.shape[1]), np.float32)
         self.cluster = _nearest(self.Z, self.centroids)
-        self.lists = [[] for _ in recs]
+        self.lists = [[] for _ in self.ids]
         self.built_size = n
 
     def _append(self, recs: list[tuple[str, str, str]]) -> np.ndarray:
@@ -404,25 +418,49 @@ def _local_counts(docs: list[dict[str, int]]) -> tuple[list[str], np.ndarray, np
 
 
 _DOCS: list[tuple[str, str]] = []  # read by forked workers, so the texts are not pickled
+CHUNK = 8000  # documents held in memory at once while counting
 
 
 def _count_chunk(bounds: tuple[int, int]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     return _local_counts([features(title, text) for title, text in _DOCS[bounds[0] : bounds[1]]])
 
 
-def _count_terms(docs: list[tuple[str, str]]) -> tuple[list[str], sp.csr_matrix]:
-    """Term counts of every document; spread over the CPU cores for large archives."""
+def _count_terms(docs: Iterable[tuple[str, str]]) -> tuple[list[str], sp.csr_matrix]:
+    """Term counts of every document, CHUNK documents at a time; chunks of a large archive
+    are spread over the CPU cores (forked workers read them from `_DOCS`)."""
     global _DOCS
     workers = min(os.cpu_count() or 1, 4)
-    if len(docs) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return _merge([_local_counts([features(title, text) for title, text in docs])])
-    size = -(-len(docs) // (workers * 4))
-    _DOCS = docs
+    parallel = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+    parts = []
+    pool = None
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return _merge(list(pool.map(_count_chunk, [(i, i + size) for i in range(0, len(docs), size)])))
+        for chunk in _batched(docs, CHUNK):
+            if not parallel or len(chunk) < PARALLEL_FROM and not parts:
+                parts.append(_local_counts([features(title, text) for title, text in chunk]))
+                continue
+            _DOCS = chunk
+            if pool is None:
+                pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            size = -(-len(chunk) // workers)
+            parts += pool.map(_count_chunk, [(i, i + size) for i in range(0, len(chunk), size)])
+            pool.shutdown()  # workers are forked per chunk: each must see this chunk's _DOCS
+            pool = None
     finally:
         _DOCS = []
+        if pool is not None:
+            pool.shutdown()
+    return _merge(parts)
+
+
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _merge(parts) -> tuple[list[str], sp.csr_matrix]:
@@ -436,7 +474,7 @@ def _merge(parts) -> tuple[list[str], sp.csr_matrix]:
         indptrs.append(indptr[1:] + offset)
         offset += indptr[-1]
     indptr = np.concatenate(indptrs)
-    matrix = sp.csr_matrix((_concat(data, np.int32), _concat(columns, np.int64), indptr), shape=(len(indptr) - 1, len(terms)))
+    matrix = sp.csr_matrix((_concat(data, np.int32), _concat(columns, np.int32), indptr), shape=(len(indptr) - 1, len(terms)))
     return list(terms), matrix
 
 
