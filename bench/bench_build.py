@@ -111,8 +111,35 @@ def run_size(n: int, keep: str | None) -> None:
         print(f"  {label:<14}{seconds:>9.3f}{rate:>11}{peak:>13.0f}")
     ingest, enriched, published = rows[1][1], rows[2][1], rows[3][1]
     print(f"  first build: ingest + publish {ingest + published:.3f} s; with topics and related lists {ingest + enriched + published:.3f} s")
+    publish_alone(config, n)
     if not keep:
         shutil.rmtree(root)
+
+
+def publish_alone(config: Path, n: int) -> None:
+    """Publish every feed from the finished store into an empty folder, in a fresh process,
+    so the time and the peak RSS are those of publishing alone."""
+    process = multiprocessing.get_context("spawn").Process(target=_publish_child, args=(str(config), n))
+    process.start()
+    process.join()
+
+
+def _publish_child(config: str, n: int) -> None:
+    from dataclasses import replace
+
+    from newsfeed import core
+    from newsfeed.config import load_settings
+
+    settings = load_settings(config)
+    with tempfile.TemporaryDirectory() as out:
+        settings = replace(settings, feeds=replace(settings.feeds, output_dir=Path(out)))
+        before = peak_mb()
+        with core.open_store(settings) as store:
+            t0 = time.perf_counter()
+            report = core.publish(settings, store, datetime(2030, 1, 1, tzinfo=UTC))
+            seconds = time.perf_counter() - t0
+    print(f"  publish every feed from the {n:,}-article store, fresh process: {seconds:.3f} s, "
+          f"{len(report.written)} files, peak RSS {peak_mb():.0f} MB (process start {before:.0f} MB)")
 
 
 def main() -> None:
