@@ -196,18 +196,23 @@ def header_date(moment: datetime, zone_of: datetime | None = None) -> str:
 _PART_HEAD = 'Content-Type: text/{}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
 
 
-def quoted_printable(text: str) -> str:
-    """UTF-8 quoted-printable body with "\n" line ends, ending in "\n" (binascii's C encoder,
-    in its CRLF mode: the soft line breaks of the published .eml stay where they were)."""
+def _qp(text: str) -> bytes:
+    """UTF-8 quoted-printable with CRLF line ends, ending in CRLF: binascii's C encoder in
+    its CRLF mode (which also places the soft line breaks)."""
     data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
-    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).decode("ascii").replace("\r\n", "\n")
-    return encoded if encoded.endswith("\n") else encoded + "\n"
+    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
+    return encoded if encoded.endswith(b"\r\n") else encoded + b"\r\n"
+
+
+def quoted_printable(text: str) -> str:
+    """The quoted-printable body of a part with "\n" line ends (an email-package payload)."""
+    return _qp(text).decode("ascii").replace("\r\n", "\n")
 
 
 def part_bytes(subtype: str, text: str) -> bytes:
     """One text/<subtype> UTF-8 quoted-printable MIME part in wire form (CRLF), headers
     included: what `build_message` attaches, without the email package (per recipient)."""
-    return (_PART_HEAD.format(subtype) + quoted_printable(text).replace("\n", "\r\n")).encode("ascii")
+    return _PART_HEAD.format(subtype).encode("ascii") + _qp(text)
 
 
 def _part(subtype: str, text: str) -> MIMEPart:
