@@ -43,9 +43,15 @@ def test_endpoint_must_be_https(tmp_path):
     assert "newsletter.endpoint_url" in message and "https" in message and "RFC 8058" in message
 
 
-def test_default_endpoint_from_an_http_site_is_refused_with_the_fix(tmp_path):
-    message = error(tmp_path, "", base_url="http://kabaruji.example")
-    assert "newsletter.endpoint_url" in message and "default" in message and 'endpoint_url = "https://' in message
+def test_http_site_builds_feeds_but_signs_no_links_until_an_https_endpoint_is_set(tmp_path, monkeypatch):
+    from newsfeed.tokens import secret_from_env
+
+    settings = load(tmp_path, "", base_url="http://kabaruji.example")  # feeds-only sites keep working
+    monkeypatch.setenv("NEWSFEED_SECRET", "x" * 40)
+    with pytest.raises(ConfigError) as caught:
+        secret_from_env(settings)
+    message = str(caught.value)
+    assert "newsletter.endpoint_url" in message and 'endpoint_url = "https://' in message and "\n" not in message
 
 
 @pytest.mark.parametrize("value", ["mailto:unsubscribe@kabaruji.example", "Berhenti <unsubscribe@kabaruji.example>", "unsubscribe",

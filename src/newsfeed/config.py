@@ -263,11 +263,11 @@ def _newsletter(r: _Reader, site: SiteSettings) -> NewsletterSettings:
     host = _host(site.base_url)
     default_endpoint = site.base_url + "/langganan"
     endpoint = _url(r, "newsletter.endpoint_url", default_endpoint)
-    if not endpoint.startswith("https://"):
-        given = "" if r.has("newsletter.endpoint_url") else " (the default, from site.base_url)"
+    if r.has("newsletter.endpoint_url") and not endpoint.startswith("https://"):
+        # a default derived from an http site is refused later, when links are signed
         r.fail(
             "newsletter.endpoint_url",
-            f"{endpoint!r}{given} must be https: one-click unsubscribe (RFC 8058, Gmail, Yahoo) needs an https link; "
+            f"{endpoint!r} must be https: one-click unsubscribe (RFC 8058, Gmail, Yahoo) needs an https link; "
             'set newsletter.endpoint_url = "https://..." to where the confirm/unsubscribe app is served over TLS',
         )
     mailto = r.str("newsletter.unsubscribe_mailto", f"unsubscribe@{host}")

@@ -37,7 +37,15 @@ class TokenError(NewsfeedError):
 
 
 def secret_from_env(settings: Settings) -> bytes:
-    """The signing secret, or a ConfigError naming the variable to set."""
+    """The signing secret for subscription links, or a ConfigError naming what to set.
+
+    Links are only signed for an https endpoint: one-click unsubscribe (RFC 8058) needs one.
+    """
+    if not settings.newsletter.endpoint_url.startswith("https://"):
+        raise ConfigError(
+            f"newsletter.endpoint_url {settings.newsletter.endpoint_url!r} (from site.base_url) must be https for "
+            'subscription links; set newsletter.endpoint_url = "https://..." where the confirm/unsubscribe app is served'
+        )
     name = settings.newsletter.secret_env
     value = os.environ.get(name, "")
     if not value:
