@@ -115,12 +115,9 @@ def personalize(rendered: RenderedDigest, unsubscribe_url: str, greeting: str | 
 
 def edition_message_id(rendered: RenderedDigest) -> str:
     """Message-ID of the web/preview copy: stable per edition and section selection."""
-    return _message_id(rendered, "")
-
-
-def recipient_message_id(rendered: RenderedDigest, recipient: str) -> str:
-    """Message-ID for one subscriber: stable, so a retried send is recognisably the same mail."""
-    return _message_id(rendered, recipient.strip().lower())
+    selection = ",".join(rendered.sections)
+    key = hashlib.sha256(f"{rendered.code}\0{selection}\0".encode()).hexdigest()[:20]
+    return f"<digest.{rendered.code}.w{key}@{_domain(rendered.sender)}>"
 
 
 def build_message(
@@ -226,14 +223,6 @@ def _part(subtype: str, text: str) -> MIMEPart:
 def _boundary(*bodies: str) -> str:
     digest = hashlib.sha256("\0".join(bodies).encode("utf-8")).hexdigest()[:32]
     return f"==newsfeed-{digest}=="  # '==' never occurs at a QP line start, so no clash
-
-
-def _message_id(rendered: RenderedDigest, recipient: str) -> str:
-    selection = ",".join(rendered.sections)
-    key = hashlib.sha256(f"{rendered.code}\0{selection}\0{recipient}".encode()).hexdigest()[:20]
-    domain = _domain(rendered.sender)
-    kind = "r" if recipient else "w"
-    return f"<digest.{rendered.code}.{kind}{key}@{domain}>"
 
 
 def _domain(sender: str) -> str:
