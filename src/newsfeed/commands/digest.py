@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from newsfeed import core, editions
-from newsfeed.cli import common_options
+from newsfeed.commands.common import common_options
 from newsfeed.config import Settings
 from newsfeed.deliver import preview as previews
 

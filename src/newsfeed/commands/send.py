@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from newsfeed import core
-from newsfeed.cli import ProgressBar, common_options
+from newsfeed.commands.common import ProgressBar, common_options
 from newsfeed.config import Settings
 from newsfeed.deliver.smtp import SmtpSender
 from newsfeed.store import subscribers as ledger

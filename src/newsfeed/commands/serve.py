@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from newsfeed.cli import common_options
+from newsfeed.commands.common import common_options
 from newsfeed.config import Settings
 from newsfeed.deliver.server import make_http_server
 from newsfeed.tokens import secret_from_env

@@ -10,7 +10,7 @@ import click
 
 from newsfeed import core
 from newsfeed import subscribers as subs
-from newsfeed.cli import ProgressBar, common_options
+from newsfeed.commands.common import ProgressBar, common_options
 from newsfeed.config import Settings
 from newsfeed.store import subscribers as ledger
 from newsfeed.tokens import UNSUBSCRIBE, TokenError, confirm_url, secret_from_env, verify_token

@@ -1,0 +1,60 @@
+"""What every command shares: --config and --quiet, one-line errors, a progress bar."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from newsfeed.config import load_settings
+from newsfeed.errors import NewsfeedError
+
+
+def common_options(command):
+    """--config and --quiet for every command; NewsfeedError becomes 'Error: ...', exit 1."""
+
+    @click.option("--config", "config_path", default="config.toml", show_default=True, type=click.Path(dir_okay=False), help="Site configuration file.")
+    @click.option("--quiet", "-q", is_flag=True, help="No progress bar, only errors.")
+    @functools.wraps(command)
+    def wrapper(config_path: str, quiet: bool, **kwargs):
+        try:
+            settings = load_settings(config_path)
+            return command(settings=settings, quiet=quiet, **kwargs)
+        except NewsfeedError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+class ProgressBar:
+    """One click progress bar per phase, drawn on stderr; nothing when quiet or not a TTY."""
+
+    def __init__(self, quiet: bool):
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.phase = ""
+        self.bar = None
+        self.shown = 0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if phase != self.phase:
+            self.close()
+            self.phase = phase
+            self.bar = click.progressbar(length=total, label=phase.ljust(16), file=sys.stderr)
+            self.bar.__enter__()
+            self.shown = 0
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
