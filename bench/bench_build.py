@@ -65,6 +65,15 @@ def write_site(root: Path, n: int) -> Path:
 
 
 def peak_mb() -> float:
+    """Peak resident memory of this process (VmHWM: unlike ru_maxrss, it starts afresh in a
+    spawned process instead of inheriting the parent's peak)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

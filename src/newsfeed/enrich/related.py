@@ -389,11 +389,16 @@ class RelatedIndex:
         for label in np.unique(labels):
             near = np.argsort(-(self.centroids @ self.centroids[label]), kind="stable")[:PROBES]
             pool = np.concatenate([members[c] for c in near])
-            mine = np.nonzero(labels == label)[0]
-            sims = self.Z[block[mine]] @ self.Z[pool].T
             take = min(want, len(pool))
-            best = pool[np.argpartition(-sims, take - 1, axis=1)[:, :take]] if take < len(pool) else np.tile(pool, (len(mine), 1))
-            out[mine, :take] = best
+            pool_vectors = self.Z[pool]
+            everyone = np.nonzero(labels == label)[0]
+            for start in range(0, len(everyone), 256):  # bounded memory even for a huge cluster
+                mine = everyone[start : start + 256]
+                if take < len(pool):
+                    sims = self.Z[block[mine]] @ pool_vectors.T
+                    out[mine, :take] = pool[np.argpartition(-sims, take - 1, axis=1)[:, :take]]
+                else:
+                    out[mine, :take] = pool
         return out
 
     def _scores(self, block: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
