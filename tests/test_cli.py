@@ -84,3 +84,11 @@ def test_two_clones_built_at_different_times_are_identical(make_site, tmp_path_f
     first = {p.relative_to(settings.feeds.output_dir): p.read_bytes() for p in settings.feeds.output_dir.rglob("*") if p.is_file()}
     second = {p.relative_to(clone / "feeds"): p.read_bytes() for p in (clone / "feeds").rglob("*") if p.is_file()}
     assert first == second and "topik/rusia/atom.xml" in {p.as_posix() for p in first}
+
+
+def test_section_slug_cannot_take_a_reserved_folder(make_site):
+    settings = make_site({})
+    settings.path.write_text(settings.path.read_text().replace('slug = "olahraga"', 'slug = "topik"'))
+    result = CliRunner().invoke(main, ["build", "--config", str(settings.path)])
+    assert result.exit_code == 1
+    assert "sections.4.slug: 'topik' is taken by feeds/topik/ (topic feeds); choose another slug" in result.output

@@ -111,6 +111,7 @@ class Settings:
 
 
 DEFAULT_SUBJECT = "{site}: Ringkasan Mingguan {week}"
+RESERVED_SLUGS = {"topik": "topic feeds", "edisi": "digest editions"}
 SOURCE_KINDS = ("pages", "html", "feed", "wpjson")
 FEED_FORMATS = ("rss", "atom", "json")
 SMTP_SECURITY = ("none", "starttls", "tls")
@@ -204,6 +205,8 @@ def _sections(r: _Reader) -> tuple[Section, ...]:
         slug = r.str(f"sections.{i}.slug")
         if not slug.isascii() or not slug.replace("-", "").isalnum() or slug != slug.lower():
             r.fail(f"sections.{i}.slug", f"{slug!r} must be lowercase ASCII letters, digits and '-'")
+        if slug in RESERVED_SLUGS:
+            r.fail(f"sections.{i}.slug", f"{slug!r} is taken by feeds/{slug}/ ({RESERVED_SLUGS[slug]}); choose another slug")
         sections.append(Section(slug=slug, name=r.str(f"sections.{i}.name")))
     if len({s.slug for s in sections}) != len(sections):
         r.fail("sections", "two sections share a slug; give each its own")
