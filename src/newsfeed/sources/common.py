@@ -3,17 +3,60 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import urllib.error
 import urllib.request
 from urllib.parse import urljoin
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import lxml.html
 
-from newsfeed.config import Settings
+from newsfeed.config import Settings, SourceSettings
 from newsfeed.errors import SourceError
 from newsfeed.sanitize import sanitize_html
 from newsfeed.text import clean_line
+from newsfeed.types import SourceItem
+
+class FolderSource:
+    """A folder of files, one article each; subclasses say which files and how to parse one."""
+
+    suffixes: tuple[str, ...] = ()
+
+    def __init__(self, source: SourceSettings, settings: Settings):
+        self.name = source.name
+        self.folder = source.path
+        self.section = source.section
+        self.settings = settings
+
+    def scan(self) -> Iterator[tuple[str, str]]:
+        """(path under the folder with '/', "mtime-size") of every file, sorted; hidden ones skipped."""
+        if not self.folder.is_dir():
+            raise SourceError(f"{self.folder}: no such folder (source {self.name!r}); fix its path in config.toml")
+        yield from sorted(self._walk(str(self.folder) + os.sep, str(self.folder)))
+
+    def read(self, key: str, fingerprint: str) -> SourceItem:
+        try:
+            with open(os.path.join(self.folder, key), "rb") as handle:
+                raw = handle.read()
+        except OSError as exc:
+            raise SourceError(f"cannot read it ({exc.strerror})") from None
+        return self.parse(raw, key, fingerprint)
+
+    def parse(self, raw: bytes, key: str, fingerprint: str) -> SourceItem:
+        raise NotImplementedError
+
+    def _walk(self, prefix: str, folder: str) -> Iterator[tuple[str, str]]:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    yield from self._walk(prefix, entry.path)
+                elif entry.name.endswith(self.suffixes) and entry.is_file():
+                    stat = entry.stat()
+                    yield entry.path[len(prefix) :].replace(os.sep, "/"), f"{stat.st_mtime_ns}-{stat.st_size}"
+
 
 USER_AGENT = "newsfeed/0.1 (+https://pypi.org/project/newsfeed/)"
 _BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote", "pre", "figcaption", "td")

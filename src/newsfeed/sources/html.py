@@ -12,15 +12,13 @@ Read from the page's own metadata, as news CMSs publish it:
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 
 import lxml.etree
 import lxml.html
 
-from newsfeed.config import Settings, SourceSettings
+from newsfeed.config import Settings
 from newsfeed.errors import SourceError
-from newsfeed.sources.common import clean_html, parse_time, section_slug, web_url
+from newsfeed.sources.common import FolderSource, clean_html, parse_time, section_slug, web_url
 from newsfeed.sources.pages import RELATED_HEADING
 from newsfeed.text import clean_line, slugify, xml_safe
 from newsfeed.types import SourceItem
@@ -29,33 +27,10 @@ _BODY_XPATHS = ("//*[@itemprop='articleBody']", "//article", "//main")
 _CHROME_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "template")
 
 
-class HtmlSource:
-    def __init__(self, source: SourceSettings, settings: Settings):
-        self.name = source.name
-        self.folder = source.path
-        self.section = source.section
-        self.settings = settings
+class HtmlSource(FolderSource):
+    suffixes = (".html", ".htm")
 
-    def scan(self) -> Iterator[tuple[str, str]]:
-        if not self.folder.is_dir():
-            raise SourceError(f"{self.folder}: no such folder (source {self.name!r}); fix its path in config.toml")
-        prefix = str(self.folder) + os.sep
-        found = []
-        for folder, dirs, files in os.walk(self.folder):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in files:
-                if name.endswith((".html", ".htm")) and not name.startswith("."):
-                    path = os.path.join(folder, name)
-                    stat = os.stat(path)
-                    found.append((path[len(prefix) :].replace(os.sep, "/"), f"{stat.st_mtime_ns}-{stat.st_size}"))
-        yield from sorted(found)
-
-    def read(self, key: str, fingerprint: str) -> SourceItem:
-        try:
-            with open(os.path.join(self.folder, key), "rb") as handle:
-                raw = handle.read()
-        except OSError as exc:
-            raise SourceError(f"cannot read it ({exc.strerror})") from None
+    def parse(self, raw: bytes, key: str, fingerprint: str) -> SourceItem:
         return parse_html_page(raw, key, self.settings, self.name, self.section, fingerprint)
 
 

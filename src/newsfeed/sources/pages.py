@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from newsfeed.config import Settings, SourceSettings
+from newsfeed.config import Settings
 from newsfeed.errors import SourceError
-from newsfeed.sources.common import web_url
+from newsfeed.sources.common import FolderSource, web_url
 from newsfeed.text import clean_line, slugify, xml_safe
 from newsfeed.types import SourceItem
 
@@ -23,38 +21,11 @@ _BULLET = re.compile(r"^[-•*–]\s+")
 _BLANK_LINES = re.compile(r"\n[ \t\u00a0]*\n")
 
 
-class PageSource:
-    def __init__(self, source: SourceSettings, settings: Settings):
-        self.name = source.name
-        self.folder = source.path
-        self.settings = settings
+class PageSource(FolderSource):
+    suffixes = (".txt",)
 
-    def scan(self) -> Iterator[tuple[str, str]]:
-        if not self.folder.is_dir():
-            raise SourceError(f"{self.folder}: no such folder (source {self.name!r}); fix its path in config.toml")
-        yield from sorted(_walk(str(self.folder) + os.sep, str(self.folder)))
-
-    def read(self, key: str, fingerprint: str) -> SourceItem:
-        try:
-            with open(os.path.join(self.folder, key), "rb") as handle:
-                raw = handle.read()
-        except OSError as exc:
-            raise SourceError(f"cannot read it ({exc.strerror})") from None
+    def parse(self, raw: bytes, key: str, fingerprint: str) -> SourceItem:
         return parse_page(raw, key, self.settings, source=self.name, fingerprint=fingerprint)
-
-
-def _walk(prefix: str, folder: str) -> Iterator[tuple[str, str]]:
-    """(path relative to the source folder, with '/', "mtime-size") of every .txt file."""
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                yield from _walk(prefix, entry.path)
-            elif entry.name.endswith(".txt") and entry.is_file():
-                stat = entry.stat()
-                key = entry.path[len(prefix) :].replace(os.sep, "/")
-                yield key, f"{stat.st_mtime_ns}-{stat.st_size}"
 
 
 def parse_page(raw: bytes, key: str, settings: Settings, source: str = "pages", fingerprint: str = "") -> SourceItem:
