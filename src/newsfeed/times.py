@@ -1,12 +1,13 @@
-"""Time rules: stored in UTC, shown in the site's zone, formatted without the locale."""
+"""Time rules: stored in UTC, shown in the site's zone, formatted without the locale.
+
+RSS dates are formatted by feedgen, which switches to the C locale while it formats them, so
+day and month names are English whatever the process locale.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def to_stored(moment: datetime) -> str:
@@ -16,18 +17,6 @@ def to_stored(moment: datetime) -> str:
 
 def from_stored(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-
-
-def rfc822(moment: datetime, zone: ZoneInfo) -> str:
-    """RSS date with English names and a numeric zone, whatever the process locale."""
-    local = moment.astimezone(zone)
-    offset = local.utcoffset() or timedelta(0)
-    sign = "-" if offset < timedelta(0) else "+"
-    minutes = abs(int(offset.total_seconds())) // 60
-    return (
-        f"{_DAYS[local.weekday()]}, {local.day:02d} {_MONTHS[local.month - 1]} {local.year} "
-        f"{local:%H:%M:%S} {sign}{minutes // 60:02d}{minutes % 60:02d}"
-    )
 
 
 def rfc3339(moment: datetime, zone: ZoneInfo) -> str:
