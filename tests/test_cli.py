@@ -92,3 +92,12 @@ def test_section_slug_cannot_take_a_reserved_folder(make_site):
     result = CliRunner().invoke(main, ["build", "--config", str(settings.path)])
     assert result.exit_code == 1
     assert "sections.4.slug: 'topik' is taken by feeds/topik/ (topic feeds); choose another slug" in result.output
+
+
+def test_huge_page_is_rejected_and_the_rest_published(make_site):
+    huge = page("Dunia", "Judul Raksasa", ["Kata " * 600_000])
+    settings = make_site({"dunia/2024-10-01-0900-a.txt": page("Dunia", "Judul A", body("Rusia")), "dunia/raksasa.txt": huge})
+    result = _run(settings, "build")
+    assert result.exit_code == 1
+    assert "dunia/raksasa.txt: over 2 MB, too large for one article" in result.output
+    assert "articles: 1 new" in result.output

@@ -18,6 +18,9 @@ from newsfeed.sanitize import sanitize_html
 from newsfeed.text import clean_line
 from newsfeed.types import SourceItem
 
+MAX_PAGE_BYTES = 2_000_000
+
+
 class FolderSource:
     """A folder of files, one article each; subclasses say which files and how to parse one."""
 
@@ -38,9 +41,11 @@ class FolderSource:
     def read(self, key: str, fingerprint: str) -> SourceItem:
         try:
             with open(os.path.join(self.folder, key), "rb") as handle:
-                raw = handle.read()
+                raw = handle.read(MAX_PAGE_BYTES + 1)
         except OSError as exc:
             raise SourceError(f"cannot read it ({exc.strerror})") from None
+        if len(raw) > MAX_PAGE_BYTES:
+            raise SourceError(f"over {MAX_PAGE_BYTES // 1_000_000} MB, too large for one article (aggregators cap articles at 1 MB); split or trim it")
         return self.parse(raw, key, fingerprint)
 
     def parse(self, raw: bytes, key: str, fingerprint: str) -> SourceItem:
