@@ -71,3 +71,9 @@ def test_smtp_user_without_tls_is_refused(tmp_path):
     message = error(tmp_path, '[smtp]\nuser = "pengirim"\n')
     assert message.startswith("config.toml: smtp.user:") and 'smtp.security = "starttls"' in message and "clear" in message
     assert load(tmp_path, '[smtp]\nuser = "pengirim"\nsecurity = "tls"\nport = 465\n').smtp.security == "tls"
+
+
+def test_site_on_localhost_with_a_port_loads_for_feeds(tmp_path):
+    settings = load(tmp_path, "", base_url="http://localhost:8000")
+    assert settings.site.base_url == "http://localhost:8000"
+    assert settings.newsletter.unsubscribe_mailto == "unsubscribe@localhost"

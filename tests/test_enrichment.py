@@ -169,3 +169,19 @@ def test_blocking_a_topic_in_config_applies_to_existing_articles(built):
     terms = {t.term for e in _atom(settings).entries for t in e.get("tags", [])}
     assert "Rusia" not in terms and "Korea Utara" in terms
     assert not (settings.feeds.output_dir / "topik/rusia/atom.xml").exists()
+
+
+def test_digest_links_only_to_articles_out_by_the_end_of_its_week(make_site):
+    from newsfeed.editions import select_week
+
+    pages = _pages()
+    pages["dunia/2024-10-20-0800-korut-lanjutan.txt"] = page("Dunia", "Korut Kirim Prajurit Lanjutan ke Rusia", _story(KORUT, 2))
+    settings = make_site(pages)
+    with Store(settings.store_path) as store:
+        core.gather(settings, store, NOW)
+        edition = select_week(settings, store, NOW, "2024-W40")
+        stored = store.related_ids([a.id for a in edition.stories])
+        linked_in_store = {a.title for ids in stored.values() for a in store.get(ids)}
+    in_digest = {link.title for article in edition.stories for link in article.related}
+    assert "Korut Kirim Prajurit Lanjutan ke Rusia" in linked_in_store  # the feeds link it today
+    assert in_digest and "Korut Kirim Prajurit Lanjutan ke Rusia" not in in_digest

@@ -188,3 +188,14 @@ def test_subscriber_ids_are_never_reused(make_site):
         ledger.remove(store, "b@contoh.co.id")
         ledger.add(store, "c@contoh.co.id", "", (), NOW)
         assert ledger.get(store, "c@contoh.co.id").id > removed
+
+
+def test_readded_address_gets_a_fresh_invitation(make_site):
+    settings = make_site({})
+    with core.open_store(settings) as store:
+        ledger.add(store, "budi@contoh.example", "", (), NOW)
+        ledger.mark_invited(store, "budi@contoh.example", NOW)
+        assert ledger.to_invite(store) == []
+        ledger.unsubscribe(store, "budi@contoh.example", NOW)
+        ledger.add(store, "budi@contoh.example", "", (), NOW)
+        assert [s.email for s in ledger.to_invite(store)] == ["budi@contoh.example"]

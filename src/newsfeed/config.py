@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -274,13 +275,15 @@ def _newsletter(r: _Reader, site: SiteSettings) -> NewsletterSettings:
             'set newsletter.endpoint_url = "https://..." to where the confirm/unsubscribe app is served over TLS',
         )
     mailto = r.str("newsletter.unsubscribe_mailto", f"unsubscribe@{host}")
-    if not _MAILBOX.match(mailto) or len(mailto) > 254:
+    # Values derived from site.base_url are not checked here, so a feeds-only site on, say,
+    # http://localhost:8000 still loads; signing links refuses anything but an https endpoint.
+    if r.has("newsletter.unsubscribe_mailto") and (not _MAILBOX.match(mailto) or len(mailto) > 254):
         r.fail(
             "newsletter.unsubscribe_mailto",
             f"{mailto!r} is not a plain e-mail address; write only the address, e.g. \"unsubscribe@{host}\" (no mailto:, name or brackets)",
         )
     list_id = r.str("newsletter.list_id", f"mingguan.{host}")
-    if not _LIST_ID.match(list_id) or len(list_id) > 255:
+    if r.has("newsletter.list_id") and (not _LIST_ID.match(list_id) or len(list_id) > 255):
         r.fail(
             "newsletter.list_id",
             f"{list_id!r} is not a list id; use dotted words under a domain you own, e.g. \"mingguan.{host}\" (RFC 2919, no spaces or brackets)",
@@ -310,7 +313,8 @@ def _zone(r: _Reader, key: str) -> str:
 
 
 def _host(url: str) -> str:
-    return url.split("://", 1)[-1].split("/", 1)[0]
+    """The host name of a URL, without port or user info."""
+    return urlsplit(url).hostname or "localhost"
 
 
 _MISSING = object()

@@ -176,7 +176,9 @@ def select_week(
     if not complete and not unfinished:
         raise RenderError(unfinished_week_message(code, end))
     chosen = parse_sections(settings, sections)
-    articles = store.published_between(start, end, [s.slug for s in chosen], until=now)
+    # Related links only to articles out by the end of the week: an edition read or resent
+    # later links to what its first readers could have read, not to later stories.
+    articles = store.published_between(start, end, [s.slug for s in chosen], until=min(now, end))
     seen: set[str] = set()
     unique = tuple(a for a in articles if a.published <= now and not (a.id in seen or seen.add(a.id)))
     edition = Edition(code, start, end, chosen, (), (), len(chosen) == len(settings.sections), unique, complete)

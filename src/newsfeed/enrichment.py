@@ -48,7 +48,9 @@ def enrich(settings: Settings, store: Store, changed: Sequence[str], progress: P
 
 def _fingerprint(settings: Settings) -> str:
     """What enrichment results depend on besides the articles: settings and the code itself."""
-    digest = hashlib.sha256(repr((settings.topics, settings.related)).encode())
+    topics = settings.topics
+    read = (topics.aliases, topics.blocked, topics.always, settings.related)  # what enrichment reads
+    digest = hashlib.sha256(repr(read).encode())
     for module in (text_code, topics_code, related_code):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()

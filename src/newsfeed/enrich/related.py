@@ -440,7 +440,7 @@ def _count_terms(docs: Iterable[tuple[str, str]]) -> tuple[list[str], sp.csr_mat
     pool = None
     try:
         for chunk in _batched(docs, CHUNK):
-            if not parallel or len(chunk) < PARALLEL_FROM and not parts:
+            if not parallel or len(chunk) < PARALLEL_FROM:
                 parts.append(_local_counts([features(title, text) for title, text in chunk]))
                 continue
             _DOCS = chunk

@@ -121,8 +121,9 @@ def upsert(
         new_status = "confirmed" if old_status == "confirmed" or confirmed else "pending"
     conn.execute(
         "UPDATE subscribers SET name = ?, sections = ?, status = ?, updated = ?, "
-        "confirmed = CASE WHEN ? = 'confirmed' THEN coalesce(confirmed, ?) ELSE NULL END, unsubscribed = NULL WHERE id = ?",
-        (name or old_name, _dumps(merged), new_status, stamp, new_status, stamp, ident),
+        "confirmed = CASE WHEN ? = 'confirmed' THEN coalesce(confirmed, ?) ELSE NULL END, unsubscribed = NULL, "
+        "invited = CASE WHEN ? THEN NULL ELSE invited END WHERE id = ?",  # a fresh start gets a fresh invitation
+        (name or old_name, _dumps(merged), new_status, stamp, new_status, stamp, old_status != new_status == "pending", ident),
     )
     return "merged"
 
