@@ -544,16 +544,14 @@ def test_dry_run_replaces_files_of_earlier_runs(site, smtp, tmp_path):
     assert not smtp.messages
 
 
-def test_dry_run_writes_atomically(site, smtp, tmp_path, monkeypatch):
-    from newsfeed.deliver import files
-
+def test_dry_run_files_are_whole_and_private(site, smtp, tmp_path):
     subscribe(site, [("ani@contoh.co.id", ())])
-    written = []
-    real = files.write_atomic
-    monkeypatch.setattr(sending, "write_atomic", lambda path, data: (written.append(path), real(path, data)))
     with core.open_store(site) as store:
         report = sending.dry_run(site, store, NOW, tmp_path / "outbox", WEEK)
-    assert written == report.files and len(written) == 1
+    [path] = report.files
+    assert path.stat().st_mode & 0o777 == 0o600  # it holds a live unsubscribe link
+    assert not list((tmp_path / "outbox").rglob("*.tmp"))
+    assert email.message_from_bytes(path.read_bytes(), policy=policy.default)["To"]
 
 
 # placeholder tokens: article text that looks like one survives -----------------------------------

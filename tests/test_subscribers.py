@@ -199,3 +199,17 @@ def test_readded_address_gets_a_fresh_invitation(make_site):
         ledger.unsubscribe(store, "budi@contoh.example", NOW)
         ledger.add(store, "budi@contoh.example", "", (), NOW)
         assert [s.email for s in ledger.to_invite(store)] == ["budi@contoh.example"]
+
+
+def test_failed_deliveries_go_last_and_stop_after_max_attempts(make_site):
+    settings = make_site({})
+    with core.open_store(settings) as store:
+        rows = []
+        for who in ("ani", "budi", "citra"):
+            ledger.add(store, f"{who}@contoh.example", "", (), NOW, confirmed=True)
+            rows.append((ledger.get(store, f"{who}@contoh.example"), ("dunia",), f"<{who}@x>"))
+        ledger.plan(store, "2024-W42", rows, NOW)
+        ledger.mark(store, "2024-W42", "ani@contoh.example", "failed", NOW, error="554 5.7.1", attempts=1)
+        assert [d.email for d in ledger.remaining(store, "2024-W42")] == ["budi@contoh.example", "citra@contoh.example", "ani@contoh.example"]
+        ledger.mark(store, "2024-W42", "ani@contoh.example", "failed", NOW, attempts=ledger.MAX_ATTEMPTS)
+        assert [d.email for d in ledger.remaining(store, "2024-W42")] == ["budi@contoh.example", "citra@contoh.example"]

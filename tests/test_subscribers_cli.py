@@ -47,12 +47,26 @@ def test_unsubscribe_command_for_the_mailto_mailbox(make_site, monkeypatch):
     assert result.exit_code == 0 and "unsubscribed: ani@contoh.co.id" in result.output
     # by the token in the subject of the mailto: request ("berhenti <token>")
     token = unsubscribe_url(settings, SECRET.encode(), "budi@contoh.co.id").rsplit("=", 1)[1]
-    assert run(settings, "subscribers", "unsubscribe", f"berhenti {token}").exit_code == 0
+    assert run(settings, "subscribers", "unsubscribe", f"Re: Berhenti {token}").exit_code == 0
     assert run(settings, "subscribers", "unsubscribe", token[:-2] + "xx").exit_code == 1  # altered: refused
     assert run(settings, "subscribers", "unsubscribe", "tidak@contoh.co.id").exit_code == 1
     with core.open_store(settings) as store:
         assert {s.email: s.status for s in ledger.all_subscribers(store)} == {"ani@contoh.co.id": "unsubscribed", "budi@contoh.co.id": "unsubscribed"}
         assert [d.email for d in ledger.deliveries(store, "2024-W42")] == ["ani@contoh.co.id"]  # history kept
+
+
+def test_remove_forget_erases_the_delivery_history(make_site):
+    settings = make_site({})
+    with core.open_store(settings) as store:
+        ledger.add(store, "ani@contoh.co.id", "", (), NOW, confirmed=True)
+        ledger.plan(store, "2024-W42", [(ledger.get(store, "ani@contoh.co.id"), ("dunia",), "<m@x>")], NOW)
+    assert run(settings, "subscribers", "remove", "ani@contoh.co.id").exit_code == 0
+    with core.open_store(settings) as store:
+        assert [d.email for d in ledger.deliveries(store, "2024-W42")] == ["ani@contoh.co.id"]
+    assert run(settings, "subscribers", "remove", "ani@contoh.co.id", "--forget").exit_code == 0
+    with core.open_store(settings) as store:
+        assert ledger.deliveries(store, "2024-W42") == []
+        assert "ani@contoh.co.id" not in str(store.query("SELECT * FROM deliveries"))
 
 
 def test_help_tells_operators_to_process_the_mailto_mailbox(make_site):

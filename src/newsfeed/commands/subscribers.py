@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from datetime import UTC, datetime
 
@@ -152,7 +153,8 @@ def unsubscribe(settings: Settings, quiet: bool, email_or_token: str) -> None:
     if "@" in email_or_token:
         address = subs.normalise_email(email_or_token)
     else:
-        token = email_or_token.strip().removeprefix("berhenti").strip()
+        # the mail's subject, as the client sent it: "berhenti <token>", maybe "Re: ..."
+        token = re.sub(r"^(?:(?:re|fwd?|aw)\s*:\s*)*berhenti\s*", "", email_or_token.strip(), flags=re.IGNORECASE).strip()
         try:
             address = verify_token(secret_from_env(settings), token, UNSUBSCRIBE, now)
         except TokenError as exc:
@@ -167,19 +169,20 @@ def unsubscribe(settings: Settings, quiet: bool, email_or_token: str) -> None:
 
 @subscribers.command("remove")
 @click.argument("email")
+@click.option("--forget", is_flag=True, help="Also erase which editions the address was sent (a data erasure request).")
 @common_options
-def remove(settings: Settings, quiet: bool, email: str) -> None:
-    """Delete a subscriber; which editions they were sent is kept.
+def remove(settings: Settings, quiet: bool, email: str, forget: bool) -> None:
+    """Delete a subscriber; which editions they were sent is kept unless --forget.
 
     The delivery ledger keeps its rows for the address, so adding it again never
-    repeats an edition. To honour an unsubscribe request (also those sent to the
-    newsletter.unsubscribe_mailto mailbox, which nothing reads automatically),
-    use `newsfeed subscribers unsubscribe ADDRESS` instead: it keeps the address
-    suppressed, so an import cannot bring it back.
+    repeats an edition; --forget erases them too. To honour an unsubscribe request
+    (also those sent to the newsletter.unsubscribe_mailto mailbox, which nothing reads
+    automatically), use `newsfeed subscribers unsubscribe ADDRESS` instead: it keeps
+    the address suppressed, so an import cannot bring it back.
     """
     address = subs.normalise_email(email)
     with core.open_store(settings) as store:
-        found = ledger.remove(store, address)
+        found = ledger.remove(store, address, forget=forget)
     if not found:
         raise click.ClickException(f"{address} is not a subscriber; see `newsfeed subscribers list`")
     if not quiet:

@@ -358,7 +358,7 @@ def dry_run(
             if data is None:
                 continue
             path = folder / _file_name(subscriber.email)
-            write_atomic(path, data)
+            write_atomic(path, data, mode=0o600)  # it holds a live unsubscribe link
             report.files.append(path)
             progress("dry run", done, len(todo))
         if folder.is_dir():

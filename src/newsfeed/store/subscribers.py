@@ -19,6 +19,7 @@ from newsfeed.times import to_stored
 
 STATUSES = ("pending", "confirmed", "unsubscribed", "bounced")
 DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "bounced", "skipped")
+MAX_ATTEMPTS = 10  # SMTP attempts for one delivery over all runs before it is left 'failed'
 _COLUMNS = "id, email, name, sections, status, created, updated, confirmed, unsubscribed, note, invited"
 
 
@@ -169,14 +170,18 @@ def unsubscribe(store: Store, email: str, now: datetime, note: str = "") -> str 
         return "unsubscribed" if changed else _status_of(conn, email)
 
 
-def remove(store: Store, email: str) -> bool:
+def remove(store: Store, email: str, forget: bool = False) -> bool:
     """Delete the subscriber row. False if unknown.
 
     The delivery ledger keeps its rows for the address (which editions it was sent): added
-    again later, it is never sent an edition it already received.
+    again later, it is never sent an edition it already received. With `forget` (an erasure
+    request), those rows go too and nothing of the address is left in the store.
     """
     with store.transaction() as conn, guard(store):
-        return conn.execute("DELETE FROM subscribers WHERE email = ?", (email,)).rowcount > 0
+        found = conn.execute("DELETE FROM subscribers WHERE email = ?", (email,)).rowcount > 0
+        if forget:
+            found = conn.execute("DELETE FROM deliveries WHERE email = ?", (email,)).rowcount > 0 or found
+        return found
 
 
 def to_invite(store: Store, again: bool = False) -> list[Subscriber]:
@@ -242,11 +247,14 @@ def plan(store: Store, edition: str, targets: Sequence[tuple[Subscriber, Sequenc
 
 
 def remaining(store: Store, edition: str) -> list[Delivery]:
-    """Rows still to send (pending, failed, and 'sending' left by a crash), in a stable order."""
+    """Rows still to send, in a stable order: 'sending' left by a crash, then pending, then
+    failed ones (so addresses that keep failing never hold the others back); a row that has
+    failed MAX_ATTEMPTS SMTP attempts in all stays 'failed' and is not tried again."""
     rows = store.query(
-        f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE edition = ? AND status IN ('pending', 'sending', 'failed') "
-        "ORDER BY email",
-        (edition,),
+        f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE edition = ? AND "
+        "(status IN ('pending', 'sending') OR (status = 'failed' AND attempts < ?)) "
+        "ORDER BY CASE status WHEN 'sending' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, email",
+        (edition, MAX_ATTEMPTS),
     )
     return [_delivery(r) for r in rows]
 
