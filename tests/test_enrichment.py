@@ -185,3 +185,20 @@ def test_digest_links_only_to_articles_out_by_the_end_of_its_week(make_site):
     in_digest = {link.title for article in edition.stories for link in article.related}
     assert "Korut Kirim Prajurit Lanjutan ke Rusia" in linked_in_store  # the feeds link it today
     assert in_digest and "Korut Kirim Prajurit Lanjutan ke Rusia" not in in_digest
+
+
+def test_atom_files_keep_rfc4287_cardinalities(built):
+    from lxml import etree
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    for path in sorted(built.feeds.output_dir.rglob("atom.xml")):
+        feed = etree.parse(str(path)).getroot()
+        for tag in ("id", "title", "updated"):
+            assert len(feed.findall(atom + tag)) == 1, (path, tag)
+        assert feed.find(atom + "author") is not None
+        for entry in feed.iter(atom + "entry"):
+            for tag in ("id", "title", "updated"):
+                assert len(entry.findall(atom + tag)) == 1, (path, tag)
+            alternates = [link for link in entry.findall(atom + "link") if link.get("rel", "alternate") == "alternate"]
+            assert len(alternates) == 1, path  # related links must never become extra alternates
+            assert entry.find(atom + "content").get("type") == "html"
