@@ -279,6 +279,17 @@ def send_lock(settings: Settings, code: str) -> Iterator[None]:
         handle.close()
 
 
+def _start(
+    settings: Settings, store: Store, now: datetime, week: str | None, clock: Callable[[], datetime] | None
+) -> tuple[SendReport, Personaliser | None, Callable[[], datetime]]:
+    """What a send and a dry run share: the secret, the edition, the personaliser, the clock.
+    No personaliser when the week has nothing to send."""
+    secret = secret_from_env(settings)
+    code, edition = select(settings, store, now, week)
+    tick = clock or (lambda: now)
+    return SendReport(code), (Personaliser(settings, edition, secret) if edition is not None else None), tick
+
+
 def send_edition(
     settings: Settings,
     store: Store,
@@ -296,14 +307,10 @@ def send_edition(
     permanent reply that is not a bounce: rows already tried are 'failed', the rest stay
     'pending', nobody is marked bounced, and the same command sends them later.
     """
-    secret = secret_from_env(settings)
-    code, edition = select(settings, store, now, week)
-    report = SendReport(code)
-    if edition is None:
+    report, personaliser, tick = _start(settings, store, now, week, clock)
+    if personaliser is None:
         return report
-    tick = clock or (lambda: now)
-    sender = settings.digest.sender
-    personaliser = Personaliser(settings, edition, secret)
+    code, sender = report.edition, settings.digest.sender
     with send_lock(settings, code):
         report.planned = ledger.plan(store, code, targets(settings, store, personaliser, code, report), now)
         rows = ledger.remaining(store, code)
@@ -342,13 +349,10 @@ def dry_run(
     .eml files left there by an earlier dry run that this one no longer produces are removed.
     Each message is dated `clock()` (default `now`), as a send at that time would be.
     """
-    secret = secret_from_env(settings)
-    code, edition = select(settings, store, now, week)
-    report = SendReport(code)
-    if edition is None:
+    report, personaliser, tick = _start(settings, store, now, week, clock)
+    if personaliser is None:
         return report
-    tick = clock or (lambda: now)
-    personaliser = Personaliser(settings, edition, secret)
+    code = report.edition
     done_emails = {d.email for d in ledger.deliveries(store, code) if d.status in ("sent", "bounced", "skipped")}
     todo = [t for t in targets(settings, store, personaliser, code, report) if t[0].email not in done_emails]
     folder = out_dir / code
