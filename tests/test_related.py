@@ -98,3 +98,13 @@ def test_persist_and_load_roundtrip():
 def test_tuples_accepted():
     index = RelatedIndex.build(GEMPA)
     assert index.related("g2", 5)
+
+
+def test_index_loaded_from_state_alone_keeps_its_model():
+    # The benchmark ranks a subset with the model of the whole corpus this way.
+    model = build(GEMPA + BOLA + [SPACE])
+    index = RelatedIndex.load(model.state_blob(), ())
+    index.add([Record(*r) for r in GEMPA])
+    assert index.vocab == model.vocab and "persib" in index.vocab
+    assert index.state_blob() == model.state_blob()
+    assert set(index.related("g1", 5)) == {"g2", "g3", "g4"}

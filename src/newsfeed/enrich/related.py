@@ -12,7 +12,10 @@ Ranking (no section, publisher or URL is used; measured in bench/bench_related.p
 4. Candidates: the 30 articles whose latent vectors are closest. Up to 20,000 articles
    they are exact (blocks of rows, memory O(block * N)); above, each article searches the
    members of the k-means clusters nearest to its own (an inverted-file search).
-5. Score = term cosine + latent cosine, rounded to 1e-6; ties broken by id. Never the article
+5. Score = term cosine + latent cosine + COARSE_WEIGHT * coarse cosine, rounded to 1e-6;
+   ties broken by id. The coarse cosine compares only the first COARSE_DIM latent
+   dimensions (the strongest: broad subjects such as sport, money, foreign news), so among
+   equally close stories those of the same kind come first. Never the article
    itself, never a near-duplicate (term cosine >= 0.9, or the same headline once
    lowercased and stripped of punctuation). The best `KEEP` are kept with their scores.
 
@@ -54,6 +57,8 @@ LEAD_WORDS = 60
 MIN_DF = 2
 MAX_DF = 0.5
 LATENT_DIM = 100
+COARSE_DIM = 30
+COARSE_WEIGHT = 0.75
 BASIS_SAMPLE = 20_000
 CANDIDATES = 30
 EXACT_LIMIT = 20_000
@@ -146,7 +151,7 @@ class RelatedIndex:
         recs = _unique(_records(records))
         if not recs:
             return set()
-        if not self.ids:
+        if not self.ids and not self.vocab:  # an index loaded from a state alone keeps its model
             fresh = RelatedIndex.build(recs)
             self.__dict__.update(fresh.__dict__)
             return set(self.ids)
@@ -402,13 +407,14 @@ class RelatedIndex:
         return out
 
     def _scores(self, block: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(term cosine + latent cosine, term cosine) for every (row, candidate) pair."""
+        """(score, term cosine) for every (row, candidate) pair (the module docstring, step 5)."""
         rows = np.repeat(block, candidates.shape[1])
         cols = np.where(candidates >= 0, candidates, 0).ravel()
         cosine = np.asarray(self.X[rows].multiply(self.X[cols]).sum(axis=1)).ravel()
         latent = np.einsum("ij,ij->i", self.Z[rows], self.Z[cols])
+        coarse_cosine = np.einsum("ij,ij->i", _coarse(self.Z[rows]), _coarse(self.Z[cols]))
         shape = candidates.shape
-        return (cosine + latent).reshape(shape), cosine.reshape(shape)
+        return (cosine + latent + COARSE_WEIGHT * coarse_cosine).reshape(shape), cosine.reshape(shape)
 
 
 def _local_counts(docs: list[dict[str, int]]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
@@ -499,6 +505,14 @@ def _latent_basis(X: sp.csr_matrix, dim: int) -> np.ndarray:
     vt = vt[:dim]
     signs = np.sign(vt[np.arange(dim), np.abs(vt).argmax(axis=1)])
     return (vt * signs[:, None]).astype(np.float32)
+
+
+def _coarse(Z: np.ndarray) -> np.ndarray:
+    """Latent vectors cut to their first COARSE_DIM dimensions, L2-normalised."""
+    coarse = Z[:, :COARSE_DIM]
+    norms = np.linalg.norm(coarse, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return coarse / norms
 
 
 def _kmeans(Z: np.ndarray, k: int, iterations: int = 8) -> np.ndarray:
