@@ -13,16 +13,21 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
-from newsfeed.config import Settings
+from newsfeed.config import Settings, TopicSettings
 from newsfeed.enrich import related as related_code
 from newsfeed.enrich import text as text_code
 from newsfeed.enrich import topics as topics_code
 from newsfeed.enrich.related import Record, RelatedIndex
 from newsfeed.enrich.topics import extract_topics, topic_slug
+from newsfeed.parallel import batched, fork_map
 from newsfeed.store import Store
 from newsfeed.types import Progress
+
+TOPICS_BATCH = 10_000  # articles held in memory at once while extracting topics
+
 
 def enrich(settings: Settings, store: Store, changed: Sequence[str], progress: Progress) -> None:
     """Topics and related lists for the changed articles, or for all when the settings or the
@@ -58,12 +63,19 @@ def _fingerprint(settings: Settings) -> str:
 
 def _topics(settings: Settings, store: Store, changed: Sequence[str] | None, progress: Progress) -> None:
     total = store.count() if changed is None else len(set(changed))
+    done = 0
+    extract = partial(_extract_topics, settings.topics)
     with store.transaction() as conn:
-        for done, (ident, title, body, tags) in enumerate(store.texts(changed), start=1):
-            names = extract_topics(title, body, tags, settings.topics)
-            store.set_topics(conn, ident, names, [topic_slug(n) for n in names])
-            if done % 500 == 0 or done == total:
-                progress("topics", done, total)
+        for batch in batched(store.texts(changed), TOPICS_BATCH):
+            for (ident, *_), names in zip(batch, fork_map(extract, batch, min_items=2000)):
+                store.set_topics(conn, ident, names, [topic_slug(n) for n in names])
+            done += len(batch)
+            progress("topics", done, total)
+
+
+def _extract_topics(settings: TopicSettings, article: tuple[str, str, str, tuple[str, ...]]) -> tuple[str, ...]:
+    _ident, title, body, tags = article
+    return extract_topics(title, body, tags, settings)
 
 
 def _small(settings: Settings, index: RelatedIndex, records: list[Record]) -> bool:

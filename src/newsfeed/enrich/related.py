@@ -33,14 +33,12 @@ Persistence (the store's side): `state_blob()` (vocabulary, idf, basis, centroid
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
 import re
 import struct
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime
 from typing import Any
 
@@ -48,6 +46,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from newsfeed.enrich import text as T
+from newsfeed.parallel import batched, fork_map
 
 __all__ = ["RelatedIndex", "Record", "features"]
 
@@ -68,9 +67,9 @@ BLOCK = 1024
 PROBES = 8
 GROWTH_FOR_REBUILD = 0.25
 SEED = 20241014
-PARALLEL_FROM = 4000
 
 _TOKEN = re.compile(r"[^\W\d_]{2,}")
+_ASCII_TOKEN = re.compile(r"[A-Za-z]{2,}")  # the same tokens on ASCII text, found faster
 _NON_WORD = re.compile(r"[^\w]+")
 _FOLD_CACHE: dict[str, str] = {}
 
@@ -90,7 +89,7 @@ def features(title: str, text: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     for weight, part in ((1, body), (LEAD_WEIGHT, lead), (TITLE_WEIGHT, title)):
         # The token pattern already splits at no-break spaces, curly quotes and hyphens.
-        for token, n in Counter(_TOKEN.findall(part)).items():
+        for token, n in Counter((_ASCII_TOKEN if part.isascii() else _TOKEN).findall(part)).items():
             term = _FOLD_CACHE.get(token)
             if term is None:
                 term = _fold(token)
@@ -428,50 +427,22 @@ def _local_counts(docs: list[dict[str, int]]) -> tuple[list[str], np.ndarray, np
     return list(local), np.array(indptr, dtype=np.int64), np.array(ids, dtype=np.int64), np.array(counts, dtype=np.int32)
 
 
-_DOCS: list[tuple[str, str]] = []  # read by forked workers, so the texts are not pickled
 CHUNK = 8000  # documents held in memory at once while counting
-
-
-def _count_chunk(bounds: tuple[int, int]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    return _local_counts([features(title, text) for title, text in _DOCS[bounds[0] : bounds[1]]])
+PIECE = 1000  # documents per piece of a chunk counted in parallel
 
 
 def _count_terms(docs: Iterable[tuple[str, str]]) -> tuple[list[str], sp.csr_matrix]:
-    """Term counts of every document, CHUNK documents at a time; chunks of a large archive
-    are spread over the CPU cores (forked workers read them from `_DOCS`)."""
-    global _DOCS
-    workers = min(os.cpu_count() or 1, 4)
-    parallel = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+    """Term counts of every document, CHUNK documents at a time, each chunk's pieces spread
+    over the CPU cores."""
     parts = []
-    pool = None
-    try:
-        for chunk in _batched(docs, CHUNK):
-            if not parallel or len(chunk) < PARALLEL_FROM:
-                parts.append(_local_counts([features(title, text) for title, text in chunk]))
-                continue
-            _DOCS = chunk
-            if pool is None:
-                pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-            size = -(-len(chunk) // workers)
-            parts += pool.map(_count_chunk, [(i, i + size) for i in range(0, len(chunk), size)])
-            pool.shutdown()  # workers are forked per chunk: each must see this chunk's _DOCS
-            pool = None
-    finally:
-        _DOCS = []
-        if pool is not None:
-            pool.shutdown()
+    for chunk in batched(docs, CHUNK):
+        count = partial(_count_piece, chunk)
+        parts += fork_map(count, range(0, len(chunk), PIECE), min_items=2)
     return _merge(parts)
 
 
-def _batched(items: Iterable, size: int) -> Iterator[list]:
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _count_piece(chunk: list[tuple[str, str]], start: int) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    return _local_counts([features(title, text) for title, text in chunk[start : start + PIECE]])
 
 
 def _merge(parts) -> tuple[list[str], sp.csr_matrix]:
