@@ -34,6 +34,11 @@ WORDS = (
     "pengawasan yang lebih ketat terhadap pelaksanaan program di daerah serta transparansi anggaran negara-negara "
     "tetangga juga mengikuti perkembangan ini dengan cermat karena dampaknya terhadap perdagangan kawasan"
 ).split()
+# Made-up words after the real ones, drawn with Zipf's law (the k-th word 1/k as often), so the
+# topics and related-articles index get a realistic spread of rare and common terms to work on.
+_SYLLABLES = "ba be bi bu da di du ga ka ke ki ku la li lu ma me mi mu na ni nu pa pi ra ri ru sa si su ta ti tu".split()
+VOCABULARY = WORDS + sorted({"".join(random.Random(k).choices(_SYLLABLES, k=2 + k % 3)) for k in range(12_000)} - set(WORDS))
+CUMULATIVE = list(__import__("itertools").accumulate(1 / rank for rank in range(1, len(VOCABULARY) + 1)))
 NAMES = ["Korea Utara", "Rusia", "Ukraina", "Bank Indonesia", "Timnas Indonesia", "Jakarta", "Prabowo Subianto", "OJK", "KPK", "Gaza"]
 
 
@@ -48,10 +53,10 @@ def write_site(root: Path, n: int) -> Path:
         when = start + timedelta(minutes=37 * i + rng.randrange(30))
         paragraphs = []
         for _ in range(rng.randint(4, 9)):
-            words = rng.choices(WORDS, k=rng.randint(40, 80))
+            words = rng.choices(VOCABULARY, cum_weights=CUMULATIVE, k=rng.randint(40, 80))
             words.insert(rng.randrange(len(words)), rng.choice(NAMES))
             paragraphs.append(" ".join(words).capitalize() + ".")
-        title = f"{rng.choice(NAMES)} {' '.join(rng.choices(WORDS, k=6))} {i}"
+        title = f"{rng.choice(NAMES)} {' '.join(rng.choices(VOCABULARY, cum_weights=CUMULATIVE, k=6))} {i}"
         text = "\n\n".join([section, title.capitalize(), *paragraphs, "Redaksi Bench", "Bench merupakan situs media online untuk pengukuran.", "Back to top button"])
         slug = section.lower().replace(" ", "-")
         (root / "pages" / slug / f"{when:%Y-%m-%d-%H%M}-artikel-{i}.txt").write_text(text + "\n", encoding="utf-8")

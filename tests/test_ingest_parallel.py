@@ -11,6 +11,7 @@ import pytest
 
 from conftest import NOW, body, page
 from newsfeed import core
+from newsfeed.sources import readahead
 from newsfeed.sources.common import MAX_PAGE_BYTES
 from newsfeed.sources.pages import PageSource
 from newsfeed.store import Store
@@ -73,7 +74,7 @@ def _build(settings, parallel_from: int, monkeypatch, log: Path):
     shutil.rmtree(settings.store_path.parent, ignore_errors=True)
     shutil.rmtree(settings.feeds.output_dir, ignore_errors=True)
     log.unlink(missing_ok=True)
-    monkeypatch.setattr(core, "PARALLEL_PARSE_FROM", parallel_from)
+    monkeypatch.setattr(readahead, "PARALLEL_PARSE_FROM", parallel_from)
     calls: list[tuple[str, int, int]] = []
     with core.open_store(settings) as store:
         report, changed = core.gather(settings, store, NOW, lambda *call: calls.append(call))
@@ -85,8 +86,8 @@ def _build(settings, parallel_from: int, monkeypatch, log: Path):
 def parallel_setup(monkeypatch, tmp_path):
     """Small batches, chunks and windows, so a small site crosses several of each; two workers even on one CPU."""
     monkeypatch.setattr(core, "_BATCH", 7)
-    monkeypatch.setattr(core, "_PARSE_CHUNK", 3)
-    monkeypatch.setattr(core, "_PARSE_WINDOW", 10)
+    monkeypatch.setattr(readahead, "_PARSE_CHUNK", 3)
+    monkeypatch.setattr(readahead, "_PARSE_WINDOW", 10)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.setattr(os, "process_cpu_count", lambda: 2, raising=False)
     log = tmp_path / "reader-pids.log"
@@ -117,7 +118,7 @@ def test_parallel_ingest_stores_reports_and_publishes_exactly_as_serial(make_sit
 def test_parallel_ingest_of_edited_pages_only(make_site, monkeypatch, parallel_setup):
     """A rebuild after edits: unchanged pages are skipped, the changed ones (>= threshold) read in the pool."""
     settings = make_site(_pages(40))
-    monkeypatch.setattr(core, "PARALLEL_PARSE_FROM", 10)
+    monkeypatch.setattr(readahead, "PARALLEL_PARSE_FROM", 10)
     with core.open_store(settings) as store:
         core._ingest(settings, store, NOW, core.no_progress)
     pages = settings.root / "pages"
@@ -142,7 +143,7 @@ def test_below_the_threshold_pages_are_read_here(make_site, monkeypatch, paralle
 
 def test_pool_is_stopped_when_ingest_is_interrupted(make_site, monkeypatch, parallel_setup):
     settings = make_site(_pages(60))
-    monkeypatch.setattr(core, "PARALLEL_PARSE_FROM", 10)
+    monkeypatch.setattr(readahead, "PARALLEL_PARSE_FROM", 10)
 
     def interrupt(phase, done, total):
         if done == 20:
