@@ -59,6 +59,8 @@ LATENT_DIM = 100
 COARSE_DIM = 30
 COARSE_WEIGHT = 0.75
 BASIS_SAMPLE = 20_000
+POWER_ITERATIONS = 5
+BASIS_DTYPE = np.float32
 CANDIDATES = 30
 EXACT_LIMIT = 20_000
 DUPLICATE_COSINE = 0.9
@@ -466,10 +468,10 @@ def _latent_basis(X: sp.csr_matrix, dim: int) -> np.ndarray:
     dim = min(dim, n - 1, v - 1)
     if dim < 2:
         return np.zeros((0, v), dtype=np.float32)
-    sample = X[:: max(1, -(-n // BASIS_SAMPLE))].astype(np.float64)
+    sample = X[:: max(1, -(-n // BASIS_SAMPLE))].astype(BASIS_DTYPE)
     rng = np.random.default_rng(SEED)
-    q = sample @ rng.standard_normal((v, dim + 20))
-    for _ in range(5):
+    q = sample @ rng.standard_normal((v, dim + 20)).astype(BASIS_DTYPE)
+    for _ in range(POWER_ITERATIONS):
         q, _ = np.linalg.qr(sample @ (sample.T @ np.linalg.qr(q)[0]))
     q, _ = np.linalg.qr(q)
     _, _, vt = np.linalg.svd((sample.T @ q).T, full_matrices=False)
