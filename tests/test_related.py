@@ -108,3 +108,13 @@ def test_index_loaded_from_state_alone_keeps_its_model():
     assert index.vocab == model.vocab and "persib" in index.vocab
     assert index.state_blob() == model.state_blob()
     assert set(index.related("g1", 5)) == {"g2", "g3", "g4"}
+
+
+def test_several_edits_at_once_each_get_their_new_text():
+    index = build(GEMPA + BOLA)
+    g1, b1 = GEMPA[0], BOLA[0]
+    index.add([Record("g1", b1[1], b1[2]), Record("b1", g1[1], g1[2])])  # the two swap subjects
+    assert len(index) == len(GEMPA + BOLA)
+    assert index.related("g1", 1)[0].startswith("b") and index.related("b1", 1)[0].startswith("g")
+    for other in ("g2", "g3", "b2", "b3"):  # untouched rows keep their vectors
+        assert index.X[index.pos[other]].nnz > 0
