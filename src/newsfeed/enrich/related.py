@@ -224,28 +224,25 @@ class RelatedIndex:
         index.idf = data[:vocab].copy()
         index.basis = data[vocab : vocab + bd * bv].reshape(bd, bv).copy()
         index.centroids = data[vocab + bd * bv : vocab + bd * bv + cd * cv].reshape(cd, cv).copy()
-        heads, payloads = [], []
+        indptr, indices, weights, latents, clusters = [0], [], [], [], []
         for article_id, blob in sorted(rows):
             size = struct.unpack(">I", blob[:4])[0]
-            heads.append(blob[4 : 4 + size])
-            payloads.append(blob[4 + size :])
+            row = json.loads(blob[4 : 4 + size])
+            n, offset = row["n"], 4 + size
+            indices.append(np.frombuffer(blob, dtype=np.int32, count=n, offset=offset))
+            weights.append(np.frombuffer(blob, dtype=np.float32, count=n, offset=offset + 4 * n))
+            latents.append(np.frombuffer(blob, dtype=np.float32, offset=offset + 8 * n))
+            indptr.append(indptr[-1] + n)
+            clusters.append(row["c"])
             index.pos[article_id] = len(index.ids)
             index.ids.append(article_id)
-        parsed = json.loads(b"[" + b",".join(heads) + b"]")  # one parse: far faster than one per row
-        index.titles = [row["k"] for row in parsed]
-        index.lists = [list(map(tuple, row["r"])) for row in parsed]
-        index.cluster = np.array([row["c"] for row in parsed], dtype=np.int32)
-        # each payload: n int32 term columns, n float32 weights, bd float32 latent values
-        counts = np.array([row["n"] for row in parsed], dtype=np.int64)
-        words = np.frombuffer(b"".join(payloads), dtype=np.int32)
-        starts = np.cumsum(2 * counts + bd) - (2 * counts + bd)
-        entry = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
-        latent = (starts + 2 * counts)[:, None] + np.arange(bd)
+            index.titles.append(row["k"])
+            index.lists.append([(float(s), str(i)) for s, i in row["r"]])
         index.X = sp.csr_matrix(
-            (words[entry + np.repeat(counts, counts)].view(np.float32), words[entry], np.concatenate([[0], np.cumsum(counts)])),
-            shape=(len(index.ids), vocab),
+            (_concat(weights, np.float32), _concat(indices, np.int32), np.array(indptr)), shape=(len(index.ids), vocab)
         )
-        index.Z = words[latent].view(np.float32).reshape(len(index.ids), bd)
+        index.Z = np.vstack(latents) if latents else np.zeros((0, bd), dtype=np.float32)
+        index.cluster = np.array(clusters, dtype=np.int32)
         return index
 
     # -- building -----------------------------------------------------------------------------
