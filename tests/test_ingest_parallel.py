@@ -1,4 +1,5 @@
-"""Ingest with the pages read by a pool of forked workers: the same store, report and feeds as one by one."""
+"""A build with the work shared by forked workers (pages read, topics, term counts): the same store,
+report and feeds as with everything done in one process."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import NOW, body, page
-from newsfeed import core
+from newsfeed import core, parallel
 from newsfeed.sources import readahead
 from newsfeed.sources.common import MAX_PAGE_BYTES
 from newsfeed.sources.pages import PageSource
@@ -88,8 +89,7 @@ def parallel_setup(monkeypatch, tmp_path):
     monkeypatch.setattr(core, "_BATCH", 7)
     monkeypatch.setattr(readahead, "_PARSE_CHUNK", 3)
     monkeypatch.setattr(readahead, "_PARSE_WINDOW", 10)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(os, "process_cpu_count", lambda: 2, raising=False)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
     log = tmp_path / "reader-pids.log"
     _record_reader_pids(monkeypatch, log)
     return log
@@ -155,3 +155,41 @@ def test_pool_is_stopped_when_ingest_is_interrupted(make_site, monkeypatch, para
     assert os.getpid() not in _pids(parallel_setup)
     with core.open_store(settings) as store:  # batches stored before the interruption stay, whole
         assert store.count() % 7 == 0 and 0 < store.count() < 60
+
+
+def _log_pid_around(monkeypatch, owner, name: str, log: Path) -> None:
+    original = getattr(owner, name)
+
+    def logged(*args, **kwargs):
+        with open(log, "a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, logged)
+
+
+def test_enrichment_in_workers_equals_enrichment_here(make_site, monkeypatch, tmp_path):
+    """Topics and the related index's term counts computed by forked workers: the same store and feeds."""
+    from newsfeed import enrichment
+    from newsfeed.enrich import related
+
+    monkeypatch.setattr(enrichment, "TOPICS_BATCH", 16)
+    monkeypatch.setattr(enrichment, "TOPICS_PARALLEL_FROM", 2)
+    monkeypatch.setattr(related, "CHUNK", 20)
+    monkeypatch.setattr(related, "PIECE", 6)
+    topics_log, terms_log = tmp_path / "topics.log", tmp_path / "terms.log"
+    _log_pid_around(monkeypatch, enrichment, "extract_topics", topics_log)
+    _log_pid_around(monkeypatch, related, "features", terms_log)
+    settings = make_site(_pages(50))
+
+    monkeypatch.setattr(parallel, "workers", lambda: 1)
+    serial = _build(settings, 10**9, monkeypatch, tmp_path / "reads.log")
+    assert _pids(topics_log) == _pids(terms_log) == {os.getpid()}
+    topics_log.unlink()
+    terms_log.unlink()
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    forked = _build(settings, 10**9, monkeypatch, tmp_path / "reads.log")
+    assert _pids(topics_log) and os.getpid() not in _pids(topics_log)
+    assert _pids(terms_log) - {os.getpid()}  # the last, short chunk of 10 is counted here
+    assert forked[3] == serial[3]  # topics, related lists and the stored index, row for row
+    assert forked[4] == serial[4]  # byte-identical feeds

@@ -2,7 +2,15 @@ import os
 
 import pytest
 
+from newsfeed import parallel
 from newsfeed.parallel import batched, fork_map
+
+pytestmark = pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="no fork here")
+
+
+@pytest.fixture(autouse=True)
+def two_workers(monkeypatch):
+    monkeypatch.setattr(parallel, "workers", lambda: 2)  # even on a one-CPU machine
 
 
 def _square(n):
@@ -22,8 +30,7 @@ def _fail(n):
 def test_results_in_order_from_worker_processes():
     items = list(range(50))
     assert fork_map(_square, items, min_items=2) == [n * n for n in items]
-    if (os.cpu_count() or 1) > 1:
-        assert os.getpid() not in fork_map(_pid, items, min_items=2)
+    assert os.getpid() not in fork_map(_pid, items, min_items=2)
 
 
 def test_short_lists_run_in_this_process():
@@ -38,3 +45,18 @@ def test_worker_exception_propagates():
 def test_batched():
     assert list(batched(range(5), 2)) == [[0, 1], [2, 3], [4]]
     assert list(batched([], 3)) == []
+
+
+def test_no_fork_while_other_threads_run(monkeypatch):
+    import threading
+
+    monkeypatch.undo()
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert parallel.workers() == 1
+        assert set(fork_map(_pid, list(range(50)), min_items=2)) == {os.getpid()}
+    finally:
+        stop.set()
+        thread.join()

@@ -118,3 +118,21 @@ def test_several_edits_at_once_each_get_their_new_text():
     assert index.related("g1", 1)[0].startswith("b") and index.related("b1", 1)[0].startswith("g")
     for other in ("g2", "g3", "b2", "b3"):  # untouched rows keep their vectors
         assert index.X[index.pos[other]].nnz > 0
+
+
+def test_edited_article_leaves_the_lists_it_no_longer_belongs_in():
+    index = build(GEMPA + BOLA)
+    assert "g1" in index.related("g2", 5)
+    changed = index.add([Record("g1", "Teleskop Memotret Galaksi", "Astronom memotret galaksi jauh memakai teleskop antariksa.")])
+    assert {"g2", "g3", "g4"} <= changed  # their stored lists must be written again
+    for other in ("g2", "g3", "g4", "b1", "b2", "b3"):
+        assert "g1" not in index.related(other, 5)
+
+
+def test_model_only_index_with_no_latent_basis_accepts_articles():
+    tiny = [("t1", "Satu", "gempa"), ("t2", "Dua", "gempa"), ("t3", "Tiga", "banjir"), ("t4", "Empat", "banjir")]
+    model = RelatedIndex.build(tiny)
+    assert model.vocab and not model.basis.size  # two terms: too few for a latent space
+    index = RelatedIndex.load(model.state_blob(), ())
+    index.add(tiny)
+    assert len(index) == 4 and "t1" not in index.related("t1", 5)

@@ -26,7 +26,8 @@ from newsfeed.parallel import batched, fork_map
 from newsfeed.store import Store
 from newsfeed.types import Progress
 
-TOPICS_BATCH = 10_000  # articles held in memory at once while extracting topics
+TOPICS_BATCH = 4000  # articles held in memory at once while extracting topics
+TOPICS_PARALLEL_FROM = 2000  # a batch this large is shared among the CPU cores
 
 
 def enrich(settings: Settings, store: Store, changed: Sequence[str], progress: Progress) -> None:
@@ -67,7 +68,7 @@ def _topics(settings: Settings, store: Store, changed: Sequence[str] | None, pro
     extract = partial(_extract_topics, settings.topics)
     with store.transaction() as conn:
         for batch in batched(store.texts(changed), TOPICS_BATCH):
-            for (ident, *_), names in zip(batch, fork_map(extract, batch, min_items=2000)):
+            for (ident, *_), names in zip(batch, fork_map(extract, batch, min_items=TOPICS_PARALLEL_FROM)):
                 store.set_topics(conn, ident, names, [topic_slug(n) for n in names])
             done += len(batch)
             progress("topics", done, total)

@@ -1,31 +1,50 @@
-"""CPU-bound work over many items, spread over the CPU cores in forked worker processes."""
+"""CPU-bound work over many items, spread over the CPU cores in forked worker processes.
+
+Workers are forked, so they see the parent's data without pickling it; they must not use
+anything the parent holds open (the store's SQLite connection above all) and only compute.
+Forking is skipped, and the work done here, where the platform cannot fork or other threads
+run (a forked copy of a multi-threaded process can deadlock).
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 MAX_WORKERS = 4
-_WORK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None  # read by forked workers: nothing is pickled
+_WORK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None  # read by forked workers; one fork_map at a time
+
+
+def workers() -> int:
+    """How many worker processes to fork now: 0 or 1 mean do the work here."""
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(cpus or 1, MAX_WORKERS)
 
 
 def fork_map(function: Callable[[Any], Any], items: Sequence[Any], min_items: int = 1000) -> list[Any]:
     """[function(item) for item in items], in order. Lists of at least `min_items` are split
-    over the cores where the platform can fork (results come back pickled); shorter ones,
-    or a single core, run here. An exception in `function` propagates."""
+    over forked workers (results come back pickled); shorter ones run here. An exception in
+    `function` propagates, and the work not yet started is dropped."""
     global _WORK
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    if workers < 2 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
+    count = workers()
+    if count < 2 or len(items) < min_items:
         return [function(item) for item in items]
-    size = -(-len(items) // workers)
+    size = -(-len(items) // count)
     _WORK = (function, items)
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            parts = list(pool.map(_run, range(0, len(items), size), [size] * workers))
+        parts = list(pool.map(_run, range(0, len(items), size), [size] * count))
+    except BaseException:
+        pool.shutdown(cancel_futures=True)
+        raise
     finally:
+        pool.shutdown()
         _WORK = None
     return [result for part in parts for result in part]
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.pool
-import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from newsfeed import parallel
 from newsfeed.errors import SourceError
 from newsfeed.sources.common import FolderSource
 from newsfeed.types import SourceItem
@@ -20,7 +20,6 @@ from newsfeed.types import SourceItem
 # worker processes while this process stores what they return (parsing is pure Python and
 # most of a first build's ingest time). Fewer changed files: read one by one, here.
 PARALLEL_PARSE_FROM = 2000
-PARALLEL_PARSE_WORKERS = 4  # at most; never more than the machine's CPUs
 _PARSE_CHUNK = 256  # files per task sent to a worker (measured: 256 beats 64 and 512 on 2 CPUs)
 _PARSE_WINDOW = 1024  # files handed to the pool at a time
 _PARSE_AHEAD = 3  # windows handed out beyond the one being stored
@@ -35,13 +34,8 @@ def reader(source: object, todo: list[tuple[str, str]]) -> Iterator[Callable[[st
     reading them ahead, in order: the same items, the same SourceErrors (re-raised here), the
     same order. The pool is shut down when the block ends, however it ends.
     """
-    workers = min(getattr(os, "process_cpu_count", os.cpu_count)() or 1, PARALLEL_PARSE_WORKERS)
-    if (
-        len(todo) < PARALLEL_PARSE_FROM
-        or workers < 2
-        or not isinstance(source, FolderSource)
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    workers = parallel.workers()
+    if len(todo) < PARALLEL_PARSE_FROM or workers < 2 or not isinstance(source, FolderSource):
         yield source.read  # type: ignore[attr-defined]
         return
     # fork: the workers inherit the source (and the settings it holds), nothing is pickled but
