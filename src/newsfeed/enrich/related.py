@@ -67,6 +67,7 @@ CANDIDATES = 30
 EXACT_LIMIT = 20_000
 DUPLICATE_COSINE = 0.9
 KEEP = 10
+_ROW_HEAD = struct.Struct(">IiII")  # a stored row: terms, cluster, headline key bytes, list bytes
 BLOCK = 1024
 PROBES = 8
 GROWTH_FOR_REBUILD = 0.25
@@ -131,7 +132,7 @@ class RelatedIndex:
         self.X = sp.csr_matrix((0, 0), dtype=np.float32)
         self.Z = np.zeros((0, 0), dtype=np.float32)
         self.cluster = np.zeros(0, dtype=np.int32)
-        self.lists: list[list[tuple[float, str]]] = []
+        self.lists: list[list[tuple[float, str]] | bytes] = []  # bytes: as stored, parsed on first use
         self.built_size = 0
 
     # -- public -------------------------------------------------------------------------------
@@ -161,7 +162,7 @@ class RelatedIndex:
         edited = {r[0] for r in recs if r[0] in self.pos}
         rows = self._append(recs)
         if edited:  # lists holding an edited article scored its old text: rank them again
-            holders = [row for row, entries in enumerate(self.lists) if any(other in edited for _, other in entries)]
+            holders = [row for row in range(len(self.lists)) if self._holds(row, edited)]
             rows = np.union1d(rows, np.array(holders, dtype=np.int64))
         changed = {self.ids[r] for r in rows}
         self._rank_rows(rows, changed)
@@ -175,11 +176,11 @@ class RelatedIndex:
                 out.append(other)
         row = self.pos.get(article_id)
         if row is not None:
-            out += [other for _, other in self.lists[row] if other not in out]
+            out += [other for _, other in self._entries(row) if other not in out]
         return tuple(out[:k])
 
     def scored(self, article_id: str) -> list[tuple[float, str]]:
-        return list(self.lists[self.pos[article_id]])
+        return list(self._entries(self.pos[article_id]))
 
     @property
     def stale(self) -> bool:
@@ -205,13 +206,14 @@ class RelatedIndex:
     def row_blob(self, article_id: str) -> bytes:
         row = self.pos[article_id]
         start, end = self.X.indptr[row], self.X.indptr[row + 1]
-        head = json.dumps(
-            {"k": self.titles[row], "c": int(self.cluster[row]), "n": int(end - start), "r": self.lists[row]}, ensure_ascii=False
-        ).encode()
+        title = self.titles[row].encode()
+        entries = self.lists[row]
+        listed = entries if isinstance(entries, bytes) else json.dumps(entries, ensure_ascii=False).encode()
         return b"".join(
             (
-                struct.pack(">I", len(head)),
-                head,
+                _ROW_HEAD.pack(int(end - start), int(self.cluster[row]), len(title), len(listed)),
+                title,
+                listed,
                 self.X.indices[start:end].astype(np.int32).tobytes(),
                 self.X.data[start:end].astype(np.float32).tobytes(),
                 self.Z[row].astype(np.float32).tobytes(),
@@ -232,18 +234,17 @@ class RelatedIndex:
         index.centroids = data[vocab + bd * bv : vocab + bd * bv + cd * cv].reshape(cd, cv).copy()
         indptr, indices, weights, latents, clusters = [0], [], [], [], []
         for article_id, blob in sorted(rows):
-            size = struct.unpack(">I", blob[:4])[0]
-            row = json.loads(blob[4 : 4 + size])
-            n, offset = row["n"], 4 + size
+            n, cluster, title_size, list_size = _ROW_HEAD.unpack_from(blob)
+            offset = _ROW_HEAD.size + title_size + list_size
             indices.append(np.frombuffer(blob, dtype=np.int32, count=n, offset=offset))
             weights.append(np.frombuffer(blob, dtype=np.float32, count=n, offset=offset + 4 * n))
             latents.append(np.frombuffer(blob, dtype=np.float32, offset=offset + 8 * n))
             indptr.append(indptr[-1] + n)
-            clusters.append(row["c"])
+            clusters.append(cluster)
             index.pos[article_id] = len(index.ids)
             index.ids.append(article_id)
-            index.titles.append(row["k"])
-            index.lists.append([(float(s), str(i)) for s, i in row["r"]])
+            index.titles.append(blob[_ROW_HEAD.size : _ROW_HEAD.size + title_size].decode())
+            index.lists.append(blob[_ROW_HEAD.size + title_size : offset])  # parsed when first needed
         index.X = sp.csr_matrix(
             (_concat(weights, np.float32), _concat(indices, np.int32), np.array(indptr)), shape=(len(index.ids), vocab)
         )
@@ -388,12 +389,25 @@ class RelatedIndex:
 
     def _offer(self, row: int, entry: tuple[float, str]) -> bool:
         """Put entry into row's list if it belongs among the best KEEP; True if the list changed."""
-        current = [e for e in self.lists[row] if e[1] != entry[1]]
+        current = [e for e in self._entries(row) if e[1] != entry[1]]
         merged = sorted([*current, entry], key=lambda e: (-e[0], e[1]))[:KEEP]
         if merged == self.lists[row]:
             return False
         self.lists[row] = merged
         return True
+
+    def _entries(self, row: int) -> list[tuple[float, str]]:
+        entries = self.lists[row]
+        if isinstance(entries, bytes):
+            entries = self.lists[row] = [(float(score), str(other)) for score, other in json.loads(entries)]
+        return entries
+
+    def _holds(self, row: int, ids: set[str]) -> bool:
+        """Does row's list hold any of `ids`? (Stored lists are searched as bytes first.)"""
+        entries = self.lists[row]
+        if isinstance(entries, bytes) and not any(json.dumps(i, ensure_ascii=False).encode() in entries for i in ids):
+            return False
+        return any(other in ids for _, other in self._entries(row))
 
     def _candidates(self, block: np.ndarray) -> np.ndarray:
         """Per row, up to CANDIDATES rows by latent cosine (padded with -1), self included."""
