@@ -162,7 +162,8 @@ class RelatedIndex:
         edited = {r[0] for r in recs if r[0] in self.pos}
         rows = self._append(recs)
         if edited:  # lists holding an edited article scored its old text: rank them again
-            holders = [row for row in range(len(self.lists)) if self._holds(row, edited)]
+            needles = [json.dumps(i, ensure_ascii=False).encode() for i in edited]
+            holders = [row for row in range(len(self.lists)) if self._holds(row, edited, needles)]
             rows = np.union1d(rows, np.array(holders, dtype=np.int64))
         changed = {self.ids[r] for r in rows}
         self._rank_rows(rows, changed)
@@ -402,10 +403,10 @@ class RelatedIndex:
             entries = self.lists[row] = [(float(score), str(other)) for score, other in json.loads(entries)]
         return entries
 
-    def _holds(self, row: int, ids: set[str]) -> bool:
-        """Does row's list hold any of `ids`? (Stored lists are searched as bytes first.)"""
+    def _holds(self, row: int, ids: set[str], needles: list[bytes]) -> bool:
+        """Does row's list hold any of `ids`? A stored list is first searched for their JSON forms."""
         entries = self.lists[row]
-        if isinstance(entries, bytes) and not any(json.dumps(i, ensure_ascii=False).encode() in entries for i in ids):
+        if isinstance(entries, bytes) and not any(needle in entries for needle in needles):
             return False
         return any(other in ids for _, other in self._entries(row))
 
