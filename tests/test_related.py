@@ -136,3 +136,12 @@ def test_model_only_index_with_no_latent_basis_accepts_articles():
     index = RelatedIndex.load(model.state_blob(), ())
     index.add(tiny)
     assert len(index) == 4 and "t1" not in index.related("t1", 5)
+
+
+def test_edit_after_loading_from_the_store_leaves_old_lists():
+    index = build(GEMPA + BOLA)
+    loaded = RelatedIndex.load(index.state_blob(), [(aid, index.row_blob(aid)) for aid, _, _ in GEMPA + BOLA])
+    changed = loaded.add([Record("g1", "Teleskop Memotret Galaksi", "Astronom memotret galaksi jauh memakai teleskop antariksa.")])
+    assert {"g2", "g3", "g4"} <= changed
+    assert all("g1" not in loaded.related(other, 5) for other in ("g2", "g3", "g4"))
+    assert loaded.row_blob("b1") == index.row_blob("b1")  # an untouched list is written back as it was stored
