@@ -20,7 +20,7 @@ _WORK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None  # read by forke
 
 
 def workers() -> int:
-    """How many worker processes to fork now: 0 or 1 mean do the work here."""
+    """How many worker processes to fork now; 1 means do the work in this process."""
     if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

@@ -16,10 +16,7 @@ from newsfeed.errors import SourceError
 from newsfeed.sources.common import FolderSource
 from newsfeed.types import SourceItem
 
-# A local folder with at least this many changed files is read and parsed by a pool of forked
-# worker processes while this process stores what they return (parsing is pure Python and
-# most of a first build's ingest time). Fewer changed files: read one by one, here.
-PARALLEL_PARSE_FROM = 2000
+PARALLEL_PARSE_FROM = 2000  # fewer changed files than this are read one by one, here
 _PARSE_CHUNK = 256  # files per task sent to a worker (measured: 256 beats 64 and 512 on 2 CPUs)
 _PARSE_WINDOW = 1024  # files handed to the pool at a time
 _PARSE_AHEAD = 3  # windows handed out beyond the one being stored
