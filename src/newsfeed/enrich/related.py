@@ -23,13 +23,15 @@ Ranking (no section, publisher or URL is used; measured in bench/bench_related.p
 
 Incremental updates: `add(records)` gives new (or edited) articles vectors with the
 vocabulary, idf, basis and clusters of the last full build, ranks them against the whole
-archive and inserts each into the lists of the older articles it now beats. Old vectors are
+archive and inserts each into the lists of the older articles it now beats; the lists that
+held an edited article are ranked again, since they scored its old text. Old vectors are
 not recomputed, so after adds the lists match a rebuild only up to those frozen weights;
 callers rebuild from scratch when the archive has grown by a quarter (`stale`).
 
 Persistence (the store's side): `state_blob()` (vocabulary, idf, basis, centroids) plus one
 `row_blob(id)` per article (its vector, latent vector, headline key and scored list);
-`RelatedIndex.load(state, rows)` restores an identical index.
+`RelatedIndex.load(state, rows)` restores an identical index (a stored list is parsed only
+when it is used).
 """
 
 from __future__ import annotations
