@@ -71,6 +71,7 @@ DUPLICATE_COSINE = 0.9
 KEEP = 10
 _ROW_HEAD = struct.Struct(">IiII")  # a stored row: terms, cluster, headline key bytes, list bytes
 BLOCK = 1024
+PARALLEL_BLOCKS = 4  # a full build of at least this many blocks ranks them on all the cores
 PROBES = 8
 GROWTH_FOR_REBUILD = 0.25
 SEED = 20241014
@@ -360,35 +361,44 @@ class RelatedIndex:
 
     # -- ranking ------------------------------------------------------------------------------
     def _rank_rows(self, rows: np.ndarray, changed: set[str] | None) -> None:
-        """Rank `rows` against the archive; with `changed`, also insert them into old lists."""
+        """Rank `rows` against the archive; with `changed`, also insert them into old lists.
+        A full build (no `changed`) ranks its blocks on all the CPU cores."""
         if len(self.centroids):  # rows of one cluster share their search pool: keep them together
             rows = rows[np.lexsort((rows, self.cluster[rows]))]
         id_order = np.argsort(np.argsort(np.array(self.ids)))  # ties are broken by id
         title_hash = np.array([hash(t) for t in self.titles], dtype=np.int64)
-        for start in range(0, len(rows), BLOCK):
-            block = rows[start : start + BLOCK]
-            candidates = self._candidates(block)
-            scores, cosines = self._scores(block, candidates)
-            safe = np.where(candidates >= 0, candidates, 0)
-            valid = (
-                (candidates >= 0)
-                & (candidates != block[:, None])
-                & (cosines > 0)
-                & (cosines < DUPLICATE_COSINE)
-                & (title_hash[safe] != title_hash[block][:, None])
-            )
-            scores = np.where(valid, np.round(scores, 6), -np.inf)
-            order = np.lexsort((id_order[safe], -scores), axis=-1)
-            ranked = np.take_along_axis(safe, order, axis=1)
-            ranked_scores = np.take_along_axis(scores, order, axis=1)
-            counts = valid.sum(axis=1)
-            for j, row in enumerate(block.tolist()):
-                entries = [(s, self.ids[c]) for s, c in zip(ranked_scores[j, : counts[j]].tolist(), ranked[j, : counts[j]].tolist())]
+        blocks = [rows[start : start + BLOCK] for start in range(0, len(rows), BLOCK)]
+        rank = partial(self._rank_block, id_order, title_hash)
+        ranked = fork_map(rank, blocks, min_items=PARALLEL_BLOCKS) if changed is None else map(rank, blocks)
+        for block, lists in zip(blocks, ranked):
+            for row, entries in zip(block.tolist(), lists):
                 self.lists[row] = entries[:KEEP]
                 if changed is not None:
                     for score_value, other in entries:
                         if self._offer(self.pos[other], (score_value, self.ids[row])):
                             changed.add(other)
+
+    def _rank_block(self, id_order: np.ndarray, title_hash: np.ndarray, block: np.ndarray) -> list[list[tuple[float, str]]]:
+        """Every valid candidate of each row of `block`, best first, with its score."""
+        candidates = self._candidates(block)
+        scores, cosines = self._scores(block, candidates)
+        safe = np.where(candidates >= 0, candidates, 0)
+        valid = (
+            (candidates >= 0)
+            & (candidates != block[:, None])
+            & (cosines > 0)
+            & (cosines < DUPLICATE_COSINE)
+            & (title_hash[safe] != title_hash[block][:, None])
+        )
+        scores = np.where(valid, np.round(scores, 6), -np.inf)
+        order = np.lexsort((id_order[safe], -scores), axis=-1)
+        ranked = np.take_along_axis(safe, order, axis=1)
+        ranked_scores = np.take_along_axis(scores, order, axis=1)
+        counts = valid.sum(axis=1)
+        return [
+            [(s, self.ids[c]) for s, c in zip(ranked_scores[j, : counts[j]].tolist(), ranked[j, : counts[j]].tolist())]
+            for j in range(len(block))
+        ]
 
     def _offer(self, row: int, entry: tuple[float, str]) -> bool:
         """Put entry into row's list if it belongs among the best KEEP; True if the list changed."""
