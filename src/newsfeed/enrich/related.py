@@ -9,7 +9,7 @@ Ranking (no section, publisher or URL is used; measured in bench/bench_related.p
    and at most half of the articles; L2 normalised.
 3. Latent vectors: a 100-dimensional LSA basis (randomized SVD with a fixed seed, fitted
    on at most 20,000 articles), so articles on one subject in different words are close.
-4. Candidates: the 30 articles whose latent vectors are closest. Up to 20,000 articles
+4. Candidates: the 20 articles whose latent vectors are closest. Up to 20,000 articles
    they are exact (blocks of rows, memory O(block * N)); above, each article searches the
    members of the k-means clusters nearest to its own (an inverted-file search).
 5. Score = term cosine + latent cosine + COARSE_WEIGHT * coarse cosine, rounded to 1e-6;
@@ -67,7 +67,7 @@ COARSE_WEIGHT = 0.75
 BASIS_SAMPLE = 20_000
 POWER_ITERATIONS = 5
 BASIS_DTYPE = np.float32
-CANDIDATES = 30
+CANDIDATES = 20
 EXACT_LIMIT = 20_000
 DUPLICATE_COSINE = 0.9
 KEEP = 10
