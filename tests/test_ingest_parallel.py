@@ -169,7 +169,7 @@ def _log_pid_around(monkeypatch, owner, name: str, log: Path) -> None:
 
 
 def test_enrichment_in_workers_equals_enrichment_here(make_site, monkeypatch, tmp_path):
-    """Topics, the related index's term counts and its ranking done by forked workers: the same store and feeds."""
+    """Topics and the related index's term counts computed by forked workers: the same store and feeds."""
     from newsfeed import enrichment
     from newsfeed.enrich import related
 
@@ -177,23 +177,19 @@ def test_enrichment_in_workers_equals_enrichment_here(make_site, monkeypatch, tm
     monkeypatch.setattr(enrichment, "TOPICS_PARALLEL_FROM", 2)
     monkeypatch.setattr(related, "CHUNK", 20)
     monkeypatch.setattr(related, "PIECE", 6)
-    monkeypatch.setattr(related, "BLOCK", 8)
-    monkeypatch.setattr(related, "PARALLEL_BLOCKS", 2)
-    topics_log, terms_log, rank_log = tmp_path / "topics.log", tmp_path / "terms.log", tmp_path / "rank.log"
+    topics_log, terms_log = tmp_path / "topics.log", tmp_path / "terms.log"
     _log_pid_around(monkeypatch, enrichment, "extract_topics", topics_log)
     _log_pid_around(monkeypatch, related, "features", terms_log)
-    _log_pid_around(monkeypatch, related.RelatedIndex, "_rank_block", rank_log)
     settings = make_site(_pages(50))
 
     monkeypatch.setattr(parallel, "workers", lambda: 1)
     serial = _build(settings, 10**9, monkeypatch, tmp_path / "reads.log")
-    assert _pids(topics_log) == _pids(terms_log) == _pids(rank_log) == {os.getpid()}
-    for log in (topics_log, terms_log, rank_log):
+    assert _pids(topics_log) == _pids(terms_log) == {os.getpid()}
+    for log in (topics_log, terms_log):
         log.unlink()
     monkeypatch.setattr(parallel, "workers", lambda: 2)
     forked = _build(settings, 10**9, monkeypatch, tmp_path / "reads.log")
     assert _pids(topics_log) and os.getpid() not in _pids(topics_log)
     assert _pids(terms_log) - {os.getpid()}  # the last, short chunk of 10 is counted here
-    assert _pids(rank_log) and os.getpid() not in _pids(rank_log)
     assert forked[3] == serial[3]  # topics, related lists and the stored index, row for row
     assert forked[4] == serial[4]  # byte-identical feeds

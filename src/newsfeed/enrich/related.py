@@ -9,7 +9,7 @@ Ranking (no section, publisher or URL is used; measured in bench/bench_related.p
    and at most half of the articles; L2 normalised.
 3. Latent vectors: a 100-dimensional LSA basis (randomized SVD with a fixed seed, fitted
    on at most 20,000 articles), so articles on one subject in different words are close.
-4. Candidates: the 20 articles whose latent vectors are closest. Up to 20,000 articles
+4. Candidates: the 30 articles whose latent vectors are closest. Up to 20,000 articles
    they are exact (blocks of rows, memory O(block * N)); above, each article searches the
    members of the k-means clusters nearest to its own (an inverted-file search).
 5. Score = term cosine + latent cosine + COARSE_WEIGHT * coarse cosine, rounded to 1e-6;
@@ -67,13 +67,12 @@ COARSE_WEIGHT = 0.75
 BASIS_SAMPLE = 20_000
 POWER_ITERATIONS = 5
 BASIS_DTYPE = np.float32
-CANDIDATES = 20
+CANDIDATES = 30
 EXACT_LIMIT = 20_000
 DUPLICATE_COSINE = 0.9
 KEEP = 10
 _ROW_HEAD = struct.Struct(">IiII")  # a stored row: terms, cluster, headline key bytes, list bytes
 BLOCK = 1024
-PARALLEL_BLOCKS = 4  # a full build of at least this many blocks ranks them on all the cores
 PROBES = 8
 GROWTH_FOR_REBUILD = 0.25
 SEED = 20241014
@@ -250,7 +249,7 @@ class RelatedIndex:
             index.pos[article_id] = len(index.ids)
             index.ids.append(article_id)
             index.titles.append(blob[_ROW_HEAD.size : _ROW_HEAD.size + title_size].decode())
-            index.lists.append(blob[_ROW_HEAD.size + title_size : offset])  # parsed when first needed
+            index.lists.append(bytes(blob[_ROW_HEAD.size + title_size : offset]))  # parsed when first needed
         index.X = sp.csr_matrix(
             (_concat(weights, np.float32), _concat(indices, np.int32), np.array(indptr)), shape=(len(index.ids), vocab)
         )
@@ -363,16 +362,14 @@ class RelatedIndex:
 
     # -- ranking ------------------------------------------------------------------------------
     def _rank_rows(self, rows: np.ndarray, changed: set[str] | None) -> None:
-        """Rank `rows` against the archive; with `changed`, also insert them into old lists.
-        A full build (no `changed`) ranks its blocks on all the CPU cores."""
+        """Rank `rows` against the archive; with `changed`, also insert them into old lists."""
         if len(self.centroids):  # rows of one cluster share their search pool: keep them together
             rows = rows[np.lexsort((rows, self.cluster[rows]))]
         id_order = np.argsort(np.argsort(np.array(self.ids)))  # ties are broken by id
         title_hash = np.array([hash(t) for t in self.titles], dtype=np.int64)
         blocks = [rows[start : start + BLOCK] for start in range(0, len(rows), BLOCK)]
         rank = partial(self._rank_block, id_order, title_hash)
-        ranked = fork_map(rank, blocks, min_items=PARALLEL_BLOCKS) if changed is None else map(rank, blocks)
-        for block, lists in zip(blocks, ranked):
+        for block, lists in zip(blocks, map(rank, blocks)):
             for row, entries in zip(block.tolist(), lists):
                 self.lists[row] = entries[:KEEP]
                 if changed is not None:
