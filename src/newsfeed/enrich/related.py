@@ -40,21 +40,24 @@ import json
 import re
 import struct
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import partial, wraps
 from itertools import chain
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from newsfeed.enrich import text as T
 from newsfeed.parallel import batched, fork_map
 
 __all__ = ["RelatedIndex", "Record", "features"]
+
+T_ = TypeVar("T_")
 
 TITLE_WEIGHT = 4
 LEAD_WEIGHT = 3
@@ -122,6 +125,19 @@ def title_key(title: str) -> str:
     return " ".join(_NON_WORD.sub(" ", T.normalize(title).lower()).split())
 
 
+def _one_blas_thread(method: Callable[..., T_]) -> Callable[..., T_]:
+    """Run `method` with BLAS held to one thread: OpenBLAS's spinning threads made the latent
+    basis 7x slower when other processes shared the CPU (a cron host) and saved nothing on an
+    idle machine; one thread also makes the sums' order the same on every machine."""
+
+    @wraps(method)
+    def one_thread(*args: Any, **kwargs: Any) -> T_:
+        with threadpool_limits(limits=1, user_api="blas"):
+            return method(*args, **kwargs)
+
+    return one_thread
+
+
 class RelatedIndex:
     """Related-article lists for a whole archive; see the module docstring."""
 
@@ -146,6 +162,7 @@ class RelatedIndex:
         return cls.build_sorted(iter(_unique(_records(records))))
 
     @classmethod
+    @_one_blas_thread
     def build_sorted(cls, records: Iterator[tuple[str, str, str]]) -> RelatedIndex:
         """Index (id, title, text) tuples given in increasing id order, without holding all
         texts at once (the store's archive streams in)."""
@@ -154,6 +171,7 @@ class RelatedIndex:
         index._rank_rows(np.arange(len(index.ids)), changed=None)
         return index
 
+    @_one_blas_thread
     def add(self, records: Iterable[Any]) -> set[str]:
         """Add new articles or replace edited ones; returns the ids whose lists changed."""
         recs = _unique(_records(records))
