@@ -74,12 +74,12 @@ CANDIDATES = 30
 EXACT_LIMIT = 20_000
 DUPLICATE_COSINE = 0.9
 KEEP = 10
-_ROW_HEAD = struct.Struct(">IiII")  # a stored row: terms, cluster, headline key bytes, list bytes
 BLOCK = 1024
 PROBES = 8
 GROWTH_FOR_REBUILD = 0.25
 SEED = 20241014
 
+_ROW_HEAD = struct.Struct(">IiII")  # a stored row: terms, cluster, headline key bytes, list bytes
 _TOKEN = re.compile(r"[^\W\d_]{2,}")
 _ASCII_TOKEN = re.compile(r"[A-Za-z]{2,}")  # the same tokens on ASCII text, found faster
 _NON_WORD = re.compile(r"[^\w]+")
