@@ -12,7 +12,7 @@ editor-chosen links ("Artikel Terkait", resolved by headline) first, then comput
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -43,12 +43,20 @@ def enrich(settings: Settings, store: Store, changed: Sequence[str], progress: P
     fresh = store.texts(changed) if index is not None else ()
     records = [Record(ident, title, text) for ident, title, text, _tags in fresh]
     if index is None or _grows_stale(index, records) or _small(settings, index, records):
-        progress("related", 0, 1)
-        index = RelatedIndex.build_sorted((ident, title, body) for ident, title, body, _tags in store.texts())
+        total = store.count()
+
+        def read() -> Iterator[tuple[str, str, str]]:
+            for done, (ident, title, body, _tags) in enumerate(store.texts(), start=1):
+                if done % 1000 == 0 or done == total:
+                    progress("related: terms", done, total)
+                yield ident, title, body
+
+        index = RelatedIndex.build_sorted(read(), ranked=lambda done, of: progress("related: lists", done, of))
         touched, replace = set(index.ids), True
     else:
+        progress("related", 0, 1)
         touched, replace = index.add(records), False
-    progress("related", 1, 1)
+        progress("related", 1, 1)
     _write_lists(settings, store, index, touched, replace)
 
 

@@ -163,12 +163,15 @@ class RelatedIndex:
 
     @classmethod
     @_one_blas_thread
-    def build_sorted(cls, records: Iterator[tuple[str, str, str]]) -> RelatedIndex:
+    def build_sorted(
+        cls, records: Iterator[tuple[str, str, str]], ranked: Callable[[int, int], None] | None = None
+    ) -> RelatedIndex:
         """Index (id, title, text) tuples given in increasing id order, without holding all
-        texts at once (the store's archive streams in)."""
+        texts at once (the store's archive streams in). `ranked(done, total)` is called as
+        the articles' lists are made."""
         index = cls()
         index._fit(records)
-        index._rank_rows(np.arange(len(index.ids)), changed=None)
+        index._rank_rows(np.arange(len(index.ids)), changed=None, ranked=ranked)
         return index
 
     @_one_blas_thread
@@ -379,7 +382,7 @@ class RelatedIndex:
         return Z / norms
 
     # -- ranking ------------------------------------------------------------------------------
-    def _rank_rows(self, rows: np.ndarray, changed: set[str] | None) -> None:
+    def _rank_rows(self, rows: np.ndarray, changed: set[str] | None, ranked: Callable[[int, int], None] | None = None) -> None:
         """Rank `rows` against the archive; with `changed`, also insert them into old lists."""
         if len(self.centroids):  # rows of one cluster share their search pool: keep them together
             rows = rows[np.lexsort((rows, self.cluster[rows]))]
@@ -387,6 +390,7 @@ class RelatedIndex:
         title_hash = np.array([hash(t) for t in self.titles], dtype=np.int64)
         blocks = [rows[start : start + BLOCK] for start in range(0, len(rows), BLOCK)]
         rank = partial(self._rank_block, id_order, title_hash)
+        done = 0
         for block, lists in zip(blocks, map(rank, blocks)):
             for row, entries in zip(block.tolist(), lists):
                 self.lists[row] = entries[:KEEP]
@@ -394,6 +398,9 @@ class RelatedIndex:
                     for score_value, other in entries:
                         if self._offer(self.pos[other], (score_value, self.ids[row])):
                             changed.add(other)
+            done += len(block)
+            if ranked is not None:
+                ranked(done, len(rows))
 
     def _rank_block(self, id_order: np.ndarray, title_hash: np.ndarray, block: np.ndarray) -> list[list[tuple[float, str]]]:
         """Every valid candidate of each row of `block`, best first, with its score."""
