@@ -17,6 +17,7 @@ publishing every feed from a 100,000-article store < 5 s with peak memory < 1 GB
 from __future__ import annotations
 
 import argparse
+import itertools
 import multiprocessing
 import random
 import resource
@@ -38,7 +39,7 @@ WORDS = (
 # topics and related-articles index get a realistic spread of rare and common terms to work on.
 _SYLLABLES = "ba be bi bu da di du ga ka ke ki ku la li lu ma me mi mu na ni nu pa pi ra ri ru sa si su ta ti tu".split()
 VOCABULARY = WORDS + sorted({"".join(random.Random(k).choices(_SYLLABLES, k=2 + k % 3)) for k in range(12_000)} - set(WORDS))
-CUMULATIVE = list(__import__("itertools").accumulate(1 / rank for rank in range(1, len(VOCABULARY) + 1)))
+CUMULATIVE = list(itertools.accumulate(1 / rank for rank in range(1, len(VOCABULARY) + 1)))
 NAMES = ["Korea Utara", "Rusia", "Ukraina", "Bank Indonesia", "Timnas Indonesia", "Jakarta", "Prabowo Subianto", "OJK", "KPK", "Gaza"]
 
 

@@ -1,11 +1,13 @@
+import multiprocessing
 import os
+import threading
 
 import pytest
 
 from newsfeed import parallel
 from newsfeed.parallel import batched, fork_map
 
-pytestmark = pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="no fork here")
+pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork here")
 
 
 @pytest.fixture(autouse=True)
@@ -48,8 +50,6 @@ def test_batched():
 
 
 def test_no_fork_while_other_threads_run(monkeypatch):
-    import threading
-
     monkeypatch.undo()
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
