@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from conftest import BOLA as ALL_BOLA
+from conftest import KORUT as ALL_KORUT
 from conftest import NOW, body, page
 
 from newsfeed import core
@@ -45,20 +47,8 @@ def week_of_stories(per_section: int, week_days: tuple[int, ...] = (14, 15, 16, 
     return pages
 
 
-KORUT = [
-    "Korea Utara mengirim ribuan prajurit ke Rusia untuk membantu perang di Ukraina, menurut intelijen Korea Selatan.",
-    "Pemerintah Ukraina menyebut pasukan Korea Utara sudah tiba di wilayah perbatasan Rusia dan berlatih bersama tentara Rusia.",
-    "Seoul memanggil duta besar Rusia dan memprotes kerja sama militer Pyongyang dengan Moskow.",
-    "Analis menilai pengiriman amunisi dan rudal Korea Utara memperpanjang perang di Ukraina.",
-    "Amerika Serikat dan sekutunya membahas sanksi baru terhadap Korea Utara dan Rusia.",
-]
-BOLA = [
-    "Timnas Indonesia bermain imbang melawan Bahrain dalam laga kualifikasi Piala Dunia di Stadion Riffa.",
-    "Pelatih Timnas Indonesia menilai para pemain tampil disiplin dan suporter Indonesia memenuhi stadion.",
-    "Gol penyeimbang Bahrain lahir pada menit akhir tambahan waktu dan memicu protes pemain.",
-    "PSSI mengirim surat keberatan kepada federasi sepak bola Asia soal kepemimpinan wasit.",
-    "Peringkat Timnas Indonesia di grup kualifikasi Piala Dunia kini berada di posisi kelima.",
-]
+KORUT = ALL_KORUT[:5]
+BOLA = ALL_BOLA[:4] + ALL_BOLA[5:]
 SCHEDULED_TITLE = "Korut Kirim Prajurit Tambahan Akhir Tahun"
 
 

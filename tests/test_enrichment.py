@@ -5,27 +5,11 @@ from datetime import timedelta
 import feedparser
 import pytest
 
-from conftest import NOW, page
+from conftest import BOLA, KORUT, NOW, page
 from newsfeed import core
 from newsfeed.enrich.related import RelatedIndex
 from newsfeed.store import Store
 
-KORUT = [
-    "Korea Utara mengirim ribuan prajurit ke Rusia untuk membantu perang di Ukraina, menurut intelijen Korea Selatan.",
-    "Pemerintah Ukraina menyebut pasukan Korea Utara sudah tiba di wilayah perbatasan Rusia dan berlatih bersama tentara Rusia.",
-    "Seoul memanggil duta besar Rusia dan memprotes kerja sama militer Pyongyang dengan Moskow.",
-    "Analis menilai pengiriman amunisi dan rudal Korea Utara memperpanjang perang di Ukraina.",
-    "Amerika Serikat dan sekutunya membahas sanksi baru terhadap Korea Utara dan Rusia.",
-    "Kyiv meminta bantuan senjata jarak jauh untuk menghadapi pasukan gabungan di garis depan.",
-]
-BOLA = [
-    "Timnas Indonesia bermain imbang melawan Bahrain dalam laga kualifikasi Piala Dunia di Stadion Riffa.",
-    "Pelatih Timnas Indonesia menilai para pemain tampil disiplin dan suporter Indonesia memenuhi stadion.",
-    "Gol penyeimbang Bahrain lahir pada menit akhir tambahan waktu dan memicu protes pemain.",
-    "PSSI mengirim surat keberatan kepada federasi sepak bola Asia soal kepemimpinan wasit.",
-    "Pemain belakang Timnas Indonesia cedera dan diragukan tampil pada laga berikutnya melawan China.",
-    "Peringkat Timnas Indonesia di grup kualifikasi Piala Dunia kini berada di posisi kelima.",
-]
 
 
 def _story(paragraphs, i):
