@@ -10,7 +10,6 @@ local input; nothing from it is written anywhere). Prints every figure and the c
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 import resource
@@ -25,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from corpus import DEFAULT_CORPUS, load, recombine  # noqa: E402
 from newsfeed.enrich.related import RelatedIndex  # noqa: E402
 
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "indo-news-2025-fulltext" / "articles.jsonl"
 K = 5
 
 # Publisher credits and datelines ("AMBON, KOMPAS.com -", "TEMPO.CO, Jakarta -") and the
@@ -45,11 +44,6 @@ def clean_title(title: str) -> str:
 
 def clean_text(text: str) -> str:
     return _PUBLISHER.sub(" ", text)
-
-
-def load(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh]
 
 
 def peak_rss_mb() -> float:
@@ -149,20 +143,11 @@ def synthetic(rows: list[dict], n: int, seed: int, prefix: str) -> list[tuple[st
     """Recombined articles: the headline of one corpus article plus the last word of another's,
     and a body of 3-sentence chunks drawn from 2-3 corpus articles, in random order."""
     rng = random.Random(seed)
-    sentences = [re.split(r"(?<=[.!?])\s+", clean_text(r["text"])) for r in rows]
     titles = [clean_title(r["title"]) for r in rows]
     out = []
-    for i in range(n):
-        picks = rng.sample(range(len(rows)), rng.choice((2, 3)))
-        chunks = []
-        for p in picks:
-            s = sentences[p]
-            for _ in range(rng.randint(2, 4)):
-                a = rng.randrange(max(1, len(s) - 2))
-                chunks.append(" ".join(s[a : a + 3]))
-        rng.shuffle(chunks)
-        title = f"{titles[picks[0]]} {titles[rng.randrange(len(rows))].split()[-1]}"
-        out.append((f"{prefix}{i:06d}", title, "\n\n".join(chunks)))
+    for i, (first, body) in enumerate(recombine([clean_text(r["text"]) for r in rows], n, rng)):
+        title = f"{titles[first]} {titles[rng.randrange(len(rows))].split()[-1]}"
+        out.append((f"{prefix}{i:06d}", title, body))
     return out
 
 

@@ -22,10 +22,8 @@ grouping).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
-import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -34,34 +32,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from corpus import DEFAULT_CORPUS, load, recombine  # noqa: E402
 from newsfeed.config import TopicSettings  # noqa: E402
 from newsfeed.enrich.topics import clear_caches, extract_topics, section_topics  # noqa: E402
 
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "indo-news-2025-fulltext" / "articles.jsonl"
-
-
-def load(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def recombined(docs: list[tuple[str, str]], n: int, seed: int = 2025) -> list[tuple[str, str]]:
     """`n` distinct articles of typical length: the headline of one corpus article and a body
     of 3-sentence chunks drawn from 2-3 corpus articles, in random order."""
-    rng = random.Random(seed)
-    sentences = [re.split(r"(?<=[.!?])\s+", text) for _, text in docs]
-    out = []
-    for _ in range(n):
-        picks = rng.sample(range(len(docs)), rng.choice((2, 3)))
-        chunks = []
-        for p in picks:
-            s = sentences[p]
-            for _ in range(rng.randint(2, 4)):
-                a = rng.randrange(max(1, len(s) - 2))
-                chunks.append(" ".join(s[a: a + 3]))
-        rng.shuffle(chunks)
-        out.append((docs[picks[0]][0], "\n\n".join(chunks)))
-    return out
+    return [(docs[first][0], body) for first, body in recombine([text for _, text in docs], n, random.Random(seed))]
 
 
 def main() -> None:
