@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import NOW, body, page
-from newsfeed import core, parallel
+from newsfeed import core, ingest, parallel
 from newsfeed.sources import readahead
 from newsfeed.sources.common import MAX_PAGE_BYTES
 from newsfeed.sources.pages import PageSource
@@ -86,7 +86,7 @@ def _build(settings, parallel_from: int, monkeypatch, log: Path):
 @pytest.fixture
 def parallel_setup(monkeypatch, tmp_path):
     """Small batches, chunks and windows, so a small site crosses several of each; two workers even on one CPU."""
-    monkeypatch.setattr(core, "_BATCH", 7)
+    monkeypatch.setattr(ingest, "BATCH", 7)
     monkeypatch.setattr(readahead, "_PARSE_CHUNK", 3)
     monkeypatch.setattr(readahead, "_PARSE_WINDOW", 10)
     monkeypatch.setattr(parallel, "workers", lambda: 2)
@@ -120,14 +120,15 @@ def test_parallel_ingest_of_edited_pages_only(make_site, monkeypatch, parallel_s
     settings = make_site(_pages(40))
     monkeypatch.setattr(readahead, "PARALLEL_PARSE_FROM", 10)
     with core.open_store(settings) as store:
-        core._ingest(settings, store, NOW, core.no_progress)
+        core.gather(settings, store, NOW)  # stored and enriched: the queue is empty
     pages = settings.root / "pages"
     edited = sorted(pages.glob("dunia/*-artikel-*.txt"))[:4] + sorted(pages.glob("nasional/*-artikel-*.txt"))[:8]
     for path in edited:
         path.write_text(path.read_text(encoding="utf-8").replace("Redaksi Kabar Uji", "Tambahan paragraf.\n\nRedaksi Kabar Uji"), encoding="utf-8")
     parallel_setup.unlink(missing_ok=True)
     with core.open_store(settings) as store:
-        report, changed = core._ingest(settings, store, NOW, core.no_progress)
+        report = ingest.ingest(settings, store, NOW, core.no_progress)
+        changed = store.queued()
         texts = {row["key"]: row["text"] for row in store.query("SELECT key, text FROM articles")}
     assert os.getpid() not in _pids(parallel_setup)
     assert report.updated == len(edited) and report.new == 0 and report.unchanged == 40 - len(edited)
@@ -150,7 +151,7 @@ def test_pool_is_stopped_when_ingest_is_interrupted(make_site, monkeypatch, para
             raise KeyboardInterrupt
 
     with core.open_store(settings) as store, pytest.raises(KeyboardInterrupt):
-        core._ingest(settings, store, NOW, interrupt)
+        ingest.ingest(settings, store, NOW, interrupt)
     assert multiprocessing.active_children() == []
     assert os.getpid() not in _pids(parallel_setup)
     with core.open_store(settings) as store:  # batches stored before the interruption stay, whole

@@ -13,65 +13,35 @@ from newsfeed.config import Settings
 from newsfeed.deliver.files import publish_files, remove_files
 from newsfeed.enrich.topics import section_topics
 from newsfeed.enrichment import enrich
-from newsfeed.errors import SourceError
 from newsfeed.render.feeds import render_atom, render_rss
 from newsfeed.render.ids import feed_file
 from newsfeed.render.index import render_index
 from newsfeed.render.jsonfeed import render_json
 from newsfeed.render.opml import render_opml
 from newsfeed.render.templates import PACKAGED as PACKAGED_TEMPLATES
-from newsfeed.sources import open_source
-from newsfeed.sources.readahead import reader
+from newsfeed.ingest import ingest
 from newsfeed.store import Store
 from newsfeed.times import to_stored
-from newsfeed.types import Article, FeedSpec, GatherReport, Progress, PublishReport, Rejection, SourceItem, no_progress
+from newsfeed.types import Article, FeedSpec, GatherReport, Progress, PublishReport, no_progress
 
 RENDERERS = {"rss": render_rss, "atom": render_atom, "json": render_json}
 TOPIC_FOLDER = "topik"
-_BATCH = 1000
 
 
-def gather(settings: Settings, store: Store, now: datetime, progress: Progress = no_progress) -> tuple[GatherReport, list[str]]:
-    """Read every source, store new and edited articles, then update topics and related lists.
+def gather(
+    settings: Settings, store: Store, now: datetime, progress: Progress = no_progress, allow_withdraw: bool = False
+) -> tuple[GatherReport, list[str]]:
+    """Read every source, store new and edited articles, withdraw those gone from their
+    source, then update topics and related lists (also what a killed run left undone).
 
-    Returns the report and the changed ids. A page that fails is reported and skipped; the
-    others are still stored, in batches that each commit whole.
+    Returns the report and the ids whose topics and lists were updated. A page that fails is
+    reported and skipped; the others are still stored, in batches that each commit whole.
     """
-    report, changed = _ingest(settings, store, now, progress)
-    enrich(settings, store, changed, progress)
+    store.follow_base_url(settings.site.base_url)
+    report = ingest(settings, store, now, progress, allow_withdraw)
+    changed = store.queued()
+    enrich(settings, store, progress)
     return report, changed
-
-
-def _ingest(settings: Settings, store: Store, now: datetime, progress: Progress) -> tuple[GatherReport, list[str]]:
-    new = updated = unchanged = 0
-    rejected: list[Rejection] = []
-    changed: list[str] = []
-    for source_settings in settings.sources:
-        source = open_source(source_settings, settings)
-        where = source_settings.path or source_settings.url
-        try:
-            listing = list(source.scan())
-        except SourceError as exc:
-            rejected.append(Rejection(source.name, str(where), str(exc)))
-            continue
-        known = store.fingerprints(source.name)
-        batch: list[SourceItem] = []
-        with reader(source, [entry for entry in listing if known.get(entry[0]) != entry[1]]) as read:
-            for done, (key, fingerprint) in enumerate(listing, start=1):
-                if known.get(key) == fingerprint:
-                    unchanged += 1
-                else:
-                    try:
-                        batch.append(read(key, fingerprint))
-                    except SourceError as exc:
-                        rejected.append(Rejection(source.name, f"{where}/{key}", str(exc)))
-                if len(batch) >= _BATCH or done == len(listing):
-                    counts, ids = store.save(batch, now, settings.site.base_url)
-                    new, updated, unchanged = new + counts.new, updated + counts.updated, unchanged + counts.unchanged
-                    changed += ids
-                    batch = []
-                progress(f"gather {source.name}", done, len(listing))
-    return GatherReport(new=new, updated=updated, unchanged=unchanged, rejected=tuple(rejected)), changed
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,19 +30,25 @@ TOPICS_BATCH = 4000  # articles held in memory at once while extracting topics
 TOPICS_PARALLEL_FROM = 2000  # a batch this large is shared among the CPU cores
 
 
-def enrich(settings: Settings, store: Store, changed: Sequence[str], progress: Progress) -> None:
-    """Topics and related lists for the changed articles, or for all when the settings or the
-    enrichment code changed since the last run (editors' aliases and blocks apply everywhere)."""
+def enrich(settings: Settings, store: Store, progress: Progress) -> None:
+    """Topics and related lists for the articles queued as changed or withdrawn, or for all
+    when the settings or the enrichment code changed since the last run (editors' aliases and
+    blocks apply everywhere). The queue is emptied in the transaction that stores the lists,
+    so a run killed on the way leaves the work to the next one."""
     fingerprint = _fingerprint(settings)
     everything = store.meta("enriched") != fingerprint
-    if not changed and not everything:
+    queued = store.queued()
+    if not queued and not everything:
         return
+    live = {ident for ident, *_ in store.texts(queued)} if queued else set()
+    changed = [ident for ident in queued if ident in live]
+    withdrawn = [ident for ident in queued if ident not in live]
     _topics(settings, store, None if everything else changed, progress)
     state, rows = store.related_index()
     index = RelatedIndex.load(state, rows) if state is not None and not everything else None
     fresh = store.texts(changed) if index is not None else ()
     records = [Record(ident, title, text) for ident, title, text, _tags in fresh]
-    if index is None or _grows_stale(index, records) or _small(settings, index, records):
+    if index is None or _grows_stale(index, records) or _small(settings, index, records) or (withdrawn and not hasattr(index, "remove")):
         total = store.count()
 
         def read() -> Iterator[tuple[str, str, str]]:
@@ -55,9 +61,12 @@ def enrich(settings: Settings, store: Store, changed: Sequence[str], progress: P
         touched, replace = set(index.ids), True
     else:
         progress("related", 0, 1)
-        touched, replace = index.add(records), False
+        touched = index.remove(withdrawn) if withdrawn else set()
+        touched |= index.add(records)
+        touched -= set(withdrawn)
+        replace = False
         progress("related", 1, 1)
-    _write_lists(settings, store, index, touched, replace)
+    _write_lists(settings, store, index, touched, replace, queued)
 
 
 def _fingerprint(settings: Settings) -> str:
@@ -96,8 +105,9 @@ def _grows_stale(index: RelatedIndex, records: list[Record]) -> bool:
     return len(index) + new > index.built_size * 1.25
 
 
-def _write_lists(settings: Settings, store: Store, index: RelatedIndex, touched: set[str], replace: bool) -> None:
-    """Store the index and every list that changed, editor-chosen links first."""
+def _write_lists(settings: Settings, store: Store, index: RelatedIndex, touched: set[str], replace: bool, done: Sequence[str]) -> None:
+    """Store the index and every list that changed, editor-chosen links first; take the
+    articles `done` off the enrichment queue."""
     wanted = settings.related.count
     editor_titles = store.editor_titles()
     by_title = store.ids_by_title({t for titles in editor_titles.values() for t in titles})
@@ -112,4 +122,5 @@ def _write_lists(settings: Settings, store: Store, index: RelatedIndex, touched:
             if replace or links != current.get(ident, []):
                 store.set_related(conn, ident, links, editor=len(chosen))
         store.set_meta(conn, "enriched", _fingerprint(settings))
+        store.unqueue(conn, done)
         store.bump_revision(conn)

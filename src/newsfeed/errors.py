@@ -13,6 +13,10 @@ class SourceError(NewsfeedError):
     """A source page or feed could not be read or parsed."""
 
 
+class SourceGone(SourceError):
+    """The source says the item no longer exists (HTTP 404/410, a deleted post): withdraw it."""
+
+
 class StoreError(NewsfeedError):
     """The SQLite store failed or holds something unexpected."""
 

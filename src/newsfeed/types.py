@@ -44,6 +44,7 @@ class SourceItem:
     tags: tuple[str, ...] = ()  # editor-given topics, win over extracted ones
     related_titles: tuple[str, ...] = ()  # headlines listed under "Artikel Terkait"
     fingerprint: str = ""  # hash of the raw input; unchanged input is not re-parsed
+    identity: str = ""  # pinned by the page ("id:" header): the article id comes from it, not from `key`
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,9 @@ class GatherReport:
     updated: int = 0
     unchanged: int = 0
     rejected: tuple[Rejection, ...] = ()
+    withdrawn: int = 0  # gone from their source since the last gather
+    held: int = 0  # changed in their source but taken down by an editor
+    notices: tuple[Rejection, ...] = ()  # published, but changed on the way (a slug made unique)
 
 
 @dataclass(frozen=True, slots=True)

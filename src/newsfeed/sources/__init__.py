@@ -12,12 +12,17 @@ from newsfeed.types import SourceItem
 
 class Source(Protocol):
     name: str
+    # True: scan() lists every item the source holds, so a stored article whose key is no
+    # longer listed is withdrawn. False for sources that see only their newest items (an
+    # upstream feed): those withdraw an article only when read() raises SourceGone.
+    lists_everything: bool
 
     def scan(self) -> Iterator[tuple[str, str]]:
         """(key, fingerprint) of every item, in a stable order; raises SourceError if unreadable."""
 
     def read(self, key: str, fingerprint: str) -> SourceItem:
-        """The parsed item; raises SourceError with the reason when it is malformed."""
+        """The parsed item; raises SourceError with the reason when it is malformed, SourceGone
+        when the source says it no longer exists."""
 
 
 def open_source(source: SourceSettings, settings: Settings) -> Source:

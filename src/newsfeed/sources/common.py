@@ -25,6 +25,7 @@ class FolderSource:
     """A folder of files, one article each; subclasses say which files and how to parse one."""
 
     suffixes: tuple[str, ...] = ()
+    lists_everything = True  # a file deleted from the folder withdraws its article
 
     def __init__(self, source: SourceSettings, settings: Settings):
         self.name = source.name

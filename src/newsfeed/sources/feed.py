@@ -21,6 +21,9 @@ from newsfeed.types import SourceItem
 
 
 class FeedSource:
+    # A feed shows only its newest entries: one that dropped off is not gone upstream.
+    lists_everything = False
+
     def __init__(self, source: SourceSettings, settings: Settings):
         self.name = source.name
         self.location = str(source.path) if source.path else source.url

@@ -13,7 +13,7 @@ from newsfeed.sources.common import FolderSource, web_url
 from newsfeed.text import clean_line, slugify, xml_safe
 from newsfeed.types import SourceItem
 
-HEADER_KEYS = ("published", "updated", "slug", "image", "tags", "author")
+HEADER_KEYS = ("id", "published", "updated", "slug", "image", "tags", "author")
 RELATED_HEADING = "artikel terkait"
 _FILE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:-(\d{2})(\d{2}))?-(.+)$")
 _DESCRIPTION = re.compile(r"^\S+( \S+)? merupakan (situs|portal|media)\b", re.IGNORECASE)
@@ -73,6 +73,7 @@ def parse_page(raw: bytes, key: str, settings: Settings, source: str = "pages", 
         tags=tuple(t for t in (clean_line(t) for t in header.get("tags", "").split(",")) if t),
         related_titles=tuple(related),
         fingerprint=fingerprint,
+        identity=header.get("id", ""),
     )
 
 

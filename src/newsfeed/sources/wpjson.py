@@ -21,6 +21,9 @@ MAX_PAGES = 1000
 
 
 class WordPressSource:
+    # Every post the API lists is read: a post missing from it was deleted or unpublished.
+    lists_everything = True
+
     def __init__(self, source: SourceSettings, settings: Settings):
         self.name = source.name
         self.source = source

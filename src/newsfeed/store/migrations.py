@@ -113,4 +113,44 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        5,
+        """
+        -- Articles gone from their source or taken down by an editor leave `articles` (and with
+        -- it every feed, topic count, related list and digest) and wait here: a gone page that
+        -- comes back keeps its id and publish time, a taken-down one stays out until restored.
+        CREATE TABLE withdrawn_articles (
+            id TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            key TEXT NOT NULL,
+            section TEXT NOT NULL,
+            title TEXT NOT NULL,
+            content_html TEXT NOT NULL,
+            text TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            author TEXT NOT NULL,
+            published TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            slug TEXT NOT NULL,
+            url TEXT NOT NULL,
+            image TEXT,
+            tags TEXT NOT NULL,
+            related_titles TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            reason TEXT NOT NULL CHECK (reason IN ('gone', 'takedown')),
+            withdrawn TEXT NOT NULL,      -- UTC, when it left the feeds
+            note TEXT NOT NULL DEFAULT '' -- the editor's reason for a takedown
+        );
+        -- Which article a source entry (a file path, an upstream guid) became: a page that pins
+        -- its identity keeps its article when the file is renamed. '' = derived from the key.
+        ALTER TABLE source_state ADD COLUMN article_id TEXT NOT NULL DEFAULT '';
+        -- Articles changed or withdrawn whose topics and related lists are not yet updated.
+        -- Written in the same transaction as the change, emptied by the one that finishes the
+        -- enrichment, so a killed run's work is finished by the next.
+        CREATE TABLE enrich_queue (
+            article_id TEXT PRIMARY KEY
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]

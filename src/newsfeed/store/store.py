@@ -27,11 +27,42 @@ def article_id(source: str, key: str) -> str:
     return hashlib.sha256(f"{source}\0{key}".encode()).hexdigest()[:24]
 
 
+def explain(path: Path, exc: BaseException, doing: str) -> str:
+    """One line for a failed store operation: the file, what went wrong, and the fix."""
+    message = str(exc)
+    low = message.lower()
+    folder = path.parent
+    if "full" in low or getattr(exc, "errno", None) == 28:
+        fix = f"the disk holding {folder} is full; free some space and run again (nothing stored was lost)"
+    elif "readonly" in low or "read-only" in low or "permission" in low or getattr(exc, "errno", None) == 13:
+        fix = (f"the store is not writable by this user; make {path.name}, {path.name}-wal, {path.name}-shm "
+               f"and the folder {folder} writable (chmod/chown), or point [store] path elsewhere")
+    elif "locked" in low or "busy" in low:
+        fix = "another newsfeed process is writing the store; wait for it to finish and run again"
+    elif "disk i/o" in low:
+        fix = f"cannot read or write {path.name}-wal or {path.name}-shm beside it; check their permissions and the disk"
+    elif "not a database" in low or "malformed" in low:
+        fix = "the file is damaged or not a newsfeed store; restore it from a backup or move it away to start afresh"
+    elif "unable to open" in low:
+        fix = f"check that {folder} exists and is writable, and the path in [store]"
+    else:
+        fix = "check the path in [store], its permissions and the disk"
+    return f"{path}: {doing} ({message}); {fix}"
+
+
 @dataclass(frozen=True, slots=True)
 class SaveCounts:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    held: int = 0  # taken down by an editor: not brought back
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    counts: SaveCounts
+    changed: list[str]  # ids of new or edited articles
+    notices: list[tuple[str, str]]  # (source key, what was changed on the way)
 
 
 class Store:
@@ -42,13 +73,20 @@ class Store:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(explain(self.path, exc, "cannot open the store")) from None
+        try:
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self._migrate()
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"{self.path}: cannot open the store ({exc}); check the path in [store] and its permissions") from None
+        except sqlite3.Error as exc:
+            self.conn.close()
+            raise StoreError(explain(self.path, exc, "cannot open the store")) from None
+        except StoreError:
+            self.conn.close()
+            raise
 
     def __enter__(self) -> Store:
         return self
@@ -61,44 +99,71 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All or nothing: a failure inside leaves the store as it was."""
+        """All or nothing: a failure inside leaves the store as it was.
+
+        sqlite3 errors inside (a full disk, a read-only file) become one StoreError naming
+        the file and the fix."""
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot start a write ({exc}); is another newsfeed running?") from None
+            raise StoreError(explain(self.path, exc, "cannot start a write")) from None
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        try:
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            self.conn.execute("ROLLBACK")
-            raise StoreError(f"{self.path}: write failed ({exc}); nothing was changed") from None
+            self._rollback()
+            raise StoreError(explain(self.path, exc, "write failed, nothing was changed")) from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite already rolled back (a full disk does): the store is as it was
 
     def query(self, sql: str, params: Sequence | dict = ()) -> list[sqlite3.Row]:
         try:
             cursor = self.conn.execute(sql, params)
             return cursor.fetchall()
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: query failed ({exc})") from None
+            raise StoreError(explain(self.path, exc, "query failed")) from None
+
+    def rows(self, sql: str, params: Sequence | dict = (), size: int = 2000) -> Iterator[sqlite3.Row]:
+        """The rows of a query, fetched `size` at a time (large scans)."""
+        try:
+            cursor = self.conn.execute(sql, params)
+            while batch := cursor.fetchmany(size):
+                yield from batch
+        except sqlite3.Error as exc:
+            raise StoreError(explain(self.path, exc, "query failed")) from None
 
     def _migrate(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         latest = MIGRATIONS[-1][0]
-        if version > latest:
-            raise StoreError(
-                f"{self.path}: store schema {version} is newer than this newsfeed knows ({latest}); upgrade newsfeed"
-            )
-        for number, sql in MIGRATIONS:
-            if number <= version:
-                continue
-            with self.transaction() as conn:
+        if self.conn.execute("PRAGMA user_version").fetchone()[0] >= latest:
+            self._check_version(latest)
+            return
+        # Two first runs at once: the second waits for the first's write lock, then sees the
+        # version it left and applies only what is still missing.
+        with self.transaction() as conn:
+            version = self._check_version(latest)
+            for number, sql in MIGRATIONS:
+                if number <= version:
+                    continue
                 for statement in sql.split(";"):
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number}")
+
+    def _check_version(self, latest: int) -> int:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > latest:
+            raise StoreError(
+                f"{self.path}: store schema {version} is newer than this newsfeed knows ({latest}); upgrade newsfeed"
+            )
+        return version
 
     # meta -----------------------------------------------------------------
 
@@ -115,49 +180,109 @@ class Store:
         rows = self.query("SELECT key, fingerprint FROM source_state WHERE source = ?", (source,))
         return dict(rows)
 
-    def save(self, items: Iterable[SourceItem], now: datetime, base_url: str) -> tuple[SaveCounts, list[str]]:
+    def entries(self, source: str) -> dict[str, str]:
+        """key -> article id of every entry the source listed last time."""
+        rows = self.query("SELECT key, article_id FROM source_state WHERE source = ?", (source,))
+        return {key: ident or article_id(source, key) for key, ident in rows}
+
+    def save(self, items: Iterable[SourceItem], now: datetime, base_url: str) -> SaveResult:
         """Insert new articles, update edited ones, keep ids and publish times.
 
-        Returns the counts and the ids of new or changed articles. One transaction.
+        A page whose article was taken down is not brought back (counted as held); one that
+        was gone and is back returns with its id and first publish time. Changed ids are
+        queued for enrichment in the same transaction.
         """
-        new = updated = unchanged = 0
+        new = updated = unchanged = held = 0
         changed: list[str] = []
+        notices: list[tuple[str, str]] = []
         seen = to_stored(now)
         with self.transaction() as conn:
             for item in items:
-                ident = article_id(item.source, item.key)
-                existing = conn.execute("SELECT published, content_hash FROM articles WHERE id = ?", (ident,)).fetchone()
-                digest = _content_hash(item)
+                ident = article_id(item.source, item.identity or item.key)
+                conn.execute(
+                    "INSERT OR REPLACE INTO source_state (source, key, fingerprint, article_id) VALUES (?, ?, ?, ?)",
+                    (item.source, item.key, item.fingerprint, ident),
+                )
+                away = conn.execute("SELECT reason, published, first_seen FROM withdrawn_articles WHERE id = ?", (ident,)).fetchone()
+                if away is not None and away[0] == "takedown":
+                    held += 1
+                    continue
+                existing = conn.execute("SELECT published, content_hash, slug FROM articles WHERE id = ?", (ident,)).fetchone()
+                digest = _content_hash(item, base_url)
+                if existing is not None and existing[1] == digest:
+                    unchanged += 1
+                    continue
+                slug = _unique_slug(conn, item, ident, existing[2] if existing else None)
+                if slug.endswith(ident[:8]) and not item.slug.endswith(ident[:8]):
+                    notices.append((item.key, f"slug {item.slug!r} is taken in {item.section}; published as {slug!r} (set slug: to a unique one)"))
+                fields = _fields(item, slug, base_url)
                 if existing is None:
-                    published = to_stored(item.published) if item.published else seen
+                    if away is not None:  # back in its source: the same article as before
+                        conn.execute("DELETE FROM withdrawn_articles WHERE id = ?", (ident,))
+                    first = away[2] if away is not None else seen
+                    published = to_stored(item.published) if item.published else (away[1] if away is not None else seen)
                     stamp = _updated(item, published, seen, default=published)
                     conn.execute(
                         f"INSERT INTO articles ({_ARTICLE_COLUMNS}, first_seen, content_hash) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (ident, *_fields(item, published, stamp, base_url), seen, digest),
+                        (ident, *fields[:8], published, stamp, *fields[8:], first, digest),
                     )
                     new += 1
-                    changed.append(ident)
-                elif existing[1] != digest:
+                else:
                     published = to_stored(item.published) if item.published else existing[0]
                     stamp = _updated(item, published, seen, default=seen)
                     conn.execute(
-                        "UPDATE articles SET section=?, title=?, content_html=?, text=?, summary=?, "
+                        "UPDATE articles SET source=?, key=?, section=?, title=?, content_html=?, text=?, summary=?, "
                         "author=?, published=?, updated=?, slug=?, url=?, image=?, tags=?, "
                         "related_titles=?, content_hash=? WHERE id=?",
-                        (*_fields(item, published, stamp, base_url)[2:], digest, ident),
+                        (*fields[:8], published, stamp, *fields[8:], digest, ident),
                     )
                     updated += 1
-                    changed.append(ident)
-                else:
-                    unchanged += 1
-                conn.execute(
-                    "INSERT OR REPLACE INTO source_state (source, key, fingerprint) VALUES (?, ?, ?)",
-                    (item.source, item.key, item.fingerprint),
-                )
+                changed.append(ident)
             if changed:
+                self.queue(conn, changed)
                 self.bump_revision(conn)
-        return SaveCounts(new, updated, unchanged), changed
+        return SaveResult(SaveCounts(new, updated, unchanged, held), changed, notices)
+
+    def forget_entries(self, conn: sqlite3.Connection, source: str, keys: Iterable[str]) -> None:
+        conn.executemany("DELETE FROM source_state WHERE source = ? AND key = ?", ((source, k) for k in keys))
+
+    def queue(self, conn: sqlite3.Connection, ids: Iterable[str]) -> None:
+        """Mark articles as waiting for topics and related lists (changed or withdrawn)."""
+        conn.executemany("INSERT OR IGNORE INTO enrich_queue (article_id) VALUES (?)", ((i,) for i in ids))
+
+    def queued(self) -> list[str]:
+        return [row[0] for row in self.query("SELECT article_id FROM enrich_queue ORDER BY article_id")]
+
+    def unqueue(self, conn: sqlite3.Connection, ids: Iterable[str] | None = None) -> None:
+        if ids is None:
+            conn.execute("DELETE FROM enrich_queue")
+        else:
+            conn.executemany("DELETE FROM enrich_queue WHERE article_id = ?", ((i,) for i in ids))
+
+    def follow_base_url(self, base_url: str) -> bool:
+        """Re-derive every stored link after site.base_url changed; True if it did.
+
+        Item links, images and links inside article bodies on the old site address move to
+        the new one, so no feed keeps pointing at the old host."""
+        old = self.meta("base_url")
+        if old == base_url:
+            return False
+        with self.transaction() as conn:
+            if old:
+                for table in ("articles", "withdrawn_articles"):
+                    for column in ("url", "image"):
+                        conn.execute(
+                            f"UPDATE {table} SET {column} = ? || substr({column}, ?) WHERE substr({column}, 1, ?) = ?",
+                            (base_url, len(old) + 1, len(old) + 1, old + "/"),
+                        )
+                    conn.execute(
+                        f"UPDATE {table} SET content_html = replace(content_html, ?, ?) WHERE instr(content_html, ?) > 0",
+                        ('"' + old + "/", '"' + base_url + "/", '"' + old + "/"),
+                    )
+                self.bump_revision(conn)
+            self.set_meta(conn, "base_url", base_url)
+        return bool(old)
 
     # reading --------------------------------------------------------------
 
@@ -237,9 +362,7 @@ class Store:
         """(id, title, text, tags) of the given articles, or of all of them, by id."""
         columns = "SELECT id, title, text, tags FROM articles"
         if ids is None:
-            cursor = self.conn.execute(f"{columns} ORDER BY id")
-            while rows := cursor.fetchmany(2000):
-                yield from ((r[0], r[1], r[2], tuple(json.loads(r[3]))) for r in rows)
+            yield from ((r[0], r[1], r[2], tuple(json.loads(r[3]))) for r in self.rows(f"{columns} ORDER BY id"))
             return
         for chunk in _chunks(sorted(set(ids)), 500):
             rows = self.query(f"{columns} WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk)
@@ -280,12 +403,8 @@ class Store:
         """The persisted related-articles model and its rows (None if never built)."""
         state = self.query("SELECT blob FROM related_state WHERE id = 1")
 
-        def rows() -> Iterator[tuple[str, bytes]]:
-            cursor = self.conn.execute("SELECT article_id, blob FROM related_index")
-            while batch := cursor.fetchmany(5000):
-                yield from (tuple(row) for row in batch)
-
-        return (state[0][0] if state else None), rows()
+        rows = (tuple(row) for row in self.rows("SELECT article_id, blob FROM related_index", size=5000))
+        return (state[0][0] if state else None), rows
 
     def save_related_index(self, conn: sqlite3.Connection, state: bytes, rows: Iterable[tuple[str, bytes]], replace: bool) -> None:
         if replace:
@@ -346,25 +465,38 @@ class Store:
         return bool(self.query("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)))
 
 
-def _fields(item: SourceItem, published: str, updated: str, base_url: str) -> tuple:
-    url = item.url or f"{base_url}/{item.section}/{item.slug}"
+def _fields(item: SourceItem, slug: str, base_url: str) -> tuple:
+    """Column values in _ARTICLE_COLUMNS order without id, published and updated."""
+    url = item.url or f"{base_url}/{item.section}/{slug}"
     return (
         item.source,
-        item.key,
+        item.identity or item.key,
         item.section,
         item.title,
         item.content_html,
         item.text,
         _summary(item.text),
         item.author,
-        published,
-        updated,
-        item.slug,
+        slug,
         url,
         item.image,
         json.dumps(list(item.tags), ensure_ascii=False),
         json.dumps(list(item.related_titles), ensure_ascii=False),
     )
+
+
+MAX_SLUG = 120
+
+
+def _unique_slug(conn: sqlite3.Connection, item: SourceItem, ident: str, stored: str | None) -> str:
+    """The item's slug, or, when another article of its section already has it (two pages,
+    one link), the slug with a short part of the id: each article keeps a link of its own."""
+    slug = item.slug[:MAX_SLUG].rstrip("-") or ident[:12]
+    if item.url:
+        return slug
+    taken = conn.execute("SELECT 1 FROM articles WHERE section = ? AND slug = ? AND id != ?", (item.section, slug, ident)).fetchone()
+    unique = f"{slug}-{ident[:8]}"
+    return unique if taken or stored == unique else slug
 
 
 def _updated(item: SourceItem, published: str, seen: str, default: str) -> str:
@@ -374,13 +506,14 @@ def _updated(item: SourceItem, published: str, seen: str, default: str) -> str:
     return min(max(stamp, published), max(published, seen))
 
 
-def _content_hash(item: SourceItem) -> str:
+def _content_hash(item: SourceItem, base_url: str) -> str:
+    """Of the parsed fields, with the site's address left out: moving the site is not an edit."""
     parts = (
         item.section, item.title, item.content_html, item.author, item.slug, item.url, item.image or "",
         "\x1f".join(item.tags), "\x1f".join(item.related_titles),
         to_stored(item.published) if item.published else "", to_stored(item.updated) if item.updated else "",
     )
-    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()
+    return hashlib.sha256("\x1e".join(parts).replace(base_url + "/", "\x00/").encode()).hexdigest()
 
 
 def _summary(text: str, limit: int = 280) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from newsfeed.errors import StoreError
-from newsfeed.store.store import Store
+from newsfeed.store.store import Store, explain
 from newsfeed.times import to_stored
 
 STATUSES = ("pending", "confirmed", "unsubscribed", "bounced")
@@ -54,7 +54,7 @@ def guard(store: Store) -> Iterator[None]:
     try:
         yield
     except sqlite3.Error as exc:
-        raise StoreError(f"{store.path}: subscriber query failed ({exc})") from None
+        raise StoreError(explain(store.path, exc, "subscriber query failed")) from None
 
 
 def _row(row: Sequence) -> Subscriber:
