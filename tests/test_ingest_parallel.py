@@ -63,6 +63,8 @@ def _dump(store_path: Path) -> dict[str, list[tuple]]:
         tables = [row[0] for row in store.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
         dump = {name: sorted(tuple(row) for row in store.query(f"SELECT * FROM {name}")) for name in tables}
         dump["articles in order"] = [tuple(row) for row in store.query("SELECT * FROM articles ORDER BY rowid")]
+        # when each file was written differs from run to run; what was written must not
+        dump["published_files"] = sorted(tuple(row) for row in store.query("SELECT path, kind, sha256, size FROM published_files"))
     return dump
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from newsfeed import __version__
 from newsfeed.config import Settings
-from newsfeed.deliver.files import publish_files, remove_files
+from newsfeed.deliver.files import intact, publish_files, remove_files, remove_stale_temporaries
 from newsfeed.enrich.topics import section_topics
 from newsfeed.enrichment import enrich
 from newsfeed.render.feeds import render_atom, render_rss
@@ -20,9 +19,10 @@ from newsfeed.render.jsonfeed import render_json
 from newsfeed.render.opml import render_opml
 from newsfeed.render.templates import PACKAGED as PACKAGED_TEMPLATES
 from newsfeed.ingest import ingest
-from newsfeed.store import Store
+from newsfeed.store import Store, lifecycle, outputs
+from newsfeed.store.lifecycle import ArticleEntry
 from newsfeed.times import to_stored
-from newsfeed.types import Article, FeedSpec, GatherReport, Progress, PublishReport, no_progress
+from newsfeed.types import Article, FeedSpec, FileStamp, GatherReport, Progress, PublishReport, no_progress
 
 RENDERERS = {"rss": render_rss, "atom": render_atom, "json": render_json}
 TOPIC_FOLDER = "topik"
@@ -108,15 +108,18 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     """Render every feed and write the files that changed, each atomically.
 
     When nothing that feeds are made of has changed since the last publish (store
-    revision, articles now due, configuration, templates, newsfeed version) and the files
-    are still there, nothing is rendered at all. Files published before that are no longer
-    produced (a topic that was blocked or fell below the threshold) are removed.
+    revision, articles now due, configuration, templates, newsfeed version) and every
+    published file is still as it was written, nothing is rendered at all; a file that was
+    damaged, edited or deleted by hand is written again. Files published before that are no
+    longer produced (a topic that was blocked or fell below the threshold) are removed, and
+    so are the temporary files of a publish that was killed.
     """
     stamp = _publish_stamp(settings, store, now)
-    previous = json.loads(store.meta("published", "{}"))
+    previous = outputs.published(store, "feed")
     root = settings.feeds.output_dir
-    if previous.get("stamp") == stamp and all((root / name).is_file() for name in previous["files"]):
-        return PublishReport(unchanged=tuple(previous["files"]))
+    if store.meta("publish_stamp") == stamp and previous and all(intact(root, p, s) for p, s in previous.items()):
+        return PublishReport(unchanged=tuple(previous))
+    remove_stale_temporaries(root)
     plan = plan_feeds(settings, store, now)
     total = (1 + len(plan.sections) + len(plan.topics)) * len(settings.feeds.formats) + 2
     files = []
@@ -124,11 +127,14 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     for done, item in enumerate(render_all(settings, store, now, plan), start=1):
         files.append(item)
         progress("publish", done, total)
-    written, unchanged = publish_files(root, files)
-    removed = sorted(set(previous.get("files", ())) - set(written) - set(unchanged))
+    outputs.announce(store, "feed", [name for name, _data in files])
+    stamps: dict[str, FileStamp] = {}
+    written, unchanged = publish_files(root, files, stamps)
+    removed = sorted(set(previous) - set(stamps))
     remove_files(root, removed)
     with store.transaction() as conn:
-        store.set_meta(conn, "published", json.dumps({"stamp": stamp, "files": sorted(written + unchanged)}))
+        outputs.record(conn, "feed", stamps, removed)
+        store.set_meta(conn, "publish_stamp", stamp)
     return PublishReport(written=tuple(written), unchanged=tuple(unchanged), removed=tuple(removed))
 
 
@@ -147,3 +153,18 @@ def _publish_stamp(settings: Settings, store: Store, now: datetime) -> str:
 
 def open_store(settings: Settings) -> Store:
     return Store(settings.store_path)
+
+
+def take_down(settings: Settings, store: Store, wanted: str, now: datetime, note: str = "", progress: Progress = no_progress) -> tuple[ArticleEntry, PublishReport]:
+    """An editor's takedown (legal, retraction): out of every feed at once, and it never
+    comes back from its source until restored."""
+    entry = lifecycle.take_down(store, wanted, now, note)
+    enrich(settings, store, progress)
+    return entry, publish(settings, store, now, progress)
+
+
+def restore(settings: Settings, store: Store, wanted: str, now: datetime, progress: Progress = no_progress) -> tuple[ArticleEntry, PublishReport]:
+    """Undo a takedown and publish the article again."""
+    entry = lifecycle.restore(store, wanted)
+    enrich(settings, store, progress)
+    return entry, publish(settings, store, now, progress)

@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 from newsfeed.config import Settings
 from newsfeed.errors import RenderError
 from newsfeed.store import Store
-from newsfeed.times import week_bounds
+from newsfeed.times import FIRST_YEAR, LAST_YEAR, week_bounds
 from newsfeed.types import Article, Section
 
 EDITION_FOLDER = "edisi"
@@ -121,6 +121,8 @@ def parse_week(text: str) -> tuple[int, int]:
     match = _WEEK.match(text.strip())
     if match:
         year, week = int(match.group(1)), int(match.group(2))
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise RenderError(f"--week {text!r}: the year must be between {FIRST_YEAR} and {LAST_YEAR}; write it as 2024-W42")
         try:
             datetime.fromisocalendar(year, week, 1)
             return year, week
@@ -296,17 +298,21 @@ def publish_edition(settings: Settings, store: Store, edition: Edition) -> Diges
     """
     from newsfeed.deliver.files import publish_files
     from newsfeed.render.digest import render_archive
+    from newsfeed.store import outputs
 
     if not edition.complete:
         raise RenderError(f"{unfinished_week_message(edition.code, edition.end)} (an unfinished week can only be previewed)")
     rendered, files = render_edition_files(settings, edition)
-    written, unchanged = publish_files(settings.feeds.output_dir, files)
+    stamps: dict = {}
+    written, unchanged = publish_files(settings.feeds.output_dir, files, stamps)
     paths = [p for p, _d in files]
     if edition.full:
         entries = _record(store, edition, rendered)
         archive = [(f"{EDITION_FOLDER}/index.html", render_archive(settings, entries, archive_url(settings)))]
-        more_written, more_unchanged = publish_files(settings.feeds.output_dir, archive)
+        more_written, more_unchanged = publish_files(settings.feeds.output_dir, archive, stamps)
         written, unchanged, paths = written + more_written, unchanged + more_unchanged, paths + [p for p, _d in archive]
+    with store.transaction() as conn:
+        outputs.record(conn, "edition", stamps)
     return DigestReport(
         code=edition.code,
         stories=rendered.total,

@@ -9,6 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+# The years an article, a week or a stored time may have: any real article's date. Outside
+# them a date is a typo or a placeholder (0001-01-01), and would not survive time zones.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
 
 def to_stored(moment: datetime) -> str:
     """UTC text that sorts chronologically: 2024-10-14T01:30:00Z."""

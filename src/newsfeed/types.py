@@ -121,3 +121,12 @@ class PublishReport:
     written: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     removed: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class FileStamp:
+    """A published file as it was written: its hash, and the stat that tells it was not touched since."""
+
+    sha256: str
+    size: int
+    mtime_ns: int

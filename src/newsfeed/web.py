@@ -12,7 +12,8 @@ newsletter.endpoint_url, e.g. /langganan, is accepted as a prefix too):
                               RFC 8058 (body `List-Unsubscribe=One-Click`) and the page's
                               button both land here; no cookie, no login, no CSRF token:
                               the signed token is the authority.
-- anything else: a file under feeds.output_dir, read-only, with the feed content types;
+- anything else: a file under feeds.output_dir that publish or digest wrote (nothing else,
+  whatever lies in the folder), read-only, with the feed content types;
   the path of feeds.base_url (e.g. /feeds) is accepted as a prefix; a folder serves its
   index.html. Paths that leave the folder are refused.
 HEAD is answered everywhere with the headers a GET would get (Content-Length included)
@@ -31,6 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 from newsfeed.config import Settings
 from newsfeed.errors import NewsfeedError
 from newsfeed.store import Store
+from newsfeed.store import outputs
 from newsfeed.store import subscribers as ledger
 from newsfeed.tokens import CONFIRM, CONFIRM_PATH, UNSUBSCRIBE, UNSUBSCRIBE_PATH, TokenError, secret_from_env, verify_token
 
@@ -174,7 +176,7 @@ class App:
             if not path.endswith("/"):
                 return self._respond(start_response, "301 Moved Permanently", b"", "text/plain; charset=utf-8", [("Location", path + "/")])
             resolved = resolved / "index.html"
-        if not resolved.is_file():
+        if not resolved.is_file() or not self._published(resolved.relative_to(self.feeds).as_posix()):
             return self._not_found(start_response)
         info = resolved.stat()
         data = b"" if method == "HEAD" else resolved.read_bytes()
@@ -182,6 +184,11 @@ class App:
 
         extra = [("Last-Modified", formatdate(info.st_mtime, usegmt=True)), ("X-Content-Type-Options", "nosniff")]
         return self._respond(start_response, "200 OK", data, content_type(resolved), extra, length=info.st_size if method == "HEAD" else len(data))
+
+    def _published(self, relative: str) -> bool:
+        """Only what publish or digest wrote is served: never a store, a config or a stray file."""
+        with Store(self.settings.store_path) as store:
+            return outputs.is_published(store, relative)
 
     def _not_found(self, start_response: StartResponse) -> list[bytes]:
         return self._respond(start_response, "404 Not Found", _page("Halaman tidak ditemukan", "<p>Halaman yang Anda cari tidak ada.</p>", self.settings.site.name))

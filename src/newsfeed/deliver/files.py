@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from newsfeed.errors import DeliveryError
+from newsfeed.types import FileStamp
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
@@ -36,18 +39,53 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def publish_files(root: Path, files: Iterable[tuple[str, bytes]]) -> tuple[list[str], list[str]]:
-    """Write each (relative path, bytes) under root; returns (written, unchanged)."""
+def publish_files(
+    root: Path, files: Iterable[tuple[str, bytes]], stamps: dict[str, FileStamp] | None = None
+) -> tuple[list[str], list[str]]:
+    """Write each (relative path, bytes) under root; returns (written, unchanged).
+
+    With `stamps`, each file's FileStamp is recorded there."""
     written: list[str] = []
     unchanged: list[str] = []
     for relative, data in files:
         target = root / relative
         try:
             changed = write_if_changed(target, data)
+            if stamps is not None:
+                info = target.stat()
+                stamps[relative] = FileStamp(hashlib.sha256(data).hexdigest(), info.st_size, info.st_mtime_ns)
         except OSError as exc:
-            raise DeliveryError(f"{target}: cannot write ({exc.strerror}); check feeds.output_dir and its permissions") from None
+            raise DeliveryError(f"{target}: cannot write ({exc.strerror}); check feeds.output_dir, its permissions and free space") from None
         (written if changed else unchanged).append(relative)
     return written, unchanged
+
+
+def intact(root: Path, relative: str, stamp: FileStamp) -> bool:
+    """True if the file is still exactly as published (same size and modification time)."""
+    try:
+        info = (root / relative).stat()
+    except OSError:
+        return False
+    return bool(stamp.sha256) and info.st_size == stamp.size and info.st_mtime_ns == stamp.mtime_ns
+
+
+_TEMPORARY = re.compile(r"^\..+\.[A-Za-z0-9_]{6,}\.tmp$")
+
+
+def remove_stale_temporaries(root: Path) -> int:
+    """Delete the temporary files of writes that were killed before their rename."""
+    removed = 0
+    if not root.is_dir():
+        return 0
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            if _TEMPORARY.match(name):
+                try:
+                    os.unlink(os.path.join(folder, name))
+                    removed += 1
+                except OSError:
+                    pass
+    return removed
 
 
 def remove_files(root: Path, relatives: Iterable[str]) -> None:

@@ -13,9 +13,9 @@ from datetime import datetime
 from newsfeed.config import Settings
 from newsfeed.errors import SourceError
 from newsfeed.text import clean_line, slugify
+from newsfeed.times import FIRST_YEAR, LAST_YEAR
 from newsfeed.types import SourceItem
 
-FIRST_YEAR, LAST_YEAR = 1900, 2199  # any real article's date; outside, a typo or a placeholder
 MAX_TITLE = 300
 MAX_TAG = 100
 MAX_TAGS = 30

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from newsfeed.errors import StoreError
-from newsfeed.store.store import _ARTICLE_COLUMNS, Store
+from newsfeed.store.store import STORED_COLUMNS as _MOVED
+from newsfeed.store.store import Store
 from newsfeed.times import to_stored
 
-_MOVED = f"{_ARTICLE_COLUMNS}, first_seen, content_hash"
 STATES = ("live", "gone", "takedown")
 
 
@@ -44,7 +44,7 @@ def withdraw(store: Store, conn: sqlite3.Connection, ids: Iterable[str], reason:
     moved = []
     for ident in ids:
         conn.execute(
-            f"INSERT INTO withdrawn_articles ({_MOVED}, reason, withdrawn, note) "
+            f"INSERT OR REPLACE INTO withdrawn_articles ({_MOVED}, reason, withdrawn, note) "
             f"SELECT {_MOVED}, ?, ?, ? FROM articles WHERE id = ?",
             (reason, to_stored(now), note, ident),
         )
@@ -123,3 +123,18 @@ def _entries(store: Store, where: str, params: tuple, state: str | None = None, 
         sql, args = f"{live} UNION ALL {away}", params + params
     rows = store.query(f"SELECT * FROM ({sql}) ORDER BY 7 DESC, 1 LIMIT ?", (*args, limit))
     return [ArticleEntry(*row) for row in rows]
+
+
+def reset_articles(store: Store, now: datetime) -> int:
+    """Prepare rebuilding the articles from the sources: every live article is set aside as
+    gone and every source entry forgotten, so the next gather reads every page again; each
+    page still there brings its article back with its id and publish time. Subscribers, the
+    delivery ledger, sent editions and takedowns are kept. Returns the articles set aside."""
+    with store.transaction() as conn:
+        ids = [row[0] for row in conn.execute("SELECT id FROM articles ORDER BY id")]
+        withdraw(store, conn, ids, "gone", now)
+        for table in ("source_state", "enrich_queue", "related_index", "related_state", "related", "article_topics"):
+            conn.execute(f"DELETE FROM {table}")
+        conn.execute("DELETE FROM meta WHERE name IN ('enriched', 'publish_stamp')")
+        store.bump_revision(conn)
+    return len(ids)

@@ -153,4 +153,19 @@ MIGRATIONS: list[tuple[int, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        6,
+        """
+        -- Every file under feeds/ that newsfeed wrote, as it wrote it: publish compares the files
+        -- with this (a damaged or hand-edited one is written again), removes those no longer
+        -- produced, and the server serves only these.
+        CREATE TABLE published_files (
+            path TEXT PRIMARY KEY,        -- relative to feeds.output_dir, '/'-separated
+            kind TEXT NOT NULL,           -- 'feed' (newsfeed publish) or 'edition' (newsfeed digest)
+            sha256 TEXT NOT NULL,         -- '' while a publish that will write it is under way
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]

@@ -20,6 +20,7 @@ _ARTICLE_COLUMNS = (
     "id, source, key, section, title, content_html, text, summary, author, "
     "published, updated, slug, url, image, tags, related_titles"
 )
+STORED_COLUMNS = f"{_ARTICLE_COLUMNS}, first_seen, content_hash"  # every column of a stored article
 
 
 def article_id(source: str, key: str) -> str:
@@ -203,12 +204,18 @@ class Store:
                     "INSERT OR REPLACE INTO source_state (source, key, fingerprint, article_id) VALUES (?, ?, ?, ?)",
                     (item.source, item.key, item.fingerprint, ident),
                 )
-                away = conn.execute("SELECT reason, published, first_seen FROM withdrawn_articles WHERE id = ?", (ident,)).fetchone()
+                away = conn.execute("SELECT reason, published, first_seen, content_hash FROM withdrawn_articles WHERE id = ?", (ident,)).fetchone()
                 if away is not None and away[0] == "takedown":
                     held += 1
                     continue
-                existing = conn.execute("SELECT published, content_hash, slug FROM articles WHERE id = ?", (ident,)).fetchone()
                 digest = _content_hash(item, base_url)
+                if away is not None and away[3] == digest:  # back as it left: exactly the article it was
+                    conn.execute(f"INSERT INTO articles ({STORED_COLUMNS}) SELECT {STORED_COLUMNS} FROM withdrawn_articles WHERE id = ?", (ident,))
+                    conn.execute("DELETE FROM withdrawn_articles WHERE id = ?", (ident,))
+                    new += 1
+                    changed.append(ident)
+                    continue
+                existing = conn.execute("SELECT published, content_hash, slug FROM articles WHERE id = ?", (ident,)).fetchone()
                 if existing is not None and existing[1] == digest:
                     unchanged += 1
                     continue

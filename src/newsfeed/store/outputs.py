@@ -1,0 +1,43 @@
+"""The files newsfeed wrote under feeds/, as it wrote them (table published_files)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+
+from newsfeed.store.store import Store
+from newsfeed.types import FileStamp
+
+
+def published(store: Store, kind: str | None = None) -> dict[str, FileStamp]:
+    """path -> stamp of the files written by publish ('feed') or digest ('edition')."""
+    sql, params = "SELECT path, sha256, size, mtime_ns FROM published_files", ()
+    if kind is not None:
+        sql, params = sql + " WHERE kind = ?", (kind,)
+    found = {path: FileStamp(sha, size, mtime) for path, sha, size, mtime in store.query(sql + " ORDER BY path", params)}
+    if kind == "feed" and not found:  # a store from before this table: its list, without stamps
+        found = {path: FileStamp("", -1, -1) for path in json.loads(store.meta("published", "{}")).get("files", ())}
+    return found
+
+
+def is_published(store: Store, path: str) -> bool:
+    return bool(store.query("SELECT 1 FROM published_files WHERE path = ? AND sha256 != ''", (path,)))
+
+
+def announce(store: Store, kind: str, paths: Iterable[str]) -> None:
+    """Record files about to be written, so a publish killed halfway still knows them."""
+    with store.transaction() as conn:
+        conn.executemany(
+            "INSERT OR IGNORE INTO published_files (path, kind, sha256, size, mtime_ns) VALUES (?, ?, '', -1, -1)",
+            ((p, kind) for p in paths),
+        )
+
+
+def record(conn: sqlite3.Connection, kind: str, stamps: dict[str, FileStamp], removed: Iterable[str] = ()) -> None:
+    conn.executemany(
+        "INSERT OR REPLACE INTO published_files (path, kind, sha256, size, mtime_ns) VALUES (?, ?, ?, ?, ?)",
+        ((p, kind, s.sha256, s.size, s.mtime_ns) for p, s in sorted(stamps.items())),
+    )
+    conn.executemany("DELETE FROM published_files WHERE path = ?", ((p,) for p in removed))
+    conn.execute("DELETE FROM meta WHERE name = 'published'")
