@@ -168,3 +168,13 @@ def test_read_only_store_is_one_line_naming_the_fix(make_site, tmp_path):
     line = _one_error_line((tmp_path / "ro.err").read_text())
     assert str(data) in line and ("writable" in line or "read-only" in line)
     assert newsfeed(settings, "build", check=True).returncode == 0  # writable again: the run goes through
+
+
+@pytest.mark.parametrize("week", ["0001-W01", "9999-W52", "2024-W60"])
+def test_absurd_digest_week_is_one_line(make_site, week):
+    settings = make_site(_pages(3))
+    newsfeed(settings, "build", check=True)
+    done = newsfeed(settings, "digest", "--week", week)
+    assert done.returncode == 1
+    line = _one_error_line(done.stderr)
+    assert "--week" in line and "2024-W42" in line
