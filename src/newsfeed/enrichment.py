@@ -123,4 +123,3 @@ def _write_lists(settings: Settings, store: Store, index: RelatedIndex, touched:
                 store.set_related(conn, ident, links, editor=len(chosen))
         store.set_meta(conn, "enriched", _fingerprint(settings))
         store.unqueue(conn, done)
-        store.bump_revision(conn)

@@ -21,6 +21,18 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageInfo:
+    """What is known of a lead image without fetching it at render time: its bytes, MIME type
+    and pixels. Filled at gather time (a file under site.static_dir; a source may fill it from
+    a HEAD request); None where unknown."""
+
+    length: int | None = None
+    type: str = ""  # "image/jpeg"
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SourceItem:
     """One article as a source adapter read it, before the store gives it an id.
 
@@ -45,6 +57,7 @@ class SourceItem:
     related_titles: tuple[str, ...] = ()  # headlines listed under "Artikel Terkait"
     fingerprint: str = ""  # hash of the raw input; unchanged input is not re-parsed
     identity: str = ""  # pinned by the page ("id:" header): the article id comes from it, not from `key`
+    image_info: ImageInfo | None = None  # the lead image's size and type, where a source knows them
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +82,7 @@ class Article:
     related_titles: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()  # display names, filled by enrichment
     related: tuple[Link, ...] = ()  # filled by enrichment, editor-chosen first
+    image_info: ImageInfo | None = None  # the lead image's bytes, type and pixels, where known
 
 
 @dataclass(frozen=True, slots=True)

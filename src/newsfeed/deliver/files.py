@@ -13,19 +13,77 @@ from newsfeed.errors import DeliveryError
 from newsfeed.types import FileStamp
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+def write_atomic(path: Path, data: bytes, mode: int = 0o644, durable: bool = True) -> None:
+    """Write via a temporary file and a rename. `durable`: fsync the file first (else the
+    caller syncs the file system once after many files, see sync_folder)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class Staged:
+    """Files written as temporaries beside their targets, renamed into place all together.
+
+    Rendering can then stream (memory holds one file at a time) while a failure on the way
+    still leaves every published file as it was: `discard` deletes the temporaries. `commit`
+    makes the new data durable with one sync of the file system, then renames."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.pending: list[tuple[str, Path]] = []
+
+    def add(self, relative: str, data: bytes, mode: int = 0o644) -> None:
+        target = self.root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        self.pending.append((relative, Path(tmp)))
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, mode)
+
+    def commit(self) -> None:
+        if not self.pending:
+            return
+        sync_folder(self.root)
+        for relative, tmp in self.pending:
+            os.replace(tmp, self.root / relative)
+        self.pending = []
+        sync_folder(self.root)
+
+    def discard(self) -> None:
+        for _relative, tmp in self.pending:
+            tmp.unlink(missing_ok=True)
+        self.pending = []
+
+
+def sync_folder(root: Path) -> None:
+    """Make every file written under root durable: one syncfs(2) of its file system (Linux),
+    else a sync of all of them. Cheaper than an fsync per file when there are thousands."""
+    if not root.is_dir():
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open(root, os.O_RDONLY)
+        try:
+            if libc.syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError):
+        pass
+    os.sync()
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

@@ -52,7 +52,6 @@ def withdraw(store: Store, conn: sqlite3.Connection, ids: Iterable[str], reason:
             moved.append(ident)
     if moved:
         store.queue(conn, moved)
-        store.bump_revision(conn)
     return moved
 
 
@@ -83,7 +82,6 @@ def restore(store: Store, ident: str) -> ArticleEntry:
         conn.execute("DELETE FROM withdrawn_articles WHERE id = ?", (entry.id,))
         conn.execute("UPDATE source_state SET fingerprint = '' WHERE article_id = ? OR (source = ? AND key = ?)", (entry.id, entry.source, entry.key))
         store.queue(conn, [entry.id])
-        store.bump_revision(conn)
     return find(store, entry.id)
 
 
@@ -136,5 +134,4 @@ def reset_articles(store: Store, now: datetime) -> int:
         for table in ("source_state", "enrich_queue", "related_index", "related_state", "related", "article_topics"):
             conn.execute(f"DELETE FROM {table}")
         conn.execute("DELETE FROM meta WHERE name IN ('enriched', 'publish_stamp')")
-        store.bump_revision(conn)
     return len(ids)

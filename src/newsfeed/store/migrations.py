@@ -168,4 +168,73 @@ MIGRATIONS: list[tuple[int, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        7,
+        """
+        -- The lead image's byte length, MIME type and pixels where known at gather time (a file
+        -- under site.static_dir, or what a source learnt): RSS enclosure length, media:content
+        -- and media:thumbnail sizes, and `newsfeed check`. NULL / '' where unknown.
+        ALTER TABLE articles ADD COLUMN image_length INTEGER;
+        ALTER TABLE articles ADD COLUMN image_type TEXT NOT NULL DEFAULT '';
+        ALTER TABLE articles ADD COLUMN image_width INTEGER;
+        ALTER TABLE articles ADD COLUMN image_height INTEGER;
+        ALTER TABLE withdrawn_articles ADD COLUMN image_length INTEGER;
+        ALTER TABLE withdrawn_articles ADD COLUMN image_type TEXT NOT NULL DEFAULT '';
+        ALTER TABLE withdrawn_articles ADD COLUMN image_width INTEGER;
+        ALTER TABLE withdrawn_articles ADD COLUMN image_height INTEGER;
+        """,
+    ),
+    (
+        8,
+        """
+        -- Feeds whose content may have changed since the last publish, by feed path ('' the
+        -- site, a section slug, 'topik/<slug>'): publish renders these and nothing else. The
+        -- triggers record every change to what an item shows (the article, its topics, its
+        -- related list, the headline and link of an article it links to) in the transaction
+        -- that makes it, so no code path and no kill can forget one.
+        CREATE TABLE dirty_feeds (
+            path TEXT PRIMARY KEY
+        ) WITHOUT ROWID;
+        CREATE INDEX related_by_target ON related (related_id);
+        CREATE TRIGGER dirty_article_insert AFTER INSERT ON articles BEGIN
+            INSERT OR IGNORE INTO dirty_feeds (path) VALUES (''), (NEW.section);
+        END;
+        CREATE TRIGGER dirty_article_update AFTER UPDATE ON articles BEGIN
+            INSERT OR IGNORE INTO dirty_feeds (path) VALUES (''), (OLD.section), (NEW.section);
+            INSERT OR IGNORE INTO dirty_feeds (path) SELECT 'topik/' || topic FROM article_topics WHERE article_id = NEW.id;
+            INSERT OR IGNORE INTO dirty_feeds (path)
+                SELECT a.section FROM related r JOIN articles a ON a.id = r.article_id WHERE r.related_id = NEW.id;
+            INSERT OR IGNORE INTO dirty_feeds (path)
+                SELECT 'topik/' || t.topic FROM related r JOIN article_topics t ON t.article_id = r.article_id WHERE r.related_id = NEW.id;
+        END;
+        CREATE TRIGGER dirty_article_delete BEFORE DELETE ON articles BEGIN
+            INSERT OR IGNORE INTO dirty_feeds (path) VALUES (''), (OLD.section);
+            INSERT OR IGNORE INTO dirty_feeds (path) SELECT 'topik/' || topic FROM article_topics WHERE article_id = OLD.id;
+            INSERT OR IGNORE INTO dirty_feeds (path)
+                SELECT a.section FROM related r JOIN articles a ON a.id = r.article_id WHERE r.related_id = OLD.id;
+            INSERT OR IGNORE INTO dirty_feeds (path)
+                SELECT 'topik/' || t.topic FROM related r JOIN article_topics t ON t.article_id = r.article_id WHERE r.related_id = OLD.id;
+        END;
+        CREATE TRIGGER dirty_topic_insert AFTER INSERT ON article_topics BEGIN
+            INSERT OR IGNORE INTO dirty_feeds (path) VALUES (''), ('topik/' || NEW.topic);
+            INSERT OR IGNORE INTO dirty_feeds (path) SELECT section FROM articles WHERE id = NEW.article_id;
+            INSERT OR IGNORE INTO dirty_feeds (path) SELECT 'topik/' || topic FROM article_topics WHERE article_id = NEW.article_id;
+        END;
+        CREATE TRIGGER dirty_topic_delete AFTER DELETE ON article_topics BEGIN
+            INSERT OR IGNORE INTO dirty_feeds (path) VALUES (''), ('topik/' || OLD.topic);
+            INSERT OR IGNORE INTO dirty_feeds (path) SELECT section FROM articles WHERE id = OLD.article_id;
+            INSERT OR IGNORE INTO dirty_feeds (path) SELECT 'topik/' || topic FROM article_topics WHERE article_id = OLD.article_id;
+        END;
+        CREATE TRIGGER dirty_related_insert AFTER INSERT ON related BEGIN
+            INSERT OR IGNORE INTO dirty_feeds (path) VALUES ('');
+            INSERT OR IGNORE INTO dirty_feeds (path) SELECT section FROM articles WHERE id = NEW.article_id;
+            INSERT OR IGNORE INTO dirty_feeds (path) SELECT 'topik/' || topic FROM article_topics WHERE article_id = NEW.article_id;
+        END;
+        CREATE TRIGGER dirty_related_delete AFTER DELETE ON related BEGIN
+            INSERT OR IGNORE INTO dirty_feeds (path) VALUES ('');
+            INSERT OR IGNORE INTO dirty_feeds (path) SELECT section FROM articles WHERE id = OLD.article_id;
+            INSERT OR IGNORE INTO dirty_feeds (path) SELECT 'topik/' || topic FROM article_topics WHERE article_id = OLD.article_id;
+        END;
+        """,
+    ),
 ]

@@ -14,11 +14,12 @@ from pathlib import Path
 from newsfeed.errors import StoreError
 from newsfeed.store.migrations import MIGRATIONS
 from newsfeed.times import from_stored, to_stored
-from newsfeed.types import Article, Link, SourceItem
+from newsfeed.types import Article, ImageInfo, Link, SourceItem
 
 _ARTICLE_COLUMNS = (
     "id, source, key, section, title, content_html, text, summary, author, "
-    "published, updated, slug, url, image, tags, related_titles"
+    "published, updated, slug, url, image, tags, related_titles, "
+    "image_length, image_type, image_width, image_height"
 )
 STORED_COLUMNS = f"{_ARTICLE_COLUMNS}, first_seen, content_hash"  # every column of a stored article
 
@@ -153,9 +154,8 @@ class Store:
             for number, sql in MIGRATIONS:
                 if number <= version:
                     continue
-                for statement in sql.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+                for statement in _statements(sql):
+                    conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number}")
 
     def _check_version(self, latest: int) -> int:
@@ -231,7 +231,7 @@ class Store:
                     stamp = _updated(item, published, seen, default=published)
                     conn.execute(
                         f"INSERT INTO articles ({_ARTICLE_COLUMNS}, first_seen, content_hash) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (ident, *fields[:8], published, stamp, *fields[8:], first, digest),
                     )
                     new += 1
@@ -241,14 +241,14 @@ class Store:
                     conn.execute(
                         "UPDATE articles SET source=?, key=?, section=?, title=?, content_html=?, text=?, summary=?, "
                         "author=?, published=?, updated=?, slug=?, url=?, image=?, tags=?, "
-                        "related_titles=?, content_hash=? WHERE id=?",
+                        "related_titles=?, image_length=?, image_type=?, image_width=?, image_height=?, "
+                        "content_hash=? WHERE id=?",
                         (*fields[:8], published, stamp, *fields[8:], digest, ident),
                     )
                     updated += 1
                 changed.append(ident)
             if changed:
                 self.queue(conn, changed)
-                self.bump_revision(conn)
         return SaveResult(SaveCounts(new, updated, unchanged, held), changed, notices)
 
     def forget_entries(self, conn: sqlite3.Connection, source: str, keys: Iterable[str]) -> None:
@@ -287,7 +287,6 @@ class Store:
                         f"UPDATE {table} SET content_html = replace(content_html, ?, ?) WHERE instr(content_html, ?) > 0",
                         ('"' + old + "/", '"' + base_url + "/", '"' + old + "/"),
                     )
-                self.bump_revision(conn)
             self.set_meta(conn, "base_url", base_url)
         return bool(old)
 
@@ -419,10 +418,29 @@ class Store:
         conn.execute("INSERT OR REPLACE INTO related_state (id, blob) VALUES (1, ?)", (state,))
         conn.executemany("INSERT OR REPLACE INTO related_index (article_id, blob) VALUES (?, ?)", rows)
 
-    def bump_revision(self, conn: sqlite3.Connection) -> None:
-        """Mark the store changed, so the next publish renders again."""
-        current = conn.execute("SELECT value FROM meta WHERE name = 'revision'").fetchone()
-        self.set_meta(conn, "revision", str(int(current[0] if current else 0) + 1))
+    def dirty_feeds(self) -> set[str]:
+        """Paths of the feeds whose items may have changed since the last publish."""
+        return {row[0] for row in self.query("SELECT path FROM dirty_feeds")}
+
+    def clear_dirty(self, conn: sqlite3.Connection) -> None:
+        conn.execute("DELETE FROM dirty_feeds")
+
+    def mark_due(self, since: str, now: datetime) -> None:
+        """Feeds gaining articles that came due after `since` (scheduled ones): theirs, and
+        those of articles whose related links may now show them."""
+        bound = to_stored(now)
+        if not self.query("SELECT 1 FROM articles WHERE published > ? AND published <= ? LIMIT 1", (since, bound)):
+            return
+        due = "SELECT id FROM articles WHERE published > ? AND published <= ?"
+        with self.transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO dirty_feeds (path) VALUES ('')")
+            for sql in (
+                f"SELECT section FROM articles WHERE id IN ({due})",
+                f"SELECT 'topik/' || topic FROM article_topics WHERE article_id IN ({due})",
+                f"SELECT a.section FROM related r JOIN articles a ON a.id = r.article_id WHERE r.related_id IN ({due})",
+                f"SELECT 'topik/' || t.topic FROM related r JOIN article_topics t ON t.article_id = r.article_id WHERE r.related_id IN ({due})",
+            ):
+                conn.execute(f"INSERT OR IGNORE INTO dirty_feeds (path) {sql}", (since, bound))
 
     def section_counts(self, until: datetime) -> dict[str, int]:
         """section -> articles published by `until`."""
@@ -489,7 +507,14 @@ def _fields(item: SourceItem, slug: str, base_url: str) -> tuple:
         item.image,
         json.dumps(list(item.tags), ensure_ascii=False),
         json.dumps(list(item.related_titles), ensure_ascii=False),
+        *_image_columns(item.image_info),
     )
+
+
+def _image_columns(info: ImageInfo | None) -> tuple:
+    if info is None:
+        return (None, "", None, None)
+    return (info.length, info.type, info.width, info.height)
 
 
 MAX_SLUG = 120
@@ -520,6 +545,8 @@ def _content_hash(item: SourceItem, base_url: str) -> str:
         "\x1f".join(item.tags), "\x1f".join(item.related_titles),
         to_stored(item.published) if item.published else "", to_stored(item.updated) if item.updated else "",
     )
+    if item.image_info is not None:  # left out when unknown: stores from before it keep their hashes
+        parts += tuple(str(value) for value in _image_columns(item.image_info))
     return hashlib.sha256("\x1e".join(parts).replace(base_url + "/", "\x00/").encode()).hexdigest()
 
 
@@ -551,11 +578,25 @@ def _article(row: sqlite3.Row, topics: tuple[str, ...], related: tuple[Link, ...
         related_titles=tuple(json.loads(row[15])),
         topics=topics,
         related=related,
+        image_info=ImageInfo(row[16], row[17], row[18], row[19]) if any(v not in (None, "") for v in row[16:20]) else None,
     )
 
 
 def _prefixed(alias: str) -> str:
     return ", ".join(f"{alias}.{c.strip()}" for c in _ARTICLE_COLUMNS.split(","))
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a migration, one by one (a trigger's body holds semicolons too)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                yield buffer
+            buffer = ""
+    if buffer.strip() and not buffer.strip().startswith("--"):
+        yield buffer
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

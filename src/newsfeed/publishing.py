@@ -1,0 +1,209 @@
+"""Publish: plan every feed, render only those whose content changed, write each as it is ready.
+
+The store records, by trigger, every feed whose items may have changed since the last
+publish (table dirty_feeds); articles that came due since then mark theirs here. Only those
+feeds, feeds whose files were damaged or deleted, and everything after a change of settings,
+templates or newsfeed itself are rendered; the rest is not even read. Each file is written
+atomically (temporary file, rename) as soon as it is rendered, so memory is bounded by the
+largest feed; one sync of the output file system at the end replaces an fsync per file, and
+only after it does the store record what was published. A publish killed on the way is
+finished by the next: the dirty marks stay until that record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from newsfeed import __version__
+from newsfeed.config import Settings
+from newsfeed.deliver.files import Staged, intact, remove_files, remove_stale_temporaries
+from newsfeed.errors import DeliveryError
+from newsfeed.render.ids import feed_file
+from newsfeed.render.templates import PACKAGED as PACKAGED_TEMPLATES
+from newsfeed.store import Store, outputs
+from newsfeed.times import to_stored
+from newsfeed.types import Article, FeedSpec, FileStamp, Progress, PublishReport, no_progress
+
+TOPIC_FOLDER = "topik"  # also in the dirty_feeds triggers of store/migrations.py
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPlan:
+    site: FeedSpec
+    sections: tuple[FeedSpec, ...]
+    topics: tuple[FeedSpec, ...]
+    topics_by_section: dict[str, tuple[FeedSpec, ...]]
+    counts: dict[str, int]  # feed path -> articles in it
+
+    @property
+    def feeds(self) -> tuple[FeedSpec, ...]:
+        return (self.site, *self.sections, *self.topics)
+
+
+def plan_feeds(settings: Settings, store: Store, now: datetime) -> FeedPlan:
+    """Every feed to publish: the site, each section with articles, each topic big enough.
+
+    Only articles published by `now` count: a feed of scheduled articles only is not listed.
+    """
+    from newsfeed.enrich.topics import section_topics
+
+    base, site_name = settings.site.base_url, settings.site.name
+    counts: dict[str, int] = store.section_counts(now)
+    counts[""] = sum(counts.values())
+    sections = tuple(
+        FeedSpec(
+            "section", s.slug, s.name, f"{site_name}: {s.name}", f"Berita rubrik {s.name} dari {site_name}", s.slug, f"{base}/{s.slug}"
+        )
+        for s in settings.sections
+        if counts.get(s.slug)
+    )
+    topics: list[FeedSpec] = []
+    for slug, name, number in store.topic_counts(settings.topics.min_articles, now):
+        path = f"{TOPIC_FOLDER}/{slug}"
+        title, description = f"{site_name}: {name}", f"Berita tentang {name} dari {site_name}"
+        # the site has no topic pages: a topic feed's home is the page publish writes for it
+        topics.append(FeedSpec("topic", slug, name, title, description, path, f"{settings.feeds.base_url}/{path}/"))
+        counts[path] = number
+    by_slug = {t.key: t for t in topics}
+    topics_by_section = {
+        section: tuple(by_slug[slug] for slug in slugs if slug in by_slug)
+        for section, slugs in section_topics(store.topic_counts_by_section(now), settings.topics.per_section_in_opml).items()
+    }
+    site = FeedSpec("site", "", site_name, site_name, settings.site.description or site_name, "", base)
+    return FeedPlan(site, sections, tuple(topics), topics_by_section, counts)
+
+
+def files_of(spec: FeedSpec, settings: Settings) -> list[str]:
+    """The files under feeds/ that one feed's content makes (a section or topic: its page too)."""
+    files = [feed_file(spec, fmt) for fmt in settings.feeds.formats]
+    return files if spec.kind == "site" else [*files, f"{spec.path}/index.html"]
+
+
+def render_all(
+    settings: Settings, store: Store, now: datetime, plan: FeedPlan, wanted: Callable[[FeedSpec], bool] = lambda spec: True
+) -> Iterator[tuple[str, bytes]]:
+    """(path under feeds/, bytes) for the files of every wanted feed, then the OPML and the
+    index page, in a stable order; one feed's articles are read at a time."""
+    from newsfeed.render.index import render_feed_page, render_index
+    from newsfeed.render.opml import render_opml
+
+    renderers = _renderers()
+    for spec in plan.feeds:
+        if not wanted(spec):
+            continue
+        articles = _feed_articles(settings, store, now, spec)
+        if not articles:
+            continue
+        for fmt in settings.feeds.formats:
+            yield feed_file(spec, fmt), renderers[fmt](spec, articles, settings)
+        if spec.kind != "site":
+            yield f"{spec.path}/index.html", render_feed_page(spec, articles, settings)
+    yield "opml.xml", render_opml(plan.site, plan.sections, plan.topics_by_section, settings)
+    yield "index.html", render_index(plan.site, plan.sections, plan.topics, plan.counts, settings)
+
+
+def _renderers() -> dict[str, Callable[[FeedSpec, list[Article], Settings], bytes]]:
+    from newsfeed.render.feeds import render_atom, render_rss
+    from newsfeed.render.jsonfeed import render_json
+
+    return {"rss": render_rss, "atom": render_atom, "json": render_json}
+
+
+def _feed_articles(settings: Settings, store: Store, now: datetime, spec: FeedSpec) -> list[Article]:
+    limit = settings.feeds.max_items
+    if spec.kind == "section":
+        return store.newest(limit, now, section=spec.key)
+    if spec.kind == "topic":
+        return store.newest(limit, now, topic=spec.key)
+    return store.newest(limit, now)
+
+
+def publish(settings: Settings, store: Store, now: datetime, progress: Progress = no_progress) -> PublishReport:
+    """Render the feeds whose content changed and write the files that changed.
+
+    A file damaged, edited or deleted by hand is written again. Files published before that
+    are no longer produced (a topic that was blocked or fell below the threshold) are
+    removed, and so are the temporary files of a publish that was killed.
+    """
+    root = settings.feeds.output_dir
+    frame = _frame_stamp(settings)
+    previous = outputs.published(store, "feed")
+    full = store.meta("publish_frame") != frame
+    if not full:
+        store.mark_due(store.meta("published_until"), now)
+    dirty = store.dirty_feeds()
+    if not full and not dirty and previous and all(intact(root, p, s) for p, s in previous.items()):
+        return PublishReport(unchanged=tuple(previous))
+    remove_stale_temporaries(root)
+    plan = plan_feeds(settings, store, now)
+
+    def wanted(spec: FeedSpec) -> bool:
+        return full or spec.path in dirty or not all(p in previous and intact(root, p, previous[p]) for p in files_of(spec, settings))
+
+    chosen = [spec for spec in plan.feeds if wanted(spec)]
+    expected = {p for spec in plan.feeds for p in files_of(spec, settings)} | {"opml.xml", "index.html"}
+    outputs.announce(store, "feed", sorted(expected - set(previous)))
+    total = sum(len(files_of(spec, settings)) for spec in chosen) + 2
+    chosen_paths = {spec.path for spec in chosen}
+    staged = Staged(root)
+    changed: list[str] = []
+    digests: dict[str, str] = {}
+    try:
+        for done, (relative, data) in enumerate(render_all(settings, store, now, plan, lambda spec: spec.path in chosen_paths), start=1):
+            digests[relative] = hashlib.sha256(data).hexdigest()
+            if _differs(root, relative, data, digests[relative], previous.get(relative)):
+                staged.add(relative, data)
+                changed.append(relative)
+            progress("publish", done, total)
+        staged.commit()
+    except OSError as exc:
+        staged.discard()
+        raise DeliveryError(f"{root}: cannot write ({exc.strerror}); check feeds.output_dir, its permissions and free space") from None
+    except BaseException:
+        staged.discard()
+        raise
+    stamps = {p: s for p, s in previous.items() if p in expected}
+    for relative, digest in digests.items():
+        info = (root / relative).stat()
+        stamps[relative] = FileStamp(digest, info.st_size, info.st_mtime_ns)
+    removed = sorted(set(previous) - expected)
+    remove_files(root, removed)
+    with store.transaction() as conn:
+        outputs.record(conn, "feed", stamps, removed)
+        store.clear_dirty(conn)
+        store.set_meta(conn, "publish_frame", frame)
+        store.set_meta(conn, "published_until", to_stored(now))
+    return PublishReport(written=tuple(changed), unchanged=tuple(sorted(set(stamps) - set(changed))), removed=tuple(removed))
+
+
+def _differs(root: Path, relative: str, data: bytes, digest: str, before: FileStamp | None) -> bool:
+    """False if the published file already holds exactly these bytes."""
+    if before is not None and before.sha256 and intact(root, relative, before):
+        return before.sha256 != digest
+    target = root / relative  # not known as written (a store from before the stamps), or touched
+    try:
+        return not (target.stat().st_size == len(data) and target.read_bytes() == data)
+    except OSError:
+        return True
+
+
+def _frame_stamp(settings: Settings) -> str:
+    """What every feed depends on besides the store: newsfeed and its renderers' code, the
+    configuration, the templates."""
+    from newsfeed import render
+
+    digest = hashlib.sha256()
+    for part in (__version__, settings.path.read_bytes().hex()):
+        digest.update(part.encode() + b"\0")
+    for module in sorted(Path(render.__file__).parent.glob("*.py")):
+        digest.update(module.read_bytes())
+    for folder in (settings.templates_dir, PACKAGED_TEMPLATES):
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                stat = path.stat()
+                digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size}\0".encode())
+    return digest.hexdigest()
