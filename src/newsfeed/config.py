@@ -36,6 +36,12 @@ class SourceSettings:
     path: Path | None = None
     url: str = ""
     section: str = ""  # for sources that carry no section of their own
+    # html sources: the site's own section names, URL path prefixes and hosts -> section slug
+    section_names: dict[str, str] = field(default_factory=dict)
+    section_paths: dict[str, str] = field(default_factory=dict)
+    section_hosts: dict[str, str] = field(default_factory=dict)
+    body_selector: str = ""  # html sources: CSS selector of the article body, before extraction
+    drop_selectors: tuple[str, ...] = ()  # html sources: CSS selectors of blocks left out
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,13 +232,42 @@ def _source(r: _Reader, i: int, root: Path, sections: set[str]) -> SourceSetting
     section = r.str(f"{prefix}.section", "")
     if section and section not in sections:
         r.fail(f"{prefix}.section", f"{section!r} is not a configured section slug")
+    mappings = {}
+    for key in ("section_names", "section_paths", "section_hosts"):
+        mappings[key] = {str(k): v for k, v in r.table(f"{prefix}.{key}").items()}
+        for name, slug in mappings[key].items():
+            if not isinstance(slug, str) or slug not in sections:
+                r.fail(f"{prefix}.{key}.{name}", f"{slug!r} is not a configured section slug; use one of {', '.join(sorted(sections))}")
+    selectors = [r.str(f"{prefix}.body_selector", "")] + list(r.list(f"{prefix}.drop_selectors", []))
+    for i, selector in enumerate(selectors):
+        key = f"{prefix}.body_selector" if i == 0 else f"{prefix}.drop_selectors.{i - 1}"
+        if not isinstance(selector, str) or (i and not selector.strip()):
+            r.fail(key, f"must be a CSS selector string, not {selector!r}")
+        if selector.strip() and (problem := _css_problem(selector)):
+            r.fail(key, f"{selector!r} is not a CSS selector ({problem}); write it as in a style sheet, e.g. \"div.article-body\"")
     return SourceSettings(
         name=r.str(f"{prefix}.name", kind),
         kind=kind,
         path=(root / path) if path else None,
         url=url,
         section=section,
+        section_names=mappings["section_names"],
+        section_paths=mappings["section_paths"],
+        section_hosts=mappings["section_hosts"],
+        body_selector=selectors[0].strip(),
+        drop_selectors=tuple(s.strip() for s in selectors[1:]),
     )
+
+
+def _css_problem(selector: str) -> str:
+    """Why `selector` is not a CSS selector cssselect can use, or ""."""
+    from cssselect import GenericTranslator, SelectorError
+
+    try:
+        GenericTranslator().css_to_xpath(selector)
+    except SelectorError as exc:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return ""
 
 
 def _smtp(r: _Reader) -> SmtpSettings:

@@ -1,130 +1,231 @@
-"""Saved HTML article pages in a folder (one article per .html file).
+"""Article pages: saved HTML files in a folder (one article per .html file), and the one function
+that reads any article page, saved or fetched: bytes (+ HTTP headers, URL) -> SourceItem.
 
-Read from the page's own metadata, as news CMSs publish it:
-- section: <meta property="article:section">, else the source's `section`;
-- headline: <meta property="og:title">, else the first <h1>;
-- body: [itemprop=articleBody], else <article>, else <main>; scripts and chrome removed;
-- published/updated: <meta property="article:published_time"/"article:modified_time">,
-  else <time datetime>; byline: <meta name="author">; lead image: og:image;
-  tags: <meta property="article:tag">; URL: <link rel="canonical">;
-- related: the links of a block headed "Artikel Terkait" (kept as editor-chosen headlines).
+What is read, most trusted first:
+- text: the byte order mark, the HTTP Content-Type charset, then <meta charset> wherever it sits;
+- metadata: schema.org JSON-LD (NewsArticle and kin, also inside @graph and lists), then
+  OpenGraph/`article:` meta, then microdata (itemprop), then the page (metadata.py);
+- headline: without the site's name (" - ANTARA News", " | ZDNet");
+- published/updated: naive times are in the site's zone (site.timezone); else a date written
+  under the headline, else htmldate's reading of the page and its URL;
+- body: the source's body_selector/drop_selectors where set, else main-content extraction
+  (extract.py); related-link blocks become editor-chosen related headlines;
+- section: the source's mapping of the site's own signals (sectionmap.py).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
 
-from newsfeed.config import Settings
+from newsfeed.config import Settings, SourceSettings
 from newsfeed.errors import SourceError
-from newsfeed.sources.common import FolderSource, clean_html, parse_time, section_slug, web_url
-from newsfeed.sources.pages import RELATED_HEADING
+from newsfeed.sources.common import FolderSource, web_url
+from newsfeed.sources.dates import find_written_date, parse_moment
+from newsfeed.sources.encoding import decode
+from newsfeed.sources.extract import SiteRules, extract_body
+from newsfeed.sources.metadata import PageMeta, read_meta
+from newsfeed.sources.sectionmap import SectionMap, section_of
+from newsfeed.sources.validate import FIRST_YEAR, LAST_YEAR
 from newsfeed.text import clean_line, slugify, xml_safe
 from newsfeed.types import SourceItem
 
-_BODY_XPATHS = ("//*[@itemprop='articleBody']", "//article", "//main")
-_CHROME_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "template")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
+# Comments out (as trafilatura parses): a comment inside a paragraph would hide the text after it.
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False)
+_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " » ", " / ", ": ")
 
 
 class HtmlSource(FolderSource):
     suffixes = (".html", ".htm")
 
+    def __init__(self, source: SourceSettings, settings: Settings):
+        super().__init__(source, settings)
+        self.reader = PageReader.of(source, settings)
+
     def parse(self, raw: bytes, key: str, fingerprint: str) -> SourceItem:
-        return parse_html_page(raw, key, self.settings, self.name, self.section, fingerprint)
+        return self.reader.read(raw, key, fingerprint=fingerprint)
 
 
-def parse_html_page(raw: bytes, key: str, settings: Settings, source: str, section: str = "", fingerprint: str = "") -> SourceItem:
-    if not raw.strip():
-        raise SourceError("empty file; save the article page or delete the file")
-    if b"\x00" in raw[:4096]:
-        raise SourceError("binary file, not an HTML page")
-    try:
-        doc = lxml.html.document_fromstring(raw)
-    except (lxml.etree.ParserError, ValueError) as exc:
-        raise SourceError(f"not readable HTML ({exc})") from None
-    meta = _meta(doc)
-    url = _canonical(doc) or f"{settings.site.base_url}/{key.rsplit('.', 1)[0]}"
-    title = clean_line(meta.get("og:title") or _first_text(doc, "//h1"))
-    if not title:
-        raise SourceError("no headline (no og:title meta and no <h1>); add one")
-    body = _body(doc)
-    if body is None:
-        raise SourceError("no article body (no [itemprop=articleBody], <article> or <main>)")
-    related = _related(body)
-    for heading in body.xpath(".//h1"):
-        heading.drop_tree()
-    html, text = clean_html(xml_safe(lxml.html.tostring(body, encoding="unicode")), url)
-    if not text:
-        raise SourceError("the article body has no text")
-    published = parse_time(meta.get("article:published_time")) or parse_time(_first_attr(doc, "//time/@datetime"))
-    return SourceItem(
-        source=source,
-        key=key,
-        section=section_slug([meta.get("article:section", "")], settings, section),
-        title=title,
-        content_html=html,
-        text=text,
-        author=clean_line(meta.get("author", "")) or settings.site.name,
-        published=published,
-        updated=parse_time(meta.get("article:modified_time")),
-        slug=slugify(url.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]) or slugify(title),
-        url=url,
-        image=web_url(meta.get("og:image"), url),
-        tags=tuple(clean_line(t) for t in meta.get("article:tag", "").split(",") if t.strip()),
-        related_titles=tuple(related),
-        fingerprint=fingerprint,
-    )
+class PageReader:
+    """Reads article pages for one source, with its rules and section mapping."""
+
+    def __init__(self, settings: Settings, source: str, rules: SiteRules, sections: SectionMap):
+        self.settings = settings
+        self.source = source
+        self.rules = rules
+        self.sections = sections
+
+    @classmethod
+    def of(cls, source: SourceSettings, settings: Settings) -> PageReader:
+        rules = SiteRules(body_selector=source.body_selector, drop_selectors=source.drop_selectors)
+        sections = SectionMap.of(source.section_names, source.section_paths, source.section_hosts, source.section, source.name)
+        return cls(settings, source.name, rules, sections)
+
+    def read(self, raw: bytes, key: str, *, url: str = "", headers: Mapping[str, str] | None = None, fingerprint: str = "") -> SourceItem:
+        """The article of one page. `url`: where it was fetched from (after redirects); `headers`:
+        the HTTP response's. Raises SourceError with a one-line reason."""
+        try:
+            return self._read(raw, key, url, headers or {}, fingerprint)
+        except SourceError:
+            raise
+        except (ValueError, TypeError, AttributeError, IndexError, KeyError, RecursionError, lxml.etree.LxmlError) as exc:
+            reason = clean_line(str(exc))[:120] or type(exc).__name__
+            raise SourceError(f"cannot read this page ({type(exc).__name__}: {reason})") from None
+
+    def _read(self, raw: bytes, key: str, url: str, headers: Mapping[str, str], fingerprint: str) -> SourceItem:
+        if not raw.strip():
+            raise SourceError("empty file; save the article page or delete the file")
+        if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise SourceError("binary file, not an HTML page")
+        header = {k.lower(): v for k, v in headers.items()}
+        text = decode(raw, header.get("content-type"))
+        if "\x00" in text[:4096]:
+            raise SourceError("binary file, not an HTML page")
+        text = xml_safe(_XML_DECLARATION.sub("", text.lstrip("\ufeff"), count=1))
+        if not text.strip():
+            raise SourceError("empty file; save the article page or delete the file")
+        try:
+            # as UTF-8 bytes with the parser told so: lxml then never re-reads a <meta charset>
+            doc = lxml.html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
+        except (lxml.etree.ParserError, ValueError) as exc:
+            raise SourceError(f"not readable HTML ({clean_line(str(exc))[:120]})") from None
+        zone = self.settings.site.timezone
+        meta = read_meta(doc, zone)
+        page_url = _absolute(meta.url) or _absolute(url) or f"{self.settings.site.base_url}/{key.rsplit('.', 1)[0]}"
+        h1 = _main_h1(doc)
+        title = headline(meta, h1)
+        if not title:
+            raise SourceError("no headline (no JSON-LD headline, og:title, <h1> or <title>); add one")
+        body = extract_body(doc, page_url, title, self.rules)
+        published = meta.published or _plausible(_written_date(doc, h1, zone)) or _plausible(_htmldate(doc, page_url, zone))
+        updated = meta.modified if meta.modified and (published is None or meta.modified >= published) else None
+        return SourceItem(
+            source=self.source,
+            key=key,
+            section=section_of(meta, page_url, self.sections, self.settings),
+            title=title,
+            content_html=body.html,
+            text=body.text,
+            author=", ".join(meta.authors)[:200] or self.settings.site.name,
+            published=published,
+            updated=updated,
+            slug=slugify(page_url.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]) or slugify(title),
+            url=page_url,
+            image=web_url(meta.image, page_url),
+            tags=meta.keywords,
+            related_titles=body.related_titles,
+            fingerprint=fingerprint,
+        )
 
 
-def _meta(doc) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for node in doc.iter("meta"):
-        name = (node.get("property") or node.get("name") or "").strip().lower()
-        value = node.get("content")
-        if name and value is not None:
-            if name == "article:tag" and name in found:
-                found[name] += "," + value
-            else:
-                found.setdefault(name, value)
-    return found
+def parse_html_page(raw: bytes, key: str, settings: Settings, source: str, section: str = "", fingerprint: str = "", *, url: str = "", headers: Mapping[str, str] | None = None) -> SourceItem:
+    """One page with no site rules or section mapping beyond `section` (the fallback)."""
+    reader = PageReader(settings, source, SiteRules(), SectionMap(fallback=section, source=source))
+    return reader.read(raw, key, url=url, headers=headers, fingerprint=fingerprint)
 
 
-def _canonical(doc) -> str:
-    href = _first_attr(doc, "//link[@rel='canonical']/@href")
-    return href if href.startswith(("https://", "http://")) else ""
+def headline(meta: PageMeta, h1: str) -> str:
+    """The page's headline without the site's name around it."""
+    candidates = list(meta.titles)
+    if not candidates and h1:
+        candidates = [h1]
+    if not candidates:
+        return ""
+    title = candidates[0]
+    if h1 and title.endswith(("...", "…")) and h1.startswith(title.rstrip(".… ")):
+        title = h1  # JSON-LD headlines are cut at 110 characters on some CMSs
+    return strip_site_name(title, meta.site_names, [h1, *candidates[1:]])
 
 
-def _first_text(doc, xpath: str) -> str:
-    nodes = doc.xpath(xpath)
-    return nodes[0].text_content() if nodes else ""
+def strip_site_name(title: str, site_names, others) -> str:
+    """`title` without a leading or trailing site name: one of `site_names`, or a part that
+    another title of the page (the <h1>, og:title) leaves out."""
+    names = {_squash(n) for n in site_names if n}
+    bare = {clean_line(o) for o in others if o}
+    for separator in _SEPARATORS:
+        if separator not in title:
+            continue
+        head, _, tail = title.rpartition(separator)
+        if head and (_squash(tail) in names or head in bare or _matches_site(tail, names)):
+            return strip_site_name(head.strip(), site_names, others) if head.strip() else title
+        first, _, rest = title.partition(separator)
+        if rest and (_squash(first) in names or rest in bare):
+            return rest.strip()
+    return title
 
 
-def _first_attr(doc, xpath: str) -> str:
-    values = doc.xpath(xpath)
-    return str(values[0]) if values else ""
+def _squash(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
-def _body(doc):
-    for xpath in _BODY_XPATHS:
-        nodes = doc.xpath(xpath)
-        if nodes:
-            body = nodes[0]
-            for node in list(body.iter(*_CHROME_TAGS)):
-                node.drop_tree()
-            return body
+def _matches_site(part: str, names: set[str]) -> bool:
+    """"ANTARA News" against "antaranews.com", "Kompas.com" against "kompas"."""
+    squashed = _squash(part)
+    if not squashed or len(part) > 40:
+        return False
+    return any(n and (squashed == n or squashed.removesuffix("com") == n or n.startswith(squashed) and len(squashed) >= 4) for n in names)
+
+
+def _absolute(url: str) -> str:
+    url = (url or "").strip()
+    return url if url.startswith(("https://", "http://")) and urlsplit(url).hostname else ""
+
+
+def _main_h1(doc) -> str:
+    """The text of the <h1> inside the article when there is one, else the first <h1>."""
+    for xpath in ("//article//h1", "//*[@itemprop='headline']", "//h1"):
+        for node in doc.xpath(xpath):
+            text = clean_line(node.text_content())
+            if text:
+                return text
+    return ""
+
+
+def _written_date(doc, h1: str, zone: str) -> datetime | None:
+    """A date written out near the headline ("Senin, 14 Oktober 2024 08:30 WIB"): the page's own
+    byline, read before any sidebar's."""
+    heads = [n for n in doc.xpath("//h1") if clean_line(n.text_content()) == h1] if h1 else []
+    if not heads:
+        return None
+    seen = 0
+    for node in heads[0].itersiblings() if heads[0].getparent() is not None else ():
+        if not isinstance(node.tag, str):
+            continue  # a comment or processing instruction
+        text = clean_line(node.text_content())
+        moment = find_written_date(text[:300], zone)
+        if moment is not None:
+            return moment
+        seen += 1
+        if seen >= 6:
+            break
+    parent = heads[0].getparent()
+    for _ in range(2):
+        if parent is None:
+            break
+        text = clean_line(parent.text_content())[:600]
+        moment = find_written_date(text, zone)
+        if moment is not None:
+            return moment
+        parent = parent.getparent()
     return None
 
 
-def _related(body) -> list[str]:
-    """Headlines linked under an "Artikel Terkait" heading; the block is removed from the body."""
-    for heading in body.xpath(".//*[self::h2 or self::h3 or self::h4 or self::p or self::div or self::strong]"):
-        if clean_line(heading.text_content()).casefold().rstrip(":") != RELATED_HEADING:
-            continue
-        block = heading.getnext()
-        titles = [clean_line(a.text_content()) for a in block.iter("a")] if block is not None else []
-        if block is not None and titles:
-            block.drop_tree()
-        heading.drop_tree()
-        return [t for t in titles if t]
-    return []
+def _plausible(moment: datetime | None) -> datetime | None:
+    return moment if moment is not None and FIRST_YEAR <= moment.year <= LAST_YEAR else None
+
+
+def _htmldate(doc, url: str, zone: str) -> datetime | None:
+    """htmldate's reading of the page (meta it knows, <time>, the URL's /2024/10/14/), day only."""
+    from htmldate import find_date
+
+    try:
+        found = find_date(lxml.html.tostring(doc, encoding="unicode"), url=url or None, original_date=True, extensive_search=False)
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError, RecursionError, lxml.etree.LxmlError):
+        return None
+    return parse_moment(found, zone) if found else None
