@@ -15,16 +15,15 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsfeed.config import Settings, TopicSettings
-from newsfeed.enrich import related as related_code
-from newsfeed.enrich import text as text_code
-from newsfeed.enrich import topics as topics_code
-from newsfeed.enrich.related import Record, RelatedIndex
-from newsfeed.enrich.topics import extract_topics, topic_slug
 from newsfeed.parallel import batched, fork_map
 from newsfeed.store import Store
 from newsfeed.types import Progress
+
+if TYPE_CHECKING:
+    from newsfeed.enrich.related import Record, RelatedIndex
 
 TOPICS_BATCH = 4000  # articles held in memory at once while extracting topics
 TOPICS_PARALLEL_FROM = 2000  # a batch this large is shared among the CPU cores
@@ -40,6 +39,8 @@ def enrich(settings: Settings, store: Store, progress: Progress) -> None:
     queued = store.queued()
     if not queued and not everything:
         return
+    from newsfeed.enrich.related import Record, RelatedIndex  # numpy and scipy: only when there is work
+
     live = {ident for ident, *_ in store.texts(queued)} if queued else set()
     changed = [ident for ident in queued if ident in live]
     withdrawn = [ident for ident in queued if ident not in live]
@@ -70,16 +71,20 @@ def enrich(settings: Settings, store: Store, progress: Progress) -> None:
 
 
 def _fingerprint(settings: Settings) -> str:
-    """What enrichment results depend on besides the articles: settings and the code itself."""
-    topics = settings.topics
-    read = (topics.aliases, topics.blocked, topics.always, settings.related)  # what enrichment reads
-    digest = hashlib.sha256(repr(read).encode())
-    for module in (text_code, topics_code, related_code):
-        digest.update(Path(module.__file__).read_bytes())
+    """What enrichment results depend on besides the articles: settings, the enrichment code
+    and its data files (word lists), read as bytes, without importing numpy."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256(repr((settings.topics, settings.related)).encode())
+    for folder in (package / "enrich", package / "data"):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            if path.is_file() and path.suffix != ".pyc":
+                digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
 def _topics(settings: Settings, store: Store, changed: Sequence[str] | None, progress: Progress) -> None:
+    from newsfeed.enrich.topics import topic_slug
+
     total = store.count() if changed is None else len(set(changed))
     done = 0
     extract = partial(_extract_topics, settings.topics)
@@ -92,6 +97,8 @@ def _topics(settings: Settings, store: Store, changed: Sequence[str] | None, pro
 
 
 def _extract_topics(settings: TopicSettings, article: tuple[str, str, str, tuple[str, ...]]) -> tuple[str, ...]:
+    from newsfeed.enrich.topics import extract_topics
+
     _ident, title, body, tags = article
     return extract_topics(title, body, tags, settings)
 
@@ -107,19 +114,27 @@ def _grows_stale(index: RelatedIndex, records: list[Record]) -> bool:
 
 def _write_lists(settings: Settings, store: Store, index: RelatedIndex, touched: set[str], replace: bool, done: Sequence[str]) -> None:
     """Store the index and every list that changed, editor-chosen links first; take the
-    articles `done` off the enrichment queue."""
+    articles `done` off the enrichment queue. Lists that come out as they were are not
+    written again, so their feeds are not marked for publishing."""
     wanted = settings.related.count
-    editor_titles = store.editor_titles()
+    if replace:
+        editor_titles = store.editor_titles()
+    else:  # the editor's choices that an edit or a withdrawal can change
+        editor_titles = store.editor_titles(sorted(touched | set(done) | store.editor_referrers(done)))
     by_title = store.ids_by_title({t for titles in editor_titles.values() for t in titles})
     editor = {ident: [by_title[t] for t in titles if t in by_title and by_title[t] != ident] for ident, titles in editor_titles.items()}
-    candidates = sorted(touched | set(editor))
-    current = store.related_ids(candidates) if not replace else {}
+    candidates = sorted((touched | set(editor)) & set(index.ids))
+    current = store.related_ids(candidates)
     with store.transaction() as conn:
         store.save_related_index(conn, index.state_blob(), ((i, index.row_blob(i)) for i in sorted(touched)), replace)
         for ident in candidates:
             chosen = list(dict.fromkeys(editor.get(ident, ())))
             links = list(index.related(ident, max(wanted, len(chosen)), chosen))[: max(wanted, len(chosen))]
-            if replace or links != current.get(ident, []):
+            if links != current.get(ident, []) or (links and _editor_count(store, conn, ident) != len(chosen)):
                 store.set_related(conn, ident, links, editor=len(chosen))
         store.set_meta(conn, "enriched", _fingerprint(settings))
         store.unqueue(conn, done)
+
+
+def _editor_count(store: Store, conn, ident: str) -> int:
+    return conn.execute("SELECT count(*) FROM related WHERE article_id = ? AND editor = 1", (ident,)).fetchone()[0]

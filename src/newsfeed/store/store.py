@@ -374,9 +374,27 @@ class Store:
             rows = self.query(f"{columns} WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk)
             yield from ((r[0], r[1], r[2], tuple(json.loads(r[3]))) for r in rows)
 
-    def editor_titles(self) -> dict[str, list[str]]:
-        """id -> headlines listed under "Artikel Terkait", for articles that have any."""
-        return {ident: json.loads(titles) for ident, titles in self.query("SELECT id, related_titles FROM articles WHERE related_titles != '[]'")}
+    def editor_titles(self, ids: Sequence[str] | None = None) -> dict[str, list[str]]:
+        """id -> headlines listed under "Artikel Terkait", for articles (of `ids`) that have any."""
+        if ids is None:
+            return {ident: json.loads(titles) for ident, titles in self.query("SELECT id, related_titles FROM articles WHERE related_titles != '[]'")}
+        found: dict[str, list[str]] = {}
+        for chunk in _chunks(sorted(set(ids)), 500):
+            rows = self.query(f"SELECT id, related_titles FROM articles WHERE related_titles != '[]' AND id IN ({','.join('?' * len(chunk))})", chunk)
+            found.update({ident: json.loads(titles) for ident, titles in rows})
+        return found
+
+    def editor_referrers(self, ids: Sequence[str]) -> set[str]:
+        """Articles whose editor-chosen links ("Artikel Terkait") name one of these articles'
+        headlines or already point at one of them: an edit or withdrawal may change them."""
+        found: set[str] = set()
+        for chunk in _chunks(sorted(set(ids)), 500):
+            marks = ",".join("?" * len(chunk))
+            found.update(row[0] for row in self.query(f"SELECT article_id FROM related WHERE editor = 1 AND related_id IN ({marks})", chunk))
+            found.update(row[0] for row in self.query(
+                "SELECT a.id FROM articles a, json_each(a.related_titles) j WHERE a.related_titles != '[]' "
+                f"AND j.value IN (SELECT title FROM articles WHERE id IN ({marks}))", chunk))
+        return found
 
     def related_ids(self, ids: Sequence[str]) -> dict[str, list[str]]:
         """id -> its stored related list, in rank order."""
