@@ -9,7 +9,8 @@ from conftest import NOW
 from newsfeed import core
 from newsfeed.cli import main
 from newsfeed.store import subscribers as ledger
-from newsfeed.subscribers import AddressError, import_csv, normalise_email, parse_sections
+from newsfeed.subscriber_csv import import_csv
+from newsfeed.subscribers import AddressError, normalise_email, parse_sections
 
 
 @pytest.mark.parametrize(
@@ -61,11 +62,12 @@ def test_csv_import_reports_bad_rows_by_line_and_imports_the_rest(make_site, tmp
     with core.open_store(settings) as store:
         report = import_csv(path, settings, store, NOW)
         rows = {s.email: s for s in ledger.all_subscribers(store)}
-    assert [b.line for b in report.bad] == [3, 5]
-    assert "hiburan" in str(report.bad[1])
-    assert (report.added, report.merged) == (3, 1)
+    assert [b.line for b in report.rejected] == [3, 5, 6]
+    assert "hiburan" in str(report.rejected[1])
+    assert "already on line 2" in str(report.rejected[2])  # a case duplicate is reported, not merged
+    assert (report.added, report.updated) == (3, 0)
     assert set(rows) == {"ani@contoh.co.id", "budi@contoh.co.id", "dedi@contoh.co.id"}
-    assert rows["ani@contoh.co.id"].sections == ("dunia", "ekonomi")  # duplicates merge
+    assert rows["ani@contoh.co.id"].sections == ("dunia",)  # the duplicate's "ekonomi" is not added silently
     assert rows["ani@contoh.co.id"].name == "Ani"
     assert rows["dedi@contoh.co.id"].sections == ()  # every section
     assert {s.status for s in rows.values()} == {"pending"}  # double opt-in
@@ -118,6 +120,7 @@ def test_cli_import_bad_rows_exit_1_but_imports_rest(make_site, tmp_path):
     result = CliRunner().invoke(main, ["subscribers", "import", str(path), "--confirmed", "--config", str(settings.path)])
     assert result.exit_code == 1
     assert "line 3:" in result.output and "line 5:" in result.output and "3 added as confirmed" in result.output
+    assert "3 rejected" in result.output
     with core.open_store(settings) as store:
         assert ledger.counts(store)["confirmed"] == 3
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import click
 
 from newsfeed import core
+from newsfeed import subscriber_csv
 from newsfeed import subscribers as subs
 from newsfeed.commands.common import ProgressBar, common_options
 from newsfeed.config import Settings
@@ -44,10 +45,11 @@ def add(settings: Settings, quiet: bool, email: str, name: str, sections: str, c
     """
     address = subs.normalise_email(email)
     chosen = subs.parse_sections(sections, settings)
+    clean = subs.normalise_name(name)
     secret = None if confirmed else secret_from_env(settings)  # before storing anything
     now = datetime.now(UTC)
     with core.open_store(settings) as store:
-        outcome = ledger.add(store, address, name.strip(), chosen, now, confirmed=confirmed)
+        outcome = ledger.add(store, address, clean, chosen, now, confirmed=confirmed)
         current = ledger.get(store, address)
     status = current.status if current else "pending"
     if not quiet:
@@ -61,18 +63,31 @@ def add(settings: Settings, quiet: bool, email: str, name: str, sections: str, c
 @click.option("--confirmed", is_flag=True, help="The list already opted in elsewhere: import as confirmed.")
 @common_options
 def import_(settings: Settings, quiet: bool, file: str, confirmed: bool) -> None:
-    """Import a CSV of email,name,sections. Bad rows are reported by line; the rest is imported."""
+    """Import a CSV of subscribers. Bad rows are reported by line; the rest is imported.
+
+    \b
+    Comma, semicolon or tab separated (or as an Excel "sep=" first line says),
+    UTF-8 or UTF-16 with BOM. Columns by header, in any order and case:
+    email,name,sections[,status] (newsfeed's export), Mailchimp's export
+    ("Email Address", "First Name", "Last Name"), Substack's (email,
+    email_disabled, ...). Without a header: email,name,sections. Rows the file
+    marks unsubscribed or bounced (status, Mailchimp's UNSUB_TIME/CLEAN_TIME,
+    Substack's email_disabled) are stored so, and never sent to.
+    """
     with core.open_store(settings) as store:
-        report = subs.import_csv(file, settings, store, datetime.now(UTC), confirmed=confirmed)
-    for bad in report.bad:
+        report = subscriber_csv.import_csv(file, settings, store, datetime.now(UTC), confirmed=confirmed)
+    for bad in report.rejected:
         click.echo(f"{file}: {bad}", err=True)
     if not quiet:
         state = "confirmed" if confirmed else "pending (send them their confirm links, or re-import with --confirmed)"
-        click.echo(
-            f"subscribers: {report.added} added as {state}, {report.merged} merged, "
-            f"{report.kept} left unsubscribed/bounced, {len(report.bad)} bad rows"
-        )
-    if report.bad:
+        parts = [f"{report.added} added as {state}", f"{report.updated} updated"]
+        if report.left:
+            parts.append(f"{report.left} stored as unsubscribed or bounced, as the file says")
+        detail = ", ".join(f"{n} {what}" for n, what in ((report.unchanged, "unchanged"), (report.kept, "unsubscribed or bounced before")) if n)
+        parts.append(f"{report.skipped} skipped" + (f" ({detail})" if detail else ""))
+        parts.append(f"{len(report.rejected)} rejected")
+        click.echo("subscribers: " + ", ".join(parts))
+    if report.rejected:
         raise click.exceptions.Exit(1)
 
 
@@ -193,9 +208,13 @@ def remove(settings: Settings, quiet: bool, email: str, forget: bool) -> None:
 @click.argument("file", required=False, type=click.Path(dir_okay=False, writable=True))
 @common_options
 def export(settings: Settings, quiet: bool, file: str | None) -> None:
-    """Write every subscriber as CSV (email,name,sections,status) to FILE or stdout."""
+    """Write every subscriber as CSV (email,name,sections,status) to FILE or stdout.
+
+    UTF-8, comma separated. A cell a spreadsheet could run as a formula (starting with
+    = + - @) gets an apostrophe in front; `subscribers import` takes it off again.
+    """
     with core.open_store(settings) as store:
-        rows = list(subs.export_rows(store))
+        rows = list(subscriber_csv.export_rows(store))
     if file:
         try:
             with open(file, "w", encoding="utf-8", newline="") as handle:

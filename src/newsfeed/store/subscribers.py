@@ -2,12 +2,17 @@
 
 Addresses reach this module already validated and normalised (newsfeed.subscribers).
 A subscriber's `sections` is a tuple of section slugs; the empty tuple means every section.
+Names are cleaned (clean_name) both when they are written and when they are read back, so
+rows stored before the cleaning existed never reach a terminal, a CSV file or a greeting
+with control characters in them.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +26,17 @@ STATUSES = ("pending", "confirmed", "unsubscribed", "bounced")
 DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "bounced", "skipped")
 MAX_ATTEMPTS = 10  # SMTP attempts for one delivery over all runs before it is left 'failed'
 _COLUMNS = "id, email, name, sections, status, created, updated, confirmed, unsubscribed, note, invited"
+
+# ECMA-48 sequences, removed whole so that no "[31m" is left behind: string commands (OSC,
+# DCS, SOS, PM, APC) up to BEL or ST, CSI with its parameters, then other two-part escapes.
+_ESCAPE_SEQUENCES = re.compile(
+    r"(?:\x1b[]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?"
+    r"|\x1b[\x20-\x2f]*[\x30-\x7e]?"
+)
+# What is left of C0/C1, bidirectional embeddings, overrides, isolates and marks, the BOM,
+# and lone surrogates (undecodable argv bytes; SQLite cannot store them).
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +73,20 @@ def guard(store: Store) -> Iterator[None]:
         raise StoreError(explain(store.path, exc, "subscriber query failed")) from None
 
 
+def clean_name(name: str) -> str:
+    """A name safe for a terminal, a CSV cell, a mail greeting: NFC, without escape sequences
+    or control, bidi and invisible format characters; line breaks, tabs and runs of spaces
+    become one space. Joiners (ZWJ/ZWNJ) stay: some scripts and emoji need them."""
+    if name.isascii() and name.isprintable() and name == " ".join(name.split()):
+        return name
+    text = _INVISIBLE.sub(lambda m: " " if m.group().isspace() else "", _ESCAPE_SEQUENCES.sub("", name))
+    text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())
+
+
 def _row(row: Sequence) -> Subscriber:
-    return Subscriber(row[0], row[1], row[2], tuple(json.loads(row[3])), row[4], row[5], row[6], row[7], row[8], row[9], row[10])
+    return Subscriber(row[0], row[1], clean_name(row[2]), tuple(json.loads(row[3])), row[4], row[5], row[6], row[7], row[8],
+                      row[9], row[10])
 
 
 def _dumps(sections: Sequence[str]) -> str:
@@ -102,6 +130,7 @@ def upsert(
     is never put back by an import. With `reactivate` (an explicit `add`), it starts over
     as pending (or confirmed) instead.
     """
+    name = clean_name(name)
     stamp = to_stored(now)
     row = conn.execute("SELECT id, name, sections, status FROM subscribers WHERE email = ?", (email,)).fetchone()
     status = "confirmed" if confirmed else "pending"
@@ -111,22 +140,68 @@ def upsert(
             (email, name, _dumps(sections), status, stamp, stamp, stamp if confirmed else None),
         )
         return "added"
-    ident, old_name, old_sections, old_status = row[0], row[1], tuple(json.loads(row[2])), row[3]
+    ident, old_status = row[0], row[3]
     if old_status in ("unsubscribed", "bounced") and not reactivate:
         return f"kept-{old_status}"
-    if old_status in ("unsubscribed", "bounced"):
-        merged: tuple[str, ...] = tuple(sections)
-        new_status = status
-    else:
-        merged = () if not old_sections or not sections else tuple(set(old_sections) | set(sections))
-        new_status = "confirmed" if old_status == "confirmed" or confirmed else "pending"
+    new_name, merged, new_status = _merge(row, name, sections, confirmed)
     conn.execute(
         "UPDATE subscribers SET name = ?, sections = ?, status = ?, updated = ?, "
         "confirmed = CASE WHEN ? = 'confirmed' THEN coalesce(confirmed, ?) ELSE NULL END, unsubscribed = NULL, "
         "invited = CASE WHEN ? THEN NULL ELSE invited END WHERE id = ?",  # a fresh start gets a fresh invitation
-        (name or old_name, _dumps(merged), new_status, stamp, new_status, stamp, old_status != new_status == "pending", ident),
+        (new_name, _dumps(merged), new_status, stamp, new_status, stamp, old_status != new_status == "pending", ident),
     )
     return "merged"
+
+
+def _merge(row: Sequence, name: str, sections: Sequence[str], confirmed: bool) -> tuple[str, tuple[str, ...], str]:
+    """(name, sections, status) after merging a new row into a stored (id, name, sections, status)."""
+    old_name, old_sections, old_status = row[1], tuple(json.loads(row[2])), row[3]
+    status = "confirmed" if confirmed else "pending"
+    if old_status in ("unsubscribed", "bounced"):  # a fresh start
+        return name or old_name, tuple(sections), status
+    merged = () if not old_sections or not sections else tuple(set(old_sections) | set(sections))
+    return name or old_name, merged, "confirmed" if old_status == "confirmed" else status
+
+
+def import_row(
+    conn: sqlite3.Connection, email: str, name: str, sections: Sequence[str], now: datetime, confirmed: bool = False,
+    left: str | None = None,
+) -> str:
+    """One row of an import, inside its transaction. Returns what happened:
+
+    "added"; "updated" (merged as in upsert, and something changed); "unchanged"; "kept" (the
+    address is unsubscribed or bounced here: an import never brings it back); or, when
+    `left` is "unsubscribed" or "bounced" (the file says the address left its old list),
+    "left": a new address is stored with that status, so no later import can add it, and a
+    pending or confirmed one is unsubscribed. The delivery history is never touched.
+    """
+    name = clean_name(name)
+    row = conn.execute("SELECT id, name, sections, status FROM subscribers WHERE email = ?", (email,)).fetchone()
+    stamp = to_stored(now)
+    if left is not None:
+        if row is None:
+            conn.execute(
+                "INSERT INTO subscribers (email, name, sections, status, created, updated, unsubscribed, note) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (email, name, _dumps(sections), left, stamp, stamp, stamp, f"imported as {left}"),
+            )
+            return "left"
+        if row[3] in ("unsubscribed", "bounced"):
+            return "kept"
+        conn.execute(
+            "UPDATE subscribers SET status = ?, updated = ?, unsubscribed = ?, note = ? WHERE id = ?",
+            (left, stamp, stamp, f"{left} in an imported file", row[0]),
+        )
+        return "left"
+    if row is None:
+        return upsert(conn, email, name, sections, now, confirmed)
+    if row[3] in ("unsubscribed", "bounced"):
+        return "kept"
+    new_name, merged, new_status = _merge(row, name, sections, confirmed)
+    if (new_name, sorted(set(merged)), new_status) == (row[1], json.loads(row[2]), row[3]):
+        return "unchanged"
+    upsert(conn, email, name, sections, now, confirmed)
+    return "updated"
 
 
 def add(store: Store, email: str, name: str, sections: Sequence[str], now: datetime, confirmed: bool = False) -> str:
