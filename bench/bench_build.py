@@ -1,172 +1,285 @@
-"""Build benchmark: a synthetic site of N text pages, timed phase by phase.
+"""Build benchmark on realistic pages, each step a whole `newsfeed` process, beside Hugo.
 
-    python bench/bench_build.py                # N = 1,000, 10,000 and 100,000
-    python bench/bench_build.py --sizes 10000  # one size
+    python bench/bench_build.py                  # 10,000 pages
+    python bench/bench_build.py --pages 2000     # any size
+    python bench/bench_build.py --large          # 10,000, then 100,000 pages (long: see below)
+    python bench/bench_build.py --keep DIR       # sites kept in DIR/site-<N> (config.toml, pages/,
+                                                 # data/, feeds/, hugo/) instead of a temporary folder
 
-Each size runs in its own process (so peak RSS is that size's). Phases:
-  write     make N pages in the page format (not newsfeed's work, shown for scale)
-  ingest    first gather, part one: parse and store every page
-  enrich    first gather, part two: topics and the related-articles index
-  publish   first publish: every feed (site, sections, topics), OPML and index
-  rebuild   gather + publish again with nothing changed
-  publish*  publish again from the full store after one page is edited
-Targets (issue 2): first build of 10,000 pages < 4 s; unchanged rebuild < 1 s;
-publishing every feed from a 100,000-article store < 5 s with peak memory < 1 GB.
+Pages (bench/sitegen.py has the details): N text pages in docs/page-format.md's format (section
+line, headline, body, byline, the site's description line, page chrome; 25% with a `published:`
+/`tags:` header of 1-3 editor tags, 15% with an "Artikel Terkait" block of earlier headlines of
+their section), six sections weighted like a general news site, dates spread over 18 months,
+seeded (--seed). Text: sentences of ../shared/corpus/indo-news-2025-fulltext recombined within
+the page's section, names as written (this benchmark never case-folds text); without the corpus
+(or with --generator) a deterministic word-list generator that writes names capitalised.
+
+Steps, each one `newsfeed` process (the console script beside this Python, else on PATH), timed
+wall-clock, with its CPU time (user + system) and peak RSS from os.wait4 (for peak RSS, the
+largest of the process and the children it waited for, e.g. forked index workers; CPU time is
+the sum, and is the steadier figure when other processes compete for the cores):
+  start-up       `newsfeed --version`: the floor of any command (imports)
+  first build    `newsfeed build` on the new site: gather, topics, related lists, every feed
+  unchanged      `newsfeed build` again, nothing changed (best of --repeat runs)
+  one edit       one paragraph added to the newest page of the largest section, `newsfeed build`
+  publish all    feeds/ deleted, `newsfeed publish`: every feed rendered and written from the store
+Each prints the files written (newsfeed's own summary line). Then the topic feed count.
+
+Hugo (Debian's package: `apt-get update && apt-get install -y hugo`, 0.111 on Debian 12; skipped
+with a note when `hugo` is missing, or with --no-hugo): the same articles written as a Hugo site
+(bench/hugo.py: one Markdown file per article under content/<section>/<slug>.md, front matter
+title/date/slug/author/tags where tags are the article's topics that got a newsfeed topic feed,
+read from the store after the first build, so Hugo builds one term feed per topic feed; a
+theme-less site with one RSS layout for home, sections and tag terms; pages listed, never
+rendered; no sitemap, robots.txt, 404 or taxonomy list). Timed the same way in the same run:
+  hugo first     `hugo` with no public/ folder
+  hugo edit      the same paragraph added to the same article, `hugo` again (Hugo rebuilds fully)
+and the ratios newsfeed/Hugo for the first build and for one edit. Hugo writes RSS only;
+newsfeed writes RSS, Atom and JSON Feed for every feed, plus OPML and index.html.
+
+Every figure is printed beside its target from issue 12; a target set for another size is shown
+as such, not judged. The machine is shared: the load average is printed before and after, and
+Hugo's time in the same run is the baseline to read a figure against; CPU time is the steadier
+figure when other work competes for the cores.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
-import multiprocessing
-import random
-import resource
+import os
+import re
 import shutil
+import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
-SECTIONS = ["Dunia", "Nasional", "Ekonomi", "Teknologi", "Olahraga", "Hiburan", "Otomotif", "Gaya Hidup"]
-WORDS = (
-    "pemerintah menyampaikan rencana kebijakan baru untuk memperkuat ekonomi nasional di tengah tekanan global "
-    "para pejabat menilai langkah tersebut penting bagi masyarakat dan dunia usaha sementara pengamat meminta "
-    "pengawasan yang lebih ketat terhadap pelaksanaan program di daerah serta transparansi anggaran negara-negara "
-    "tetangga juga mengikuti perkembangan ini dengan cermat karena dampaknya terhadap perdagangan kawasan"
-).split()
-# Made-up words after the real ones, drawn with Zipf's law (the k-th word 1/k as often), so the
-# topics and related-articles index get a realistic spread of rare and common terms to work on.
-_SYLLABLES = "ba be bi bu da di du ga ka ke ki ku la li lu ma me mi mu na ni nu pa pi ra ri ru sa si su ta ti tu".split()
-VOCABULARY = WORDS + sorted({"".join(random.Random(k).choices(_SYLLABLES, k=2 + k % 3)) for k in range(12_000)} - set(WORDS))
-CUMULATIVE = list(itertools.accumulate(1 / rank for rank in range(1, len(VOCABULARY) + 1)))
-NAMES = ["Korea Utara", "Rusia", "Ukraina", "Bank Indonesia", "Timnas Indonesia", "Jakarta", "Prabowo Subianto", "OJK", "KPK", "Gaza"]
+import corpus
+import hugo
+import sitegen
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {  # issue 12, "Numbers to reach"
+    "first": (10_000, "ratio to Hugo <= 1.0 (aim 0.5)"),
+    "unchanged": (10_000, "< 0.3 s"),
+    "edit": (100_000, "< 2 s and < 300 MB"),
+    "publish": (100_000, "< 20 s and < 1 GB"),
+}
 
 
-def write_site(root: Path, n: int) -> Path:
-    rng = random.Random(42)
-    start = datetime(2020, 1, 1, tzinfo=UTC)
-    (root / "pages").mkdir(parents=True)
-    for slug in {s.lower().replace(" ", "-") for s in SECTIONS}:
-        (root / "pages" / slug).mkdir()
-    for i in range(n):
-        section = SECTIONS[i % len(SECTIONS)]
-        when = start + timedelta(minutes=37 * i + rng.randrange(30))
-        paragraphs = []
-        for _ in range(rng.randint(4, 9)):
-            words = rng.choices(VOCABULARY, cum_weights=CUMULATIVE, k=rng.randint(40, 80))
-            words.insert(rng.randrange(len(words)), rng.choice(NAMES))
-            paragraphs.append(" ".join(words).capitalize() + ".")
-        title = f"{rng.choice(NAMES)} {' '.join(rng.choices(VOCABULARY, cum_weights=CUMULATIVE, k=6))} {i}"
-        text = "\n\n".join([section, title.capitalize(), *paragraphs, "Redaksi Bench", "Bench merupakan situs media online untuk pengukuran.", "Back to top button"])
-        slug = section.lower().replace(" ", "-")
-        (root / "pages" / slug / f"{when:%Y-%m-%d-%H%M}-artikel-{i}.txt").write_text(text + "\n", encoding="utf-8")
-    sections = "\n".join(f'[[sections]]\nslug = "{s.lower().replace(" ", "-")}"\nname = "{s}"\n' for s in SECTIONS)
-    (root / "config.toml").write_text(
-        '[site]\nname = "Bench"\nbase_url = "https://bench.example"\ndescription = "Bench merupakan situs media online untuk pengukuran."\n'
-        'id_authority = "bench.example,2024"\n\n[[sources]]\nname = "halaman"\nkind = "pages"\npath = "pages"\n\n' + sections,
-        encoding="utf-8",
-    )
-    return root / "config.toml"
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    cpu: float  # user + system seconds of the process and its waited-for children
+    peak_mb: float
+    stdout: str
+    stderr: str
+    code: int
+
+    @property
+    def failed(self) -> bool:
+        return self.code != 0 and not (self.code == 1 and "rejected:" in self.stderr)
+
+    def failure(self) -> str:
+        last = (self.stderr.strip() or self.stdout.strip() or "no output").splitlines()[-1]
+        return f"FAILED, exit {self.code}: {last[:200]}"
+
+    def files_written(self) -> str:
+        found = re.search(r"files: (\d+) written", self.stdout)
+        return f"{int(found.group(1)):,}" if found else "?"
 
 
-def peak_mb() -> float:
-    """Peak resident memory of this process (VmHWM: unlike ru_maxrss, it starts afresh in a
-    spawned process instead of inheriting the parent's peak)."""
+def run(cmd: list[str], cwd: Path) -> Run:
+    """One process, wall time and peak RSS (os.wait4: this child's own rusage, unlike
+    RUSAGE_CHILDREN, which keeps the largest of every child so far)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        result = Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read().decode(errors="replace"), err.read().decode(errors="replace"), code)
+    return result
+
+
+def newsfeed_command() -> str:
+    beside = Path(sys.executable).parent / "newsfeed"
+    found = str(beside) if beside.is_file() else shutil.which("newsfeed")
+    if not found:
+        sys.exit("no `newsfeed` command: install the project first, e.g.\n"
+                 "  python3 -m venv /tmp/venv && /tmp/venv/bin/pip install -e '.[bench]' && /tmp/venv/bin/python bench/bench_build.py")
+    return found
+
+
+def revision() -> str:
     try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"], capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown revision"
+    return f"git {head}" + (" + uncommitted changes under src/" if dirty else "")
 
 
-def run_size(n: int, keep: str | None) -> None:
-    from newsfeed import core
-    from newsfeed.config import load_settings
-    from newsfeed.enrichment import enrich
-    from newsfeed.types import no_progress
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
 
-    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=f"newsfeed-bench-{n}-"))
-    now = datetime(2030, 1, 1, tzinfo=UTC)
-    rows = []
 
-    def timed(label, fn):
+def folder_size(folder: Path) -> tuple[int, int]:
+    files = size = 0
+    for dirpath, _dirs, names in os.walk(folder):
+        for name in names:
+            files += 1
+            size += os.stat(os.path.join(dirpath, name)).st_size
+    return files, size
+
+
+def stored_topics(site: Path) -> tuple[dict[str, list[str]], str]:
+    """Each page key's topics that have a feed, by one name per topic (the most common); read
+    from newsfeed's store. Falls back to the pages' editor tags if the store cannot be read."""
+    published = {p.name for p in (site / "feeds" / "topik").iterdir()} if (site / "feeds" / "topik").is_dir() else set()
+    try:
+        db = sqlite3.connect(f"file:{site / 'data' / 'newsfeed.sqlite3'}?mode=ro", uri=True)
+        rows = db.execute(
+            "SELECT a.key, t.topic, t.name FROM article_topics t JOIN articles a ON a.id = t.article_id ORDER BY a.key, t.rank"
+        ).fetchall()
+        db.close()
+    except sqlite3.Error as exc:
+        return {}, f"store not readable ({exc}): Hugo gets the editor tags only"
+    names: dict[str, Counter] = defaultdict(Counter)
+    for _key, topic, name in rows:
+        names[topic][name] += 1
+    canonical = {topic: counts.most_common(1)[0][0] for topic, counts in names.items()}
+    topics: dict[str, list[str]] = defaultdict(list)
+    for key, topic, _name in rows:
+        if topic in published:
+            topics[key].append(canonical[topic])
+    return topics, "tags = the article's stored topics that have a topic feed"
+
+
+def verdict(step: str, n: int, ok: bool | None) -> str:
+    size, text = TARGETS[step]
+    if n != size:
+        return f"target at {size:,} pages: {text}"
+    return f"target {text}: " + ("met" if ok else "NOT met" if ok is not None else "no Hugo figure")
+
+
+def run_size(n: int, args: argparse.Namespace, source, hugo_bin: str | None) -> None:
+    nf = newsfeed_command()
+    if args.keep:
+        site = Path(args.keep).resolve() / f"site-{n}"
+        if site.exists():
+            sys.exit(f"{site} exists; remove it or pass another --keep folder")
+        site.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        site = Path(tempfile.mkdtemp(prefix=f"newsfeed-bench-{n}-"))
+        shutil.rmtree(site)
+    print(f"\n== {n:,} pages, site in {site} ==")
+    t0 = time.perf_counter()
+    summary = sitegen.write_site(site, n, source, args.seed)
+    spread = ", ".join(f"{s} {summary.sections.get(s, 0):,}" for s, _name, _w in sitegen.SECTIONS)
+    print(f"pages written in {time.perf_counter() - t0:.1f} s (not newsfeed's work): {summary.chars / 1e6:.0f} MB of text; {spread};"
+          f" {summary.tagged:,} with editor tags, {summary.with_related:,} with Artikel Terkait;"
+          f" dates {summary.first:%Y-%m-%d} .. {summary.last:%Y-%m-%d}")
+    config = ["--config", str(site / "config.toml")]
+    rows: list[tuple[str, Run, str, str]] = []  # label, run, files written, target
+
+    def show(label: str, result: Run, files: str, target: str = "") -> None:
+        rows.append((label, result, files, target))
+        if result.failed:
+            print(f"  {label:<26}{result.seconds:>9.2f} s  {result.failure()}", flush=True)
+            return
+        print(f"  {label:<26}{result.seconds:>9.2f} s{result.cpu:>8.2f} s{result.peak_mb:>8.0f} MB  {files:>8}  {target}", flush=True)
+
+    print(f"  {'step':<26}{'wall':>11}{'cpu':>10}{'peak RSS':>11}  {'files':>8}  target (issue 12)")
+    show("start-up (--version)", run([nf, "--version"], site), "")
+    first = run([nf, "build", *config], site)
+    if first.failed:
+        sys.exit(f"first build {first.failure()}\n{first.stderr[-3000:]}")
+    rejected = first.stderr.count("rejected:")
+    warnings = first.stderr.count("warning:")
+    feeds_files, feeds_bytes = folder_size(site / "feeds")
+    topic_dir = site / "feeds" / "topik"
+    topic_feeds = sum(1 for p in topic_dir.iterdir() if p.is_dir()) if topic_dir.is_dir() else 0
+    h_first = h_edit = None
+    if hugo_bin:
+        topics, how = stored_topics(site)
+        if not topics:
+            topics = {p.key: list(p.tags) for p in sitegen.pages(n, source, args.seed) if p.tags}
         t0 = time.perf_counter()
-        out = fn()
-        seconds = time.perf_counter() - t0
-        rows.append((label, seconds, peak_mb()))
-        return out
-
-    config = timed("write", lambda: write_site(root, n))
-    settings = load_settings(config)
-    store = core.open_store(settings)
-    report, changed = timed("ingest", lambda: core._ingest(settings, store, now, no_progress))
-    timed("enrich", lambda: enrich(settings, store, changed, no_progress))
-    first = timed("publish", lambda: core.publish(settings, store, now))
-
-    def rebuild():
-        core.gather(settings, store, now)
-        return core.publish(settings, store, now)
-
-    again = timed("rebuild", rebuild)
-    edited = sorted((root / "pages" / "dunia").iterdir())[-1]
-    edited.write_text(edited.read_text(encoding="utf-8").replace("Redaksi Bench", "Tambahan paragraf.\n\nRedaksi Bench"), encoding="utf-8")
-    timed("gather 1 edit", lambda: core.gather(settings, store, now))
-    after_edit = timed("publish*", lambda: core.publish(settings, store, now))
-    store.close()
-    print(f"\nN = {n:,} pages ({root})")
-    print(f"  stored {report.new:,} new, {len(report.rejected)} rejected; first publish wrote {len(first.written)} files;"
-          f" rebuild wrote {len(again.written)}; after one edit wrote {len(after_edit.written)}")
-    print(f"  {'phase':<14}{'seconds':>9}{'pages/s':>11}{'peak RSS MB':>13}")
-    for label, seconds, peak in rows:
-        rate = f"{n / seconds:,.0f}" if label in ("ingest", "enrich", "rebuild") else ""
-        print(f"  {label:<14}{seconds:>9.3f}{rate:>11}{peak:>13.0f}")
-    ingest, enriched, published = rows[1][1], rows[2][1], rows[3][1]
-    print(f"  first build: ingest + publish {ingest + published:.3f} s; with topics and related lists {ingest + enriched + published:.3f} s")
-    publish_alone(config, n)
-    if not keep:
-        shutil.rmtree(root)
-
-
-def publish_alone(config: Path, n: int) -> None:
-    """Publish every feed from the finished store into an empty folder, in a fresh process,
-    so the time and the peak RSS are those of publishing alone."""
-    process = multiprocessing.get_context("spawn").Process(target=_publish_child, args=(str(config), n))
-    process.start()
-    process.join()
-
-
-def _publish_child(config: str, n: int) -> None:
-    from dataclasses import replace
-
-    from newsfeed import core
-    from newsfeed.config import load_settings
-
-    settings = load_settings(config)
-    with tempfile.TemporaryDirectory() as out:
-        settings = replace(settings, feeds=replace(settings.feeds, output_dir=Path(out)))
-        before = peak_mb()
-        with core.open_store(settings) as store:
-            t0 = time.perf_counter()
-            report = core.publish(settings, store, datetime(2030, 1, 1, tzinfo=UTC))
-            seconds = time.perf_counter() - t0
-    print(f"  publish every feed from the {n:,}-article store, fresh process: {seconds:.3f} s, "
-          f"{len(report.written)} files, peak RSS {peak_mb():.0f} MB (process start {before:.0f} MB)")
+        articles, tags = hugo.write_site(site / "hugo", sitegen.pages(n, source, args.seed), topics)
+        hugo_write = time.perf_counter() - t0
+        h_first = run(hugo.command(hugo_bin, site / "hugo"), site)
+        if h_first.failed:
+            print(f"  hugo {h_first.failure()}")
+    show("first build", first, first.files_written(), "(ratio below)")
+    print(f"    {first.stdout.strip()}; {rejected} rejected, {warnings} warnings; feeds/: {feeds_files:,} files, {feeds_bytes / 1e6:,.0f} MB;"
+          f" topic feeds: {topic_feeds:,}")
+    if h_first and not h_first.failed:
+        h_files, h_bytes = folder_size(site / "hugo" / "public")
+        print(f"    Hugo site: {articles:,} articles, {tags:,} tags ({how}), written in {hugo_write:.1f} s")
+        show("hugo first (RSS only)", h_first, f"{h_files:,}", f"{hugo.term_feeds(site / 'hugo'):,} term feeds, {h_bytes / 1e6:,.0f} MB")
+    unchanged = [run([nf, "build", *config], site) for _ in range(args.repeat)]
+    best = min((r for r in unchanged if not r.failed), key=lambda r: r.seconds, default=unchanged[0])
+    show(f"unchanged (best of {args.repeat})", best, best.files_written(), verdict("unchanged", n, best.seconds < 0.3))
+    print(f"    all runs: {', '.join(f'{r.seconds:.2f}' for r in unchanged)} s")
+    page = summary.edited
+    (site / "pages" / page.key).write_text(sitegen.edited_text(page), encoding="utf-8")
+    edit = run([nf, "build", *config], site)
+    show("one edit", edit, edit.files_written(), verdict("edit", n, edit.seconds < 2 and edit.peak_mb < 300))
+    print(f"    edited {page.key}: {edit.stdout.strip()}")
+    if h_first and not h_first.failed:
+        hugo.edit(site / "hugo", page, topics.get(page.key, []), sitegen.EDIT)
+        h_edit = run(hugo.command(hugo_bin, site / "hugo"), site)
+        show("hugo edit (full rebuild)", h_edit, f"{folder_size(site / 'hugo' / 'public')[0]:,}")
+    shutil.rmtree(site / "feeds", ignore_errors=True)
+    publish = run([nf, "publish", *config], site)
+    show("publish all (feeds/ gone)", publish, publish.files_written(), verdict("publish", n, publish.seconds < 20 and publish.peak_mb < 1024))
+    if h_first and h_edit and not (first.failed or edit.failed or h_first.failed or h_edit.failed):
+        ratio = first.seconds / h_first.seconds
+        print(f"  ratio newsfeed/Hugo, first build: {ratio:.2f} wall ({first.seconds:.1f} s / {h_first.seconds:.1f} s), "
+              f"{first.cpu / h_first.cpu:.2f} cpu; {verdict('first', n, ratio <= 1.0)}")
+        print(f"  ratio newsfeed/Hugo, one edit:    {edit.seconds / h_edit.seconds:.2f} wall ({edit.seconds:.2f} s / {h_edit.seconds:.2f} s), "
+              f"{edit.cpu / h_edit.cpu:.2f} cpu")
+    else:
+        print(f"  ratio newsfeed/Hugo: no Hugo run; {verdict('first', n, None)}")
+    print(f"  topic feeds: {topic_feeds:,}; load average now {load()}; {revision()}")
+    if not args.keep:
+        shutil.rmtree(site)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--keep", help="build in this folder and keep it (one size only)")
+    parser.add_argument("--pages", type=int, default=10_000, help="site size (default 10,000)")
+    parser.add_argument("--large", action="store_true", help="then also 100,000 pages (long)")
+    parser.add_argument("--keep", metavar="DIR", help="build the sites in DIR/site-<N> and keep them")
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--corpus", type=Path, default=corpus.DEFAULT_CORPUS, help="full-text corpus (articles.jsonl)")
+    parser.add_argument("--generator", action="store_true", help="word-list generator even when the corpus is there")
+    parser.add_argument("--no-hugo", action="store_true", help="skip the Hugo comparison")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the unchanged build (best shown)")
     args = parser.parse_args()
-    print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
-    for n in (int(s) for s in args.sizes.split(",")):
-        process = multiprocessing.get_context("spawn").Process(target=run_size, args=(n, args.keep))
-        process.start()
-        process.join()
+    print("command:", " ".join(["python", *sys.argv]))
+    nf = newsfeed_command()
+    version = run([nf, "--version"], ROOT).stdout.strip()
+    hugo_bin = None if args.no_hugo else shutil.which("hugo")
+    hugo_text = hugo.version(hugo_bin) if hugo_bin else (
+        "skipped (--no-hugo)" if args.no_hugo else "not installed: `apt-get update && apt-get install -y hugo` (Debian 12: 0.111); comparison skipped")
+    print(f"{version} ({nf}, {revision()}); Python {sys.version.split()[0]}; {os.cpu_count()} cores; load average {load()}")
+    print(f"hugo: {hugo_text}")
+    source = sitegen.text_source(None if args.generator else args.corpus)
+    if not args.generator and not args.corpus.is_file():
+        print(f"corpus {args.corpus} not found: the word-list generator writes the pages")
+    print(f"text: {source.described}; seed {args.seed}")
+    for n in [args.pages] + ([100_000] if args.large and args.pages != 100_000 else []):
+        started = time.perf_counter()
+        run_size(n, args, source, hugo_bin)
+        print(f"  ({n:,} pages: {(time.perf_counter() - started) / 60:.1f} minutes in all)")
 
 
 if __name__ == "__main__":
