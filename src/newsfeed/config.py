@@ -6,14 +6,29 @@ Secrets never live in the file: it names the environment variables that hold the
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
+from collections.abc import Callable
 from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from newsfeed.config_rules import (
+    KeyIndex,
+    env_name_problem,
+    host_problem,
+    one_line,
+    output_dir_problem,
+    sender_problem,
+    show_key,
+    store_problem,
+    tag_authority_problem,
+    text_problem,
+    url_problem,
+    zone_problem,
+)
 from newsfeed.errors import ConfigError
 from newsfeed.types import Section
 
@@ -122,6 +137,7 @@ RESERVED_SLUGS = {"topik": "topic feeds", "edisi": "digest editions"}
 SOURCE_KINDS = ("pages", "html", "feed", "wpjson")
 FEED_FORMATS = ("rss", "atom", "json")
 SMTP_SECURITY = ("none", "starttls", "tls")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")  # BCP 47: "id", "en-US"
 
 
 def load_settings(path: str | Path = "config.toml") -> Settings:
@@ -138,18 +154,21 @@ def load_settings(path: str | Path = "config.toml") -> Settings:
 
 
 def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
-    r = _Reader(raw, path)
+    return _parse(_Reader(raw, path), raw, path)
+
+
+def _parse(r: _Reader, raw: dict[str, Any], path: Path) -> Settings:
     root = path.parent
     site = SiteSettings(
-        name=r.str("site.name"),
+        name=r.text("site.name"),
         base_url=_url(r, "site.base_url"),
-        description=r.str("site.description", ""),
+        description=r.text("site.description", "", allowed="\n\t"),
         language=r.str("site.language", "id"),
         timezone=_zone(r, "site.timezone"),
-        id_authority=r.str("site.id_authority"),
-        chrome=tuple(r.list("site.chrome", ["Back to top button"])),
+        id_authority=r.check("site.id_authority", r.str("site.id_authority"), tag_authority_problem),
+        chrome=tuple(r.strings("site.chrome", ["Back to top button"])),
     )
-    if "_" in site.language or not site.language.isascii():
+    if not _LANGUAGE.fullmatch(site.language):
         r.fail("site.language", f"{site.language!r} is not an ISO 639 code; use for example \"id\"")
     sections = _sections(r)
     slugs = {s.slug for s in sections}
@@ -159,48 +178,112 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
     names = [s.name for s in sources]
     if len(set(names)) != len(names):
         r.fail("sources", "two sources share a name; give each [[sources]] its own name")
-    output_dir = root / r.str("feeds.output_dir", "feeds")
-    formats = tuple(r.list("feeds.formats", list(FEED_FORMATS)))
+    output_dir = root / r.check("feeds.output_dir", r.str("feeds.output_dir", "feeds"), _path_problem)
+    formats = tuple(r.strings("feeds.formats", list(FEED_FORMATS)))
     for fmt in formats:
         if fmt not in FEED_FORMATS:
             r.fail("feeds.formats", f"unknown format {fmt!r}; use some of {', '.join(FEED_FORMATS)}")
+    if not formats or len(set(formats)) != len(formats):
+        r.fail("feeds.formats", f"{list(formats)!r} must name each format once, at least one; e.g. {list(FEED_FORMATS)!r}")
     feeds = FeedSettings(
         output_dir=output_dir,
         base_url=_url(r, "feeds.base_url", site.base_url + "/feeds"),
-        max_items=r.int("feeds.max_items", 50, low=1),
+        # aggregators take a feed of up to ~2 MB (Google News) and 60 new items a fetch
+        max_items=r.int("feeds.max_items", 50, low=1, high=1000),
         formats=formats,
     )
+    aliases = r.table("topics.aliases")
+    for name, value in aliases.items():
+        if not isinstance(value, str) or not value.strip() or text_problem(value):
+            r.fail(f"topics.aliases.{show_key((name,))}", f"must be the topic's name as a string, not {_short(value)}")
     topics = TopicSettings(
-        min_articles=r.int("topics.min_articles", 3, low=1),
-        aliases={str(k): str(v) for k, v in r.table("topics.aliases").items()},
-        blocked=tuple(r.list("topics.blocked", [])),
-        always=tuple(r.list("topics.always", [])),
-        per_section_in_opml=r.int("topics.per_section_in_opml", 8, low=0),
+        min_articles=r.int("topics.min_articles", 3, low=1, high=100_000),
+        aliases={str(k): v for k, v in aliases.items()},
+        blocked=tuple(r.strings("topics.blocked", [])),
+        always=tuple(r.strings("topics.always", [])),
+        per_section_in_opml=r.int("topics.per_section_in_opml", 8, low=0, high=1000),
     )
     digest = DigestSettings(
-        max_per_section=r.int("digest.max_per_section", 10, low=1),
-        max_stories=r.int("digest.max_stories", 30, low=1),
-        related_per_story=r.int("digest.related_per_story", 3, low=0),
-        subject=r.str("digest.subject", DEFAULT_SUBJECT),
-        sender=r.str("digest.sender", f"{site.name} <redaksi@{_host(site.base_url)}>"),
+        max_per_section=r.int("digest.max_per_section", 10, low=1, high=200),
+        max_stories=r.int("digest.max_stories", 30, low=1, high=500),
+        related_per_story=r.int("digest.related_per_story", 3, low=0, high=20),
+        subject=_subject(r, "digest.subject"),
+        sender=_sender(r, site),
     )
     smtp = _smtp(r)
     newsletter = _newsletter(r, site)
-    return Settings(
+    settings = Settings(
         path=path,
         root=root,
         site=site,
         sections=sections,
         sources=sources,
         feeds=feeds,
-        store_path=root / r.str("store.path", "data/newsfeed.sqlite3"),
-        templates_dir=root / r.str("templates.dir", "templates"),
+        store_path=root / r.check("store.path", r.str("store.path", "data/newsfeed.sqlite3"), _path_problem),
+        templates_dir=root / r.check("templates.dir", r.str("templates.dir", "templates"), _path_problem),
         topics=topics,
-        related=RelatedSettings(count=r.int("related.count", 5, low=0), rebuild_below=r.int("related.rebuild_below", 5000, low=0)),
+        related=RelatedSettings(
+            count=r.int("related.count", 5, low=0, high=100),
+            rebuild_below=r.int("related.rebuild_below", 5000, low=0, high=100_000_000),
+        ),
         digest=digest,
         smtp=smtp,
         newsletter=newsletter,
     )
+    r.check_unknown()
+    _check_paths(r, settings)
+    return settings
+
+
+def _check_paths(r: _Reader, settings: Settings) -> None:
+    """Publishing must never write over, and `serve` never hand out, the site's own files."""
+    output = _resolved(r, "feeds.output_dir", settings.feeds.output_dir)
+    store = _resolved(r, "store.path", settings.store_path)
+    templates = _resolved(r, "templates.dir", settings.templates_dir)
+    sources = [_resolved(r, f"sources.{i}.path", s.path) for i, s in enumerate(settings.sources) if s.path is not None]
+    root = settings.root.resolve()
+    if problem := output_dir_problem(output, root, store, templates, sources, r.str("feeds.output_dir", "feeds")):
+        r.fail("feeds.output_dir", problem)
+    if problem := store_problem(store, sources, r.str("store.path", "")):
+        r.fail("store.path", problem)
+
+
+def _resolved(r: _Reader, key: str, path: Path) -> Path:
+    """`path` with symlinks followed, so that two names of one folder compare equal."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # RuntimeError: a symlink loop (OSError from 3.13)
+        r.fail(key, f"{str(path)!r} cannot be resolved ({exc}); fix the path or the symlink")
+
+
+def known_keys(raw: dict[str, Any], path: Path) -> frozenset[str]:
+    """Every dotted key parsing `raw` asks for (array tables by index): the valid keys."""
+    r = _Reader(raw, path)
+    _parse(r, raw, path)
+    return frozenset(".".join(parts) for parts in r.asked)
+
+
+def _path_problem(value: str) -> str:
+    if value.strip() and not text_problem(value):
+        return ""
+    return f"{value!r} is not a path; name a file or folder relative to config.toml"
+
+
+def _subject(r: _Reader, key: str) -> str:
+    subject = r.text(key, DEFAULT_SUBJECT)
+    try:
+        subject.format(site="", week="", code="")
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
+        r.fail(key, f"{subject!r} has a bad placeholder ({type(exc).__name__}: {exc}); use only {{site}}, {{week}} and {{code}}")
+    return subject
+
+
+def _sender(r: _Reader, site: SiteSettings) -> str:
+    if r.has("digest.sender"):
+        return r.check("digest.sender", r.str("digest.sender"), sender_problem)
+    # derived from site.name: a name with a comma or quotes is quoted so the address parses
+    name = site.name if re.fullmatch(r"[\w .'-]*", site.name) else '"' + site.name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <redaksi@{_host(site.base_url)}>"
 
 
 def _sections(r: _Reader) -> tuple[Section, ...]:
@@ -214,7 +297,7 @@ def _sections(r: _Reader) -> tuple[Section, ...]:
             r.fail(f"sections.{i}.slug", f"{slug!r} must be lowercase ASCII letters, digits and '-'")
         if slug in RESERVED_SLUGS:
             r.fail(f"sections.{i}.slug", f"{slug!r} is taken by feeds/{slug}/ ({RESERVED_SLUGS[slug]}); choose another slug")
-        sections.append(Section(slug=slug, name=r.str(f"sections.{i}.name")))
+        sections.append(Section(slug=slug, name=r.text(f"sections.{i}.name")))
     if len({s.slug for s in sections}) != len(sections):
         r.fail("sections", "two sections share a slug; give each its own")
     return tuple(sections)
@@ -272,14 +355,16 @@ def _css_problem(selector: str) -> str:
 
 def _smtp(r: _Reader) -> SmtpSettings:
     smtp = SmtpSettings(
-        host=r.str("smtp.host", "127.0.0.1"),
-        port=r.int("smtp.port", 25, low=1),
+        host=r.check("smtp.host", r.str("smtp.host", "127.0.0.1"), _smtp_host_problem),
+        port=r.int("smtp.port", 25, low=1, high=65535),
         security=r.choice("smtp.security", SMTP_SECURITY, "none"),
-        user=r.str("smtp.user", ""),
-        password_env=r.str("smtp.password_env", "NEWSFEED_SMTP_PASSWORD"),
-        rate_per_second=r.float("smtp.rate_per_second", 0.0),
-        timeout=r.float("smtp.timeout", 30.0),
+        user=r.text("smtp.user", ""),
+        password_env=r.check("smtp.password_env", r.str("smtp.password_env", "NEWSFEED_SMTP_PASSWORD"), env_name_problem),
+        rate_per_second=r.float("smtp.rate_per_second", 0.0, high=1000),
+        timeout=r.float("smtp.timeout", 30.0, high=600),
     )
+    if smtp.timeout == 0:
+        r.fail("smtp.timeout", "must be more than 0 seconds (each SMTP command waits this long); 30 is usual")
     if smtp.user and smtp.security == "none":
         r.fail(
             "smtp.user",
@@ -312,19 +397,19 @@ def _newsletter(r: _Reader, site: SiteSettings) -> NewsletterSettings:
     mailto = r.str("newsletter.unsubscribe_mailto", f"unsubscribe@{host}")
     # Values derived from site.base_url are not checked here, so a feeds-only site on, say,
     # http://localhost:8000 still loads; signing links refuses anything but an https endpoint.
-    if r.has("newsletter.unsubscribe_mailto") and (not _MAILBOX.match(mailto) or len(mailto) > 254):
+    if r.has("newsletter.unsubscribe_mailto") and (not _MAILBOX.fullmatch(mailto) or len(mailto) > 254):
         r.fail(
             "newsletter.unsubscribe_mailto",
             f"{mailto!r} is not a plain e-mail address; write only the address, e.g. \"unsubscribe@{host}\" (no mailto:, name or brackets)",
         )
     list_id = r.str("newsletter.list_id", f"mingguan.{host}")
-    if r.has("newsletter.list_id") and (not _LIST_ID.match(list_id) or len(list_id) > 255):
+    if r.has("newsletter.list_id") and (not _LIST_ID.fullmatch(list_id) or len(list_id) > 255):
         r.fail(
             "newsletter.list_id",
             f"{list_id!r} is not a list id; use dotted words under a domain you own, e.g. \"mingguan.{host}\" (RFC 2919, no spaces or brackets)",
         )
     return NewsletterSettings(
-        secret_env=r.str("newsletter.secret_env", "NEWSFEED_SECRET"),
+        secret_env=r.check("newsletter.secret_env", r.str("newsletter.secret_env", "NEWSFEED_SECRET"), env_name_problem),
         endpoint_url=endpoint,
         unsubscribe_mailto=mailto,
         list_id=list_id,
@@ -332,19 +417,16 @@ def _newsletter(r: _Reader, site: SiteSettings) -> NewsletterSettings:
 
 
 def _url(r: _Reader, key: str, default: str | None = None) -> str:
-    value = r.str(key, default).rstrip("/")
-    if not value.startswith(("https://", "http://")):
-        r.fail(key, f"{value!r} is not an absolute URL; write it as https://host/path")
-    return value
+    return r.check(key, r.str(key, default).rstrip("/"), url_problem)
+
+
+def _smtp_host_problem(host: str) -> str:
+    problem = host_problem(host)
+    return f"{problem}; write the mail server's name or address, e.g. \"smtp.example.com\"" if problem else ""
 
 
 def _zone(r: _Reader, key: str) -> str:
-    name = r.str(key, "Asia/Jakarta")
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        r.fail(key, f"{name!r} is not an IANA time zone; use for example \"Asia/Jakarta\"")
-    return name
+    return r.check(key, r.str(key, "Asia/Jakarta"), zone_problem)
 
 
 def _host(url: str) -> str:
@@ -352,27 +434,70 @@ def _host(url: str) -> str:
     return urlsplit(url).hostname or "localhost"
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 _MISSING = object()
 _MISSING_VALUE = object()  # a default that tells "absent" apart from any value
 
 
 class _Reader:
-    """Typed access to dotted keys; every failure names the key and the fix."""
+    """Typed access to dotted keys; every failure names the key and the fix.
+
+    It records every key asked for, present or not, so that after parsing any key of the
+    file that nothing asked for is reported as unknown: a key added to the code through
+    the reader is known at once, with no schema to keep. A table read whole with table()
+    (free-form mappings such as topics.aliases) is not looked into.
+    """
 
     def __init__(self, raw: dict[str, Any], path: Path):
         self.raw = raw
         self.path = path
+        self.asked: set[tuple[str, ...]] = set()
+        self.wholesale: set[tuple[str, ...]] = set()
 
     def fail(self, key: str, message: str) -> None:
-        raise ConfigError(f"{self.path.name}: {key}: {message}")
+        raise ConfigError(one_line(f"{self.path.name}: {key}: {message}{self._typo_hint(key)}"))
+
+    def check_unknown(self) -> None:
+        """Refuse the first key or table of the file that parsing never asked for."""
+        index = KeyIndex(self.asked, self.wholesale)
+        if found := index.first_unknown(self.raw):
+            raise ConfigError(one_line(f"{self.path.name}: {index.describe(*found)}"))
+
+    def _typo_hint(self, key: str) -> str:
+        """For a key that is absent: ' (feeds.max_itmes is there: a typo ...?)', else ''."""
+        node: Any = self.raw
+        parts = tuple(key.split("."))
+        for depth, part in enumerate(parts):
+            if isinstance(node, dict) and part not in node:
+                return KeyIndex(self.asked, self.wholesale).near_miss(node, part, parts[:depth])
+            if isinstance(node, dict):
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return ""
+        return ""
 
     def get(self, key: str, default: Any = _MISSING) -> Any:
+        parts = key.split(".")
+        self.asked.add(tuple(parts))
         node: Any = self.raw
-        for part in key.split("."):
+        for depth, part in enumerate(parts):
             if isinstance(node, list) and part.isdigit() and int(part) < len(node):
                 node = node[int(part)]
             elif isinstance(node, dict) and part in node:
                 node = node[part]
+            elif not isinstance(node, dict) and not (isinstance(node, list) and part.isdigit()):
+                # feeds = "x" where [feeds] is meant: not silently all defaults
+                self.fail(".".join(parts[:depth]), f"must be a table of keys, not {_short(node)}")
             elif default is _MISSING:
                 self.fail(key, "missing; add it to config.toml")
             else:
@@ -388,18 +513,36 @@ class _Reader:
             self.fail(key, f"must be a non-empty string, not {value!r}")
         return value
 
-    def int(self, key: str, default: int, low: int | None = None) -> int:
+    def int(self, key: str, default: int, low: int | None = None, high: int | None = None) -> int:
         value = self.get(key, default)
-        if not isinstance(value, int) or isinstance(value, bool) or (low is not None and value < low):
-            bound = f" >= {low}" if low is not None else ""
-            self.fail(key, f"must be a whole number{bound}, not {value!r}")
+        if not _is_int(value) or (low is not None and value < low):
+            self.fail(key, f"must be a whole number{f' >= {low}' if low is not None else ''}, not {_short(value)}")
+        if high is not None and value > high:
+            self.fail(key, f"must be a whole number <= {high}, not {_short(value)}; {default} is usual")
         return value
 
-    def float(self, key: str, default: float) -> float:
+    def float(self, key: str, default: float, high: float = math.inf) -> float:
         value = self.get(key, default)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-            self.fail(key, f"must be a number >= 0, not {value!r}")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= high:  # nan too
+            self.fail(key, f"must be a number from 0 to {high:g}, not {_short(value)}")
         return float(value)
+
+    def text(self, key: str, default: Any = _MISSING, allowed: str = "") -> str:
+        """A string without control characters (they break XML feeds and mail headers)."""
+        return self.check(key, self.str(key, default), lambda value: text_problem(value, allowed))
+
+    def strings(self, key: str, default: list) -> list[str]:
+        values = self.list(key, default)
+        for i, value in enumerate(values):
+            if not isinstance(value, str) or not value.strip() or text_problem(value):
+                self.fail(f"{key}.{i}", f"must be a non-empty string without control characters, not {_short(value)}")
+        return values
+
+    def check(self, key: str, value: str, problem: Callable[[str], str]) -> str:
+        """`value`, or a failure naming `key` if problem(value) says what is wrong with it."""
+        if found := problem(value):
+            self.fail(key, found)
+        return value
 
     def list(self, key: str, default: list) -> list:
         value = self.get(key, default)
@@ -408,6 +551,8 @@ class _Reader:
         return value
 
     def table(self, key: str) -> dict:
+        """A free-form table (names chosen by the user): its keys are never unknown."""
+        self.wholesale.add(tuple(key.split(".")))
         value = self.get(key, {})
         if not isinstance(value, dict):
             self.fail(key, f"must be a table of name = value, not {value!r}")
