@@ -45,9 +45,34 @@ class SiteSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class HttpSettings:
+    """How politely a live source (crawl, or feed/wpjson with a url) fetches."""
+
+    user_agent: str = ""  # "" = "newsfeed/<version> (+<site.base_url>)"
+    rate_per_second: float = 1.0  # request starts per second per host; 0 = no limit
+    concurrency: int = 2  # requests at once per host
+    timeout: float = 30.0  # seconds for one whole answer
+    max_page_bytes: int = 5_000_000
+    max_redirects: int = 5
+    retries: int = 3  # more tries after a 429, a 5xx or a network failure
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlSettings:
+    """A live site: where its article addresses are listed, and which hosts are its own."""
+
+    hosts: tuple[str, ...]  # article pages are fetched from these hosts only
+    sitemaps: tuple[str, ...] = ()  # () with no listings: the Sitemap lines of robots.txt
+    listings: tuple[str, ...] = ()  # section listing pages, followed through their next pages
+    article_pattern: str = ""  # regex searched in a listed link's path: which links are articles
+    max_listing_pages: int = 100  # per listing; reaching it makes the crawl partial
+    complete: bool = True  # sitemaps/listings name every article: one no longer named is withdrawn
+
+
+@dataclass(frozen=True, slots=True)
 class SourceSettings:
     name: str
-    kind: str  # "pages", "html", "feed", "wpjson"
+    kind: str  # "pages", "html", "feed", "wpjson", "crawl"
     path: Path | None = None
     url: str = ""
     section: str = ""  # for sources that carry no section of their own
@@ -57,6 +82,8 @@ class SourceSettings:
     section_hosts: dict[str, str] = field(default_factory=dict)
     body_selector: str = ""  # html sources: CSS selector of the article body, before extraction
     drop_selectors: tuple[str, ...] = ()  # html sources: CSS selectors of blocks left out
+    http: HttpSettings = field(default_factory=HttpSettings)  # live sources
+    crawl: CrawlSettings | None = None  # crawl sources
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +161,7 @@ class Settings:
 
 DEFAULT_SUBJECT = "{site}: Ringkasan Mingguan {week}"
 RESERVED_SLUGS = {"topik": "topic feeds", "edisi": "digest editions"}
-SOURCE_KINDS = ("pages", "html", "feed", "wpjson")
+SOURCE_KINDS = ("pages", "html", "feed", "wpjson", "crawl")
 FEED_FORMATS = ("rss", "atom", "json")
 SMTP_SECURITY = ("none", "starttls", "tls")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")  # BCP 47: "id", "en-US"
@@ -312,6 +339,12 @@ def _source(r: _Reader, i: int, root: Path, sections: set[str]) -> SourceSetting
         r.fail(f"{prefix}.path", f"a {kind!r} source needs path = \"folder of its pages\"")
     if kind in ("feed", "wpjson") and not (path or url):
         r.fail(f"{prefix}.url", f"a {kind!r} source needs url = \"...\" (or path to a saved copy)")
+    if kind == "crawl":
+        if path:
+            r.fail(f"{prefix}.path", "a 'crawl' source fetches its pages from url; for saved pages use kind = \"html\"")
+        if not url:
+            r.fail(f"{prefix}.url", "a 'crawl' source needs url = \"https://the-site/\" (its home page)")
+        r.check(f"{prefix}.url", url.rstrip("/"), url_problem)
     section = r.str(f"{prefix}.section", "")
     if section and section not in sections:
         r.fail(f"{prefix}.section", f"{section!r} is not a configured section slug")
@@ -339,6 +372,55 @@ def _source(r: _Reader, i: int, root: Path, sections: set[str]) -> SourceSetting
         section_hosts=mappings["section_hosts"],
         body_selector=selectors[0].strip(),
         drop_selectors=tuple(s.strip() for s in selectors[1:]),
+        http=_http(r, prefix) if url else HttpSettings(),
+        crawl=_crawl(r, prefix, url) if kind == "crawl" else None,
+    )
+
+
+def _http(r: _Reader, prefix: str) -> HttpSettings:
+    """The politeness keys of a source with a url (defaults: HttpSettings)."""
+    timeout = r.float(f"{prefix}.timeout", 30.0, high=600)
+    if timeout == 0:
+        r.fail(f"{prefix}.timeout", "must be more than 0 seconds (each request waits this long for its whole answer); 30 is usual")
+    return HttpSettings(
+        user_agent=r.text(f"{prefix}.user_agent", "").strip(),
+        rate_per_second=r.float(f"{prefix}.rate_per_second", 1.0, high=1000),
+        concurrency=r.int(f"{prefix}.concurrency", 2, low=1, high=32),
+        timeout=timeout,
+        max_page_bytes=r.int(f"{prefix}.max_page_bytes", 5_000_000, low=10_000, high=200_000_000),
+        max_redirects=r.int(f"{prefix}.max_redirects", 5, low=0, high=20),
+        retries=r.int(f"{prefix}.retries", 3, low=0, high=10),
+    )
+
+
+def _crawl(r: _Reader, prefix: str, url: str) -> CrawlSettings:
+    home = urlsplit(url).hostname or ""
+    hosts = [h.strip().lower() for h in r.strings(f"{prefix}.hosts", [home])]
+    for i, host in enumerate(hosts):
+        if problem := host_problem(host):
+            r.fail(f"{prefix}.hosts.{i}", f"{problem}; write host names only, e.g. \"bola.{home}\"")
+    addresses = {}
+    for key in ("sitemaps", "listings"):
+        addresses[key] = r.strings(f"{prefix}.{key}", [])
+        for i, address in enumerate(addresses[key]):
+            if not address.startswith(("https://", "http://")) or not urlsplit(address).hostname:
+                r.fail(f"{prefix}.{key}.{i}", f"{address!r} is not an absolute URL; write it as https://host/path")
+    pattern = r.str(f"{prefix}.article_pattern", "")
+    if pattern:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            r.fail(f"{prefix}.article_pattern", f"{pattern!r} is not a regular expression ({exc}); e.g. \"/read/\\\\d{{4}}/\"")
+    complete = r.get(f"{prefix}.complete", True)
+    if not isinstance(complete, bool):
+        r.fail(f"{prefix}.complete", f"must be true or false, not {complete!r}")
+    return CrawlSettings(
+        hosts=tuple(dict.fromkeys(hosts)),
+        sitemaps=tuple(addresses["sitemaps"]),
+        listings=tuple(addresses["listings"]),
+        article_pattern=pattern,
+        max_listing_pages=r.int(f"{prefix}.max_listing_pages", 100, low=1, high=100_000),
+        complete=complete,
     )
 
 

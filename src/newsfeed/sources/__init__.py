@@ -26,12 +26,13 @@ class Source(Protocol):
 
 
 def open_source(source: SourceSettings, settings: Settings) -> Source:
+    from newsfeed.sources.crawl import CrawlSource
     from newsfeed.sources.feed import FeedSource
     from newsfeed.sources.html import HtmlSource
     from newsfeed.sources.pages import PageSource
     from newsfeed.sources.wpjson import WordPressSource
 
-    kinds = {"pages": PageSource, "html": HtmlSource, "feed": FeedSource, "wpjson": WordPressSource}
+    kinds = {"pages": PageSource, "html": HtmlSource, "feed": FeedSource, "wpjson": WordPressSource, "crawl": CrawlSource}
     try:
         factory = kinds[source.kind]
     except KeyError:

@@ -237,4 +237,21 @@ MIGRATIONS: list[tuple[int, str]] = [
         END;
         """,
     ),
+    (
+        9,
+        """
+        -- What the live sources (crawl, feed, wpjson) remember of each document they fetch:
+        -- its validators for a conditional GET and what it listed (zlib-compressed JSON), so an
+        -- unchanged robots.txt, sitemap, listing page or feed costs one request answered 304.
+        CREATE TABLE fetched_documents (
+            source TEXT NOT NULL,
+            url TEXT NOT NULL,
+            etag TEXT NOT NULL DEFAULT '',
+            last_modified TEXT NOT NULL DEFAULT '',
+            found BLOB NOT NULL,
+            fetched TEXT NOT NULL,        -- UTC, the last full answer
+            PRIMARY KEY (source, url)
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
