@@ -22,7 +22,7 @@ SOURCE = """
 name = "situs"
 kind = "html"
 path = "html"
-section_names = { "Bisnis" = "ekonomi", "News" = "nasional", "Gaya Hidup" = "nasional" }
+section_names = { "Bisnis" = "ekonomi", "News" = "nasional", "Gaya Hidup" = "nasional", "Internasional" = "dunia" }
 section_paths = { "/internasional/" = "dunia" }
 section_hosts = { "bola.kompasuji.example" = "olahraga" }
 """
@@ -47,6 +47,17 @@ def test_json_ld_inside_graph_gives_the_metadata(reader):
     assert item.image == "https://img.kabaruji.example/foto/pupuk-besar.jpg"  # JSON-LD's, over og:image
     assert item.tags == ("pupuk bersubsidi", "petani", "Kementerian Pertanian")
     assert item.url == "https://www.kabaruji.example/berita/4412345/pemerintah-tambah-kuota-pupuk-bersubsidi-untuk-petani"
+
+
+def test_the_pages_own_json_ld_article_among_listed_ones(reader):
+    listed = b"""<script type="application/ld+json">{"@context": "https://schema.org", "@type": "ItemList", "itemListElement": [
+      {"@type": "NewsArticle", "headline": "Harga emas Antam turun", "datePublished": "2024-09-01T10:00:00+07:00",
+       "url": "https://www.kabaruji.example/berita/1/harga-emas-antam-turun", "articleSection": "Olahraga"}]}</script>"""
+    raw = (FIXTURES / "graph-antara.html").read_bytes().replace(b"<head>", b"<head>" + listed, 1)
+    raw = raw.replace(b'"headline": "Pemerintah', b'"url": "https://www.kabaruji.example/berita/4412345/pemerintah-tambah-kuota-pupuk-bersubsidi-untuk-petani", "headline": "Pemerintah')
+    item = reader.read(raw, "graph.html")
+    assert (item.title, item.section) == ("Pemerintah tambah kuota pupuk bersubsidi untuk petani", "ekonomi")
+    assert item.published == datetime(2024, 10, 14, 1, 30, tzinfo=UTC)
 
 
 def test_a_naive_time_is_in_the_sites_zone(reader):
@@ -142,6 +153,19 @@ def test_title_suffix_and_a_date_written_under_the_headline(reader):
     assert item.section == "dunia"  # URL path /internasional/
 
 
+def test_detik_like_page_loose_lead_and_inline_furniture(reader):
+    item = read(reader, "detik-like.html")
+    assert item.section == "dunia"  # the breadcrumb "Internasional"
+    assert item.published == datetime(2024, 12, 3, 23, 10, 12, tzinfo=UTC)  # "2024/12/04 06:10:12" WIB
+    assert item.author == "Rita Uli Hutapea"
+    assert item.related_titles == ("Ribuan warga kepung gedung parlemen Korsel",)
+    paragraphs = item.text.split("\n\n")
+    assert paragraphs[0].startswith("Seoul - Presiden Korea Selatan mencabut status darurat militer")  # text outside any <p>
+    assert paragraphs[-1].startswith("Pengumuman darurat militer itu")
+    for furniture in ("ADVERTISEMENT", "SCROLL TO CONTINUE", "Gambas", "rdp/imk", "Baca juga", "Warga berkumpul", "Terpopuler", "Harga BBM", "korea selatan darurat"):
+        assert furniture not in item.text, furniture
+
+
 @pytest.mark.parametrize(
     ("title", "sites", "others", "expected"),
     [
@@ -204,3 +228,18 @@ def test_html_source_end_to_end(make_site, tmp_path):
         articles = store.newest(50, later)
     assert report.rejected == () and report.new == 3
     assert sorted(a.section for a in articles) == ["ekonomi", "nasional", "olahraga"]
+
+
+def test_a_page_with_nothing_but_its_headline_and_furniture_is_rejected(reader):
+    raw = b"""<html><head><title>Gempa guncang Sukabumi</title><meta property="article:section" content="Nasional"></head>
+    <body><h1>Gempa guncang Sukabumi</h1><footer><p>Hak cipta dilindungi undang-undang, Kabar Uji 2024.</p></footer></body></html>"""
+    with pytest.raises(SourceError, match=r"^no article body \(no text besides the headline\)"):
+        reader.read(raw, "gempa.html")
+
+
+def test_the_visible_headline_over_a_social_variant_but_not_a_logo(reader):
+    raw = (FIXTURES / "comment-first.html").read_bytes().replace(b"/news/2024", b"/internasional/2024")
+    social = raw.replace(b'content="City council approves new bike lanes"', b'content="Bike lanes are coming downtown: what to know"')
+    assert reader.read(social, "c.html").title == "City council approves new bike lanes"
+    logo = raw.replace(b'<div class="page">', b'<div class="page"><h1 class="logo">Riverside Gazette</h1>').replace(b"<h1>City council", b"<h2>City council").replace(b"bike lanes</h1>", b"bike lanes</h2>")
+    assert reader.read(logo, "c.html").title == "City council approves new bike lanes"

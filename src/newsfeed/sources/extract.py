@@ -29,8 +29,8 @@ _CHROME = ("script", "style", "noscript", "nav", "header", "footer", "aside", "f
 _BLOCKS = frozenset(
     "p h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre figcaption figure table thead tbody tr td th caption div section article main header footer aside hr".split()
 )
-_HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b", "header", "section", "em")
-_PREFIX_TAGS = ("p", "div", "li", "span", "strong", "h3", "h4", "h5", "h6")
+_HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b", "header", "section", "em", "table", "td", "aside")
+_PREFIX_TAGS = ("p", "div", "li", "span", "strong", "b", "em", "h3", "h4", "h5", "h6", "table", "td", "section", "aside")
 _OUTSIDE = "ancestor::nav or ancestor::footer or ancestor::header[not(ancestor::article)]"
 
 
@@ -51,27 +51,44 @@ class Body:
 
 def extract_body(doc, url: str, headline: str = "", rules: SiteRules = SiteRules()) -> Body:
     """The body of the page parsed as `doc` (left untouched); raises SourceError when it has none."""
-    doc = copy.deepcopy(doc)
-    for selector in rules.drop_selectors:
-        for node in _select(doc, selector):
-            _drop(node)
-    related = _take_related(doc, url)
-    _drop_comments(doc)
-    chosen = _select(doc, rules.body_selector) if rules.body_selector else []
+    page, related = _prepared(doc, url, rules)
+    chosen = _select(page, rules.body_selector) if rules.body_selector else []
     if chosen:
-        node = max(chosen, key=lambda n: len(n.text_content()))
-        html = _own_html(node)
+        safe, text, more = _finished(_own_html(max(chosen, key=lambda n: len(n.text_content()))), headline, url)
     else:
-        html = _extracted(doc, url) or _structural(doc)
+        safe, text, more = _finished(_extracted(page, url), headline, url)
+        if not text:  # nothing, or only the headline: the page's own article element
+            safe, text, more = _finished(_structural(_prepared(doc, url, rules)[0]), headline, url)  # trafilatura pruned `page`
+    if not text:
+        raise SourceError("no article body (no text besides the headline); set body_selector for this source if the page has one")
+    related += more
+    return Body(html=safe, text=text, related_titles=tuple(dict.fromkeys(t for t in related if t.casefold() != headline.casefold())))
+
+
+def _finished(html: str, headline: str, url: str) -> tuple[str, str, list[str]]:
+    """Sanitised body HTML, its text ("" when it holds nothing but the headline) and the related
+    headlines found in it."""
     if not html:
-        raise SourceError("no article body found (no text block the extractor could keep); set body_selector for this source")
+        return "", "", []
     tree = lxml.html.fragment_fromstring(html, create_parent="div")
-    related += _tidy(tree, headline, url)
+    related = _tidy(tree, headline, url)
     safe = sanitize_html(lxml.html.tostring(tree, encoding="unicode"), url)
     text = "\n\n".join(paragraphs(lxml.html.fragment_fromstring(safe, create_parent="div"))) if safe.strip() else ""
-    if len(text.split()) < MIN_WORDS:
-        raise SourceError("the article body has no text; set body_selector for this source if the page has one")
-    return Body(html=safe, text=text, related_titles=tuple(dict.fromkeys(t for t in related if t.casefold() != headline.casefold())))
+    if len(text.split()) < MIN_WORDS or text.casefold() == headline.casefold():
+        return "", "", []
+    return safe, text, related
+
+
+def _prepared(doc, url: str, rules: SiteRules):
+    """A copy of the page without the site's dropped blocks, related-link blocks and comments,
+    and the related headlines."""
+    page = copy.deepcopy(doc)
+    for selector in rules.drop_selectors:
+        for node in _select(page, selector):
+            _drop(node)
+    related = _take_related(page, url)
+    _drop_comments(page)
+    return page, related
 
 
 def paragraphs(tree) -> list[str]:
@@ -124,7 +141,7 @@ def _extracted(doc, url: str) -> str:
 
     try:
         result = trafilatura.extract(
-            copy.deepcopy(doc),
+            doc,  # pruned in place
             url=url or None,
             output_format="html",
             favor_precision=True,
@@ -142,7 +159,10 @@ def _extracted(doc, url: str) -> str:
     tree = lxml.html.fromstring(result)
     body = tree.find("body") if tree.tag == "html" else tree
     body = tree if body is None else body
-    return "".join(lxml.html.tostring(child, encoding="unicode") for child in body) or clean_line(body.text_content())
+    box = lxml.html.Element("div")
+    box.text = body.text  # text before the first element is the body's too
+    box.extend(list(body))
+    return lxml.html.tostring(box, encoding="unicode") if clean_line(box.text_content()) else ""
 
 
 def _structural(doc) -> str:
@@ -198,8 +218,9 @@ def _take_related(doc, url: str) -> list[str]:
     _boilerplate, headings, prefixes = _patterns()
     found: list[str] = []
     remove: list = []
+    sizes = _text_sizes(doc)
     for node in doc.iter(*_HEADING_TAGS):
-        if any(node is r or r in node.iterancestors() for r in remove):
+        if sizes.get(node, 0) > _MAX_BLOCK_CHARS or any(node is r or r in node.iterancestors() for r in remove):
             continue
         text = clean_line(node.text_content())
         if not text or len(text) > 300:
@@ -218,6 +239,21 @@ def _take_related(doc, url: str) -> list[str]:
     for node in remove:
         _drop(node)
     return found
+
+
+_MAX_BLOCK_CHARS = 3000  # raw characters: a related block is short, however much whitespace it holds
+
+
+def _text_sizes(doc) -> dict:
+    """Characters of text under each element, in one pass (text_content() on every element of a
+    page would be quadratic)."""
+    sizes: dict = {}
+    for node in reversed(list(doc.iter())):
+        size = len(node.text or "") if isinstance(node.tag, str) else 0
+        for child in node:
+            size += sizes.get(child, 0) + len(child.tail or "")
+        sizes[node] = size
+    return sizes
 
 
 def _heading_block(heading):
@@ -248,10 +284,13 @@ def _mostly_links(node, text: str) -> bool:
 
 
 def _link_titles(block, url: str) -> list[str]:
+    _boilerplate, headings, prefixes = _patterns()
     titles = []
     for anchor in block.iter("a"):
         title = clean_line(anchor.text_content())
         href = urljoin(url or "", (anchor.get("href") or "").strip())
+        if _key(title) in headings or _key(title).startswith(prefixes):
+            continue  # the block's own "Baca juga" / "Read more" link
         if len(title.split()) >= 2 and len(title) <= 300 and _same_site(href, url):
             titles.append(title)
     return titles

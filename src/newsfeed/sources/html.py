@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -35,6 +35,7 @@ from newsfeed.sources.validate import FIRST_YEAR, LAST_YEAR
 from newsfeed.text import clean_line, slugify, xml_safe
 from newsfeed.types import SourceItem
 
+_WORD = re.compile(r"\w+")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 # Comments out (as trafilatura parses): a comment inside a paragraph would hide the text after it.
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False)
@@ -97,9 +98,9 @@ class PageReader:
             raise SourceError(f"not readable HTML ({clean_line(str(exc))[:120]})") from None
         zone = self.settings.site.timezone
         meta = read_meta(doc, zone)
-        page_url = _absolute(meta.url) or _absolute(url) or f"{self.settings.site.base_url}/{key.rsplit('.', 1)[0]}"
-        h1 = _main_h1(doc)
-        title = headline(meta, h1)
+        page_url = _absolute(urljoin(url, meta.url) if url else meta.url) or _absolute(url) or f"{self.settings.site.base_url}/{key.rsplit('.', 1)[0]}"
+        h1 = _main_h1(doc, meta.titles)
+        title = headline(meta, h1, urlsplit(page_url).hostname or "", doc)
         if not title:
             raise SourceError("no headline (no JSON-LD headline, og:title, <h1> or <title>); add one")
         body = extract_body(doc, page_url, title, self.rules)
@@ -130,17 +131,35 @@ def parse_html_page(raw: bytes, key: str, settings: Settings, source: str, secti
     return reader.read(raw, key, url=url, headers=headers, fingerprint=fingerprint)
 
 
-def headline(meta: PageMeta, h1: str) -> str:
-    """The page's headline without the site's name around it."""
-    candidates = list(meta.titles)
-    if not candidates and h1:
-        candidates = [h1]
-    if not candidates:
-        return ""
-    title = candidates[0]
+def headline(meta: PageMeta, h1: str, host: str = "", doc=None) -> str:
+    """The headline as the page shows it: its <h1> when that is the article's (it matches what
+    the metadata says, or sits in the article's place), else the metadata's; without the
+    site's name around it. Metadata headlines are often a social-media variant of the <h1>."""
+    names = [*meta.site_names, *_host_names(host)]
+    stated = [strip_site_name(t, names, [h1, *meta.titles]) for t in meta.titles]
+    placed = h1 in _article_h1s(doc) if doc is not None else False
+    if h1 and _squash(h1) not in {_squash(n) for n in names} and (not stated or _overlap(h1, stated) >= 0.4 or placed and len(h1.split()) >= 4):
+        return strip_site_name(h1, names, stated)
+    if not stated:
+        return h1
+    title = stated[0]
     if h1 and title.endswith(("...", "…")) and h1.startswith(title.rstrip(".… ")):
         title = h1  # JSON-LD headlines are cut at 110 characters on some CMSs
-    return strip_site_name(title, meta.site_names, [h1, *candidates[1:]])
+    return title
+
+
+def _overlap(h1: str, titles: list[str]) -> float:
+    """The largest share of the <h1>'s words that one of `titles` also has."""
+    words = set(_WORD.findall(h1.casefold()))
+    if not words:
+        return 0.0
+    return max(len(words & set(_WORD.findall(t.casefold()))) / len(words) for t in titles)
+
+
+def _host_names(host: str) -> list[str]:
+    """What a site's name may look like after its host: antaranews.com -> "antaranews"."""
+    labels = (host or "").lower().removeprefix("www.").split(".")
+    return [labels[0]] if labels and labels[0] and labels[0] not in ("m", "amp", "news") else []
 
 
 def strip_site_name(title: str, site_names, others) -> str:
@@ -177,14 +196,28 @@ def _absolute(url: str) -> str:
     return url if url.startswith(("https://", "http://")) and urlsplit(url).hostname else ""
 
 
-def _main_h1(doc) -> str:
-    """The text of the <h1> inside the article when there is one, else the first <h1>."""
+def _article_h1s(doc) -> list[str]:
+    """The <h1>s in the article's place: inside an <article>, or marked itemprop=headline."""
+    return [clean_line(n.text_content()) for n in doc.xpath("//article//h1 | //h1[@itemprop='headline'] | //*[@itemprop='headline']//h1")[:20]]
+
+
+def _main_h1(doc, titles: tuple[str, ...] = ()) -> str:
+    """The article's <h1>: the one most like the metadata's headline, else the first inside an
+    <article> or marked itemprop=headline, else the first. A logo or section name in an <h1>
+    before the story is passed over when the metadata says otherwise."""
+    found: list[str] = []
     for xpath in ("//article//h1", "//*[@itemprop='headline']", "//h1"):
-        for node in doc.xpath(xpath):
+        for node in doc.xpath(xpath)[:20]:
             text = clean_line(node.text_content())
-            if text:
-                return text
-    return ""
+            if text and len(text) <= 400 and text not in found:
+                found.append(text)
+    if not found:
+        return ""
+    if titles:
+        best = max(found, key=lambda text: _overlap(text, list(titles)))
+        if _overlap(best, list(titles)) >= 0.4:
+            return best
+    return found[0]
 
 
 def _written_date(doc, h1: str, zone: str) -> datetime | None:

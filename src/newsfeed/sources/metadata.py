@@ -46,7 +46,8 @@ class PageMeta:
 def read_meta(doc, zone: str) -> PageMeta:
     """The page's own metadata; nothing here raises on a malformed page."""
     objects = list(_json_ld(doc))
-    article = _pick_article(objects)
+    canonical = _canonical(doc)
+    article = _pick_article(objects, canonical)
     metas = _metas(doc)
     props = _itemprops(doc)
 
@@ -87,7 +88,6 @@ def read_meta(doc, zone: str) -> PageMeta:
         authors = [a for a in (meta("author", "dc.creator", "sailthru.author", "parsely-author", "byl"), props.get("author", "")) if a and "://" not in a][:1]
     keywords = [k for value in _listed(article.get("keywords")) for k in _strings(value, split=True)]
     keywords = keywords or [t for value in metas.get("article:tag", ()) for t in value.split(",")]
-    canonical = _canonical(doc)
     return PageMeta(
         headline=titles[0] if titles else "",
         titles=tuple(dict.fromkeys(titles)),
@@ -150,10 +150,12 @@ def _types(obj: dict) -> set[str]:
     return {k.rsplit("/", 1)[-1].casefold() for k in kinds if isinstance(k, str)}
 
 
-def _pick_article(objects: list[dict]) -> dict:
-    """The page's own article: the first article-typed object with a headline (news types first)."""
+def _pick_article(objects: list[dict], canonical: str) -> dict:
+    """The page's own article: the article-typed object at the page's canonical URL, else the
+    first with a headline and a date (a page may also list other articles as objects)."""
     articles = [o for o in objects if _types(o) & ARTICLE_TYPES]
-    articles.sort(key=lambda o: (not (o.get("headline") or o.get("name")), not o.get("datePublished")))
+    here = canonical.rstrip("/")
+    articles.sort(key=lambda o: (not here or _url(o).rstrip("/") != here, not (o.get("headline") or o.get("name")), not o.get("datePublished")))
     if articles:
         return articles[0]
     pages = [o for o in objects if "webpage" in _types(o) and o.get("datePublished")]
@@ -219,10 +221,11 @@ def _breadcrumbs(objects: list[dict], doc) -> tuple[str, ...]:
 
 
 def _canonical(doc) -> str:
+    """<link rel="canonical">'s href, maybe relative (the caller resolves it against the page's URL)."""
     for link in doc.iter("link"):
         if "canonical" in (link.get("rel") or "").lower().split():
             href = (link.get("href") or "").strip()
-            if href.startswith(("https://", "http://")):
+            if href and not href.startswith(("javascript:", "data:", "#")):
                 return href
     return ""
 
