@@ -174,14 +174,14 @@ def _log_pid_around(monkeypatch, owner, name: str, log: Path) -> None:
 def test_enrichment_in_workers_equals_enrichment_here(make_site, monkeypatch, tmp_path):
     """Topics and the related index's term counts computed by forked workers: the same store and feeds."""
     from newsfeed import enrichment
-    from newsfeed.enrich import related
+    from newsfeed.enrich import related, topics
 
     monkeypatch.setattr(enrichment, "TOPICS_BATCH", 16)
     monkeypatch.setattr(enrichment, "TOPICS_PARALLEL_FROM", 2)
     monkeypatch.setattr(related, "CHUNK", 20)
     monkeypatch.setattr(related, "PIECE", 6)
     topics_log, terms_log = tmp_path / "topics.log", tmp_path / "terms.log"
-    _log_pid_around(monkeypatch, enrichment, "extract_topics", topics_log)
+    _log_pid_around(monkeypatch, topics, "extract_topics", topics_log)
     _log_pid_around(monkeypatch, related, "features", terms_log)
     settings = make_site(_pages(50))
 

@@ -12,6 +12,7 @@ finished by the next: the dirty marks stay until that record.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from newsfeed.times import to_stored
 from newsfeed.types import Article, FeedSpec, FileStamp, Progress, PublishReport, no_progress
 
 TOPIC_FOLDER = "topik"  # also in the dirty_feeds triggers of store/migrations.py
+COMPRESSED = (".xml", ".json", ".html")  # kinds of files published with a .gz copy beside them
+GZIP_LEVEL = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +72,11 @@ def plan_feeds(settings: Settings, store: Store, now: datetime) -> FeedPlan:
         topics.append(FeedSpec("topic", slug, name, title, description, path, f"{settings.feeds.base_url}/{path}/"))
         counts[path] = number
     by_slug = {t.key: t for t in topics}
-    topics_by_section = {
-        section: tuple(by_slug[slug] for slug in slugs if slug in by_slug)
-        for section, slugs in section_topics(store.topic_counts_by_section(now), settings.topics.per_section_in_opml).items()
+    topics_by_section = {  # chosen among topics with a feed, each under one section
+        section: tuple(by_slug[slug] for slug in slugs)
+        for section, slugs in section_topics(
+            store.topic_counts_by_section(now), settings.topics.per_section_in_opml, eligible=by_slug
+        ).items()
     }
     site = FeedSpec("site", "", site_name, site_name, settings.site.description or site_name, "", base)
     return FeedPlan(site, sections, tuple(topics), topics_by_section, counts)
@@ -142,10 +147,11 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     plan = plan_feeds(settings, store, now)
 
     def wanted(spec: FeedSpec) -> bool:
-        return full or spec.path in dirty or not all(p in previous and intact(root, p, previous[p]) for p in files_of(spec, settings))
+        files = [c for p in files_of(spec, settings) for c in copies(p)]
+        return full or spec.path in dirty or not all(p in previous and intact(root, p, previous[p]) for p in files)
 
     chosen = [spec for spec in plan.feeds if wanted(spec)]
-    expected = {p for spec in plan.feeds for p in files_of(spec, settings)} | {"opml.xml", "index.html"}
+    expected = {c for spec in plan.feeds for p in files_of(spec, settings) for c in copies(p)} | {c for p in ("opml.xml", "index.html") for c in copies(p)}
     outputs.announce(store, "feed", sorted(expected - set(previous)))
     total = sum(len(files_of(spec, settings)) for spec in chosen) + 2
     chosen_paths = {spec.path for spec in chosen}
@@ -154,10 +160,11 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     digests: dict[str, str] = {}
     try:
         for done, (relative, data) in enumerate(render_all(settings, store, now, plan, lambda spec: spec.path in chosen_paths), start=1):
-            digests[relative] = hashlib.sha256(data).hexdigest()
-            if _differs(root, relative, data, digests[relative], previous.get(relative)):
-                staged.add(relative, data)
-                changed.append(relative)
+            for name, content in _with_copies(relative, data):
+                digests[name] = hashlib.sha256(content).hexdigest()
+                if _differs(root, name, content, digests[name], previous.get(name)):
+                    staged.add(name, content)
+                    changed.append(name)
             progress("publish", done, total)
         staged.commit()
     except OSError as exc:
@@ -177,7 +184,24 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
         store.clear_dirty(conn)
         store.set_meta(conn, "publish_frame", frame)
         store.set_meta(conn, "published_until", to_stored(now))
-    return PublishReport(written=tuple(changed), unchanged=tuple(sorted(set(stamps) - set(changed))), removed=tuple(removed))
+    # the report names files; a .gz copy counts with its file
+    primary = {p for p in stamps if not (p.endswith(".gz") and p[:-3] in stamps)}
+    written = sorted({p if p in primary else p[:-3] for p in changed})
+    return PublishReport(
+        written=tuple(written), unchanged=tuple(sorted(primary - set(written))), removed=tuple(p for p in removed if not p.endswith(".gz"))
+    )
+
+
+def copies(relative: str) -> tuple[str, ...]:
+    """A published file and its precompressed copy (for nginx gzip_static, CDNs, serve)."""
+    return (relative, relative + ".gz") if relative.endswith(COMPRESSED) else (relative,)
+
+
+def _with_copies(relative: str, data: bytes) -> list[tuple[str, bytes]]:
+    if not relative.endswith(COMPRESSED):
+        return [(relative, data)]
+    # mtime 0 and a fixed level: the same bytes give the same copy, run after run
+    return [(relative, data), (relative + ".gz", gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0))]
 
 
 def _differs(root: Path, relative: str, data: bytes, digest: str, before: FileStamp | None) -> bool:

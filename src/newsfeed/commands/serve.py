@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import click
 
 from newsfeed.commands.common import common_options
 from newsfeed.config import Settings
-from newsfeed.deliver.server import make_http_server
+from newsfeed.deliver.server import ACCESS, make_http_server
 from newsfeed.tokens import secret_from_env
 
 
@@ -17,8 +20,12 @@ from newsfeed.tokens import secret_from_env
 def serve(settings: Settings, quiet: bool, host: str, port: int) -> None:
     """Serve the confirm/unsubscribe endpoints and the feeds/ folder (one machine)."""
     secret_from_env(settings)  # fail now, not at the first click
-    server = make_http_server(settings, host, port, log=not quiet)
+    server = make_http_server(settings, host, port)
     if not quiet:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        ACCESS.addHandler(handler)
+        ACCESS.setLevel(logging.INFO)
         click.echo(f"serving on http://{server.server_address[0]}:{server.server_port}/ (Ctrl-C to stop)")
     try:
         server.serve_forever()
