@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from newsfeed import __version__
 from newsfeed.config import Settings
 from newsfeed.deliver.files import Staged, intact, remove_files, remove_stale_temporaries
 from newsfeed.errors import DeliveryError
+from newsfeed.render import sitemap
 from newsfeed.render.ids import feed_file
 from newsfeed.render.templates import PACKAGED as PACKAGED_TEMPLATES
 from newsfeed.store import Store, outputs
@@ -32,6 +34,7 @@ from newsfeed.types import Article, FeedSpec, FileStamp, Progress, PublishReport
 TOPIC_FOLDER = "topik"  # also in the dirty_feeds triggers of store/migrations.py
 COMPRESSED = (".xml", ".json", ".html")  # kinds of files published with a .gz copy beside them
 GZIP_LEVEL = 6
+ROBOTS_LINES = "robots-sitemaps.txt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +144,11 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     if not full:
         store.mark_due(store.meta("published_until"), now)
     dirty = store.dirty_feeds()
-    if not full and not dirty and previous and all(intact(root, p, s) for p, s in previous.items()):
-        return PublishReport(unchanged=tuple(previous))
+    news = store.sitemap_entries(now - timedelta(days=sitemap.NEWS_WINDOW_DAYS), now)
+    news_mark = hashlib.sha256(repr([(url, title) for url, title, *_ in news]).encode()).hexdigest()
+    news_changed = store.meta("news_window") != news_mark  # articles leave the window as time passes
+    if not full and not dirty and not news_changed and previous and all(intact(root, p, s) for p, s in previous.items()):
+        return PublishReport(unchanged=tuple(p for p in previous if not p.endswith(".gz")))
     remove_stale_temporaries(root)
     plan = plan_feeds(settings, store, now)
 
@@ -151,7 +157,8 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
         return full or spec.path in dirty or not all(p in previous and intact(root, p, previous[p]) for p in files)
 
     chosen = [spec for spec in plan.feeds if wanted(spec)]
-    expected = {c for spec in plan.feeds for p in files_of(spec, settings) for c in copies(p)} | {c for p in ("opml.xml", "index.html") for c in copies(p)}
+    singles = ["opml.xml", "index.html", ROBOTS_LINES, *sitemap.news_files(len(news)), *sitemap.article_files(plan.counts[""] + len(plan.feeds) - 1)]
+    expected = {c for spec in plan.feeds for p in files_of(spec, settings) for c in copies(p)} | {c for p in singles for c in copies(p)}
     outputs.announce(store, "feed", sorted(expected - set(previous)))
     total = sum(len(files_of(spec, settings)) for spec in chosen) + 2
     chosen_paths = {spec.path for spec in chosen}
@@ -159,7 +166,12 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     changed: list[str] = []
     digests: dict[str, str] = {}
     try:
-        for done, (relative, data) in enumerate(render_all(settings, store, now, plan, lambda spec: spec.path in chosen_paths), start=1):
+        files = render_all(settings, store, now, plan, lambda spec: spec.path in chosen_paths)
+        article_maps = sitemap.article_files(plan.counts[""] + len(plan.feeds) - 1)
+        kept = all(c in previous and intact(root, c, previous[c]) for p in article_maps for c in copies(p))
+        index_changes = plan.site in chosen or bool(news) != ("sitemap-news.xml" in previous) or not kept
+        extras = _sitemaps(settings, store, now, plan, news, articles=index_changes)
+        for done, (relative, data) in enumerate(itertools.chain(files, extras), start=1):
             for name, content in _with_copies(relative, data):
                 digests[name] = hashlib.sha256(content).hexdigest()
                 if _differs(root, name, content, digests[name], previous.get(name)):
@@ -184,12 +196,23 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
         store.clear_dirty(conn)
         store.set_meta(conn, "publish_frame", frame)
         store.set_meta(conn, "published_until", to_stored(now))
+        store.set_meta(conn, "news_window", news_mark)
     # the report names files; a .gz copy counts with its file
     primary = {p for p in stamps if not (p.endswith(".gz") and p[:-3] in stamps)}
     written = sorted({p if p in primary else p[:-3] for p in changed})
     return PublishReport(
         written=tuple(written), unchanged=tuple(sorted(primary - set(written))), removed=tuple(p for p in removed if not p.endswith(".gz"))
     )
+
+
+def _sitemaps(settings: Settings, store: Store, now: datetime, plan: FeedPlan, news, articles: bool) -> Iterator[tuple[str, bytes]]:
+    """The news sitemap (always: it follows the clock), the article sitemaps when articles
+    changed, and the robots.txt lines."""
+    yield from sitemap.render_news(news, settings)
+    if articles:
+        pages = [f"{settings.feeds.base_url}/{spec.path}/" for spec in plan.feeds if spec.kind != "site"]
+        yield from sitemap.render_articles(store.sitemap_entries(None, now), pages, bool(news), settings)
+    yield ROBOTS_LINES, sitemap.render_robots_lines(settings)
 
 
 def copies(relative: str) -> tuple[str, ...]:

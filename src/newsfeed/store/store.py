@@ -436,6 +436,16 @@ class Store:
         conn.execute("INSERT OR REPLACE INTO related_state (id, blob) VALUES (1, ?)", (state,))
         conn.executemany("INSERT OR REPLACE INTO related_index (article_id, blob) VALUES (?, ?)", rows)
 
+    def sitemap_entries(self, since: datetime | None, until: datetime) -> list[tuple[str, str, datetime, datetime]]:
+        """(url, title, published, updated) of articles published after `since` (else all)
+        and by `until`, newest first: the sitemaps."""
+        bounds = (to_stored(since) if since else "", to_stored(until))
+        rows = self.rows(
+            "SELECT url, title, published, updated FROM articles WHERE published > ? AND published <= ? ORDER BY published DESC, id DESC",
+            bounds,
+        )
+        return [(url, title, from_stored(published), from_stored(updated)) for url, title, published, updated in rows]
+
     def dirty_feeds(self) -> set[str]:
         """Paths of the feeds whose items may have changed since the last publish."""
         return {row[0] for row in self.query("SELECT path FROM dirty_feeds")}
