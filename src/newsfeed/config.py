@@ -10,7 +10,7 @@ import math
 import re
 import tomllib
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,12 @@ class SiteSettings:
     timezone: str
     id_authority: str  # "<domain>,<year>" for tag: URIs; never change it once published
     chrome: tuple[str, ...]  # page furniture lines that are never article text
+    # The site's own images for feed readers, absolute URLs ("" = none): a square icon (RSS
+    # <image>, Atom icon, JSON Feed icon/favicon) and a wide logo (Atom logo). PNG, JPEG or GIF.
+    icon: str = ""
+    logo: str = ""
+    accent_color: str = ""  # "rrggbb" for webfeeds:accentColor (with feeds.webfeeds)
+    static_dir: Path | None = None  # the files served under base_url: lead images' byte size and pixels
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +98,8 @@ class FeedSettings:
     base_url: str  # where output_dir is served from, no trailing slash
     max_items: int
     formats: tuple[str, ...]
+    webfeeds: bool = False  # webfeeds:icon/logo for Feedly; the W3C validator warns UnknownNamespace
+    websub_hubs: tuple[str, ...] = ()  # WebSub hubs pinged after each publish that changed a feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +109,11 @@ class TopicSettings:
     blocked: tuple[str, ...] = ()
     always: tuple[str, ...] = ()  # topics to use wherever their name occurs
     per_section_in_opml: int = 8
+    # additions to the extractor's word lists (data/topics.toml says what each does)
+    generic_words: tuple[str, ...] = ()  # never part of a topic's name: "Gaya", "Kiper", "BBM"
+    names: tuple[str, ...] = ()  # kept whole: "Persib Bandung"
+    places: tuple[str, ...] = ()  # stand alone in a name: "Cimahi"
+    organisations: tuple[str, ...] = ()  # stand alone like an acronym: "Kemenhub"
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +207,10 @@ def _parse(r: _Reader, raw: dict[str, Any], path: Path) -> Settings:
         timezone=_zone(r, "site.timezone"),
         id_authority=r.check("site.id_authority", r.str("site.id_authority"), tag_authority_problem),
         chrome=tuple(r.strings("site.chrome", ["Back to top button"])),
+        icon=_site_image(r, "site.icon"),
+        logo=_site_image(r, "site.logo"),
+        accent_color=_color(r, "site.accent_color"),
+        static_dir=_folder(r, "site.static_dir", root),
     )
     if not _LANGUAGE.fullmatch(site.language):
         r.fail("site.language", f"{site.language!r} is not an ISO 639 code; use for example \"id\"")
@@ -218,6 +235,8 @@ def _parse(r: _Reader, raw: dict[str, Any], path: Path) -> Settings:
         # aggregators take a feed of up to ~2 MB (Google News) and 60 new items a fetch
         max_items=r.int("feeds.max_items", 50, low=1, high=1000),
         formats=formats,
+        webfeeds=r.bool("feeds.webfeeds", False),
+        websub_hubs=tuple(_url(r, f"feeds.websub_hubs.{i}") for i in range(len(r.strings("feeds.websub_hubs", [])))),
     )
     aliases = r.table("topics.aliases")
     for name, value in aliases.items():
@@ -229,6 +248,10 @@ def _parse(r: _Reader, raw: dict[str, Any], path: Path) -> Settings:
         blocked=tuple(r.strings("topics.blocked", [])),
         always=tuple(r.strings("topics.always", [])),
         per_section_in_opml=r.int("topics.per_section_in_opml", 8, low=0, high=1000),
+        generic_words=tuple(r.strings("topics.generic_words", [])),
+        names=tuple(r.strings("topics.names", [])),
+        places=tuple(r.strings("topics.places", [])),
+        organisations=tuple(r.strings("topics.organisations", [])),
     )
     digest = DigestSettings(
         max_per_section=r.int("digest.max_per_section", 10, low=1, high=200),
@@ -507,6 +530,39 @@ def _smtp_host_problem(host: str) -> str:
     return f"{problem}; write the mail server's name or address, e.g. \"smtp.example.com\"" if problem else ""
 
 
+_FEED_IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif")
+
+
+def _site_image(r: _Reader, key: str) -> str:
+    """An absolute URL of one of the site's images (relative ones are under site.base_url)."""
+    value = r.str(key, "").strip()
+    if not value:
+        return ""
+    url = urljoin(r.str("site.base_url").rstrip("/") + "/", value)
+    if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
+        r.fail(key, f"{value!r} is not a web address; give a path under the site like \"/logo.png\" or an https URL")
+    if not urlsplit(url).path.lower().endswith(_FEED_IMAGE_TYPES):
+        r.fail(key, f"{value!r} must be a PNG, JPEG or GIF (the only kinds an RSS <image> may be); convert it and give its .png path")
+    return url
+
+
+def _color(r: _Reader, key: str) -> str:
+    value = r.str(key, "").strip().lstrip("#")
+    if value and not re.fullmatch(r"[0-9A-Fa-f]{6}", value):
+        r.fail(key, f"{value!r} is not a colour; write six hex digits like \"0b5394\"")
+    return value.lower()
+
+
+def _folder(r: _Reader, key: str, root: Path) -> Path | None:
+    value = r.str(key, "")
+    if not value:
+        return None
+    folder = root / value
+    if not folder.is_dir():
+        r.fail(key, f"{folder} is not a folder; point it at the folder whose files the site serves under site.base_url, or remove it")
+    return folder
+
+
 def _zone(r: _Reader, key: str) -> str:
     return r.check(key, r.str(key, "Asia/Jakarta"), zone_problem)
 
@@ -601,6 +657,12 @@ class _Reader:
             self.fail(key, f"must be a whole number{f' >= {low}' if low is not None else ''}, not {_short(value)}")
         if high is not None and value > high:
             self.fail(key, f"must be a whole number <= {high}, not {_short(value)}; {default} is usual")
+        return value
+
+    def bool(self, key: str, default: bool) -> bool:
+        value = self.get(key, default)
+        if not isinstance(value, bool):
+            self.fail(key, f"must be true or false, not {value!r}")
         return value
 
     def float(self, key: str, default: float, high: float = math.inf) -> float:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import itertools
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +26,7 @@ from newsfeed.config import Settings
 from newsfeed.deliver.files import Staged, intact, remove_files, remove_stale_temporaries
 from newsfeed.errors import DeliveryError
 from newsfeed.render import sitemap
-from newsfeed.render.ids import feed_file
+from newsfeed.render.ids import FILE_NAMES, feed_file
 from newsfeed.render.templates import PACKAGED as PACKAGED_TEMPLATES
 from newsfeed.store import Store, outputs
 from newsfeed.times import to_stored
@@ -148,7 +149,8 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     news_mark = hashlib.sha256(repr([(url, title) for url, title, *_ in news]).encode()).hexdigest()
     news_changed = store.meta("news_window") != news_mark  # articles leave the window as time passes
     if not full and not dirty and not news_changed and previous and all(intact(root, p, s) for p, s in previous.items()):
-        return PublishReport(unchanged=tuple(p for p in previous if not p.endswith(".gz")))
+        pinged, failures = _announce(settings, store, [])  # what failed last time, nothing new
+        return PublishReport(unchanged=tuple(p for p in previous if not p.endswith(".gz")), pinged=pinged, ping_failures=failures)
     remove_stale_temporaries(root)
     plan = plan_feeds(settings, store, now)
 
@@ -200,9 +202,26 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     # the report names files; a .gz copy counts with its file
     primary = {p for p in stamps if not (p.endswith(".gz") and p[:-3] in stamps)}
     written = sorted({p if p in primary else p[:-3] for p in changed})
+    pinged, failures = _announce(settings, store, [p for p in written if p.rsplit("/", 1)[-1] in FILE_NAMES.values()])
     return PublishReport(
-        written=tuple(written), unchanged=tuple(sorted(primary - set(written))), removed=tuple(p for p in removed if not p.endswith(".gz"))
+        written=tuple(written), unchanged=tuple(sorted(primary - set(written))), removed=tuple(p for p in removed if not p.endswith(".gz")),
+        pinged=pinged, ping_failures=failures,
     )
+
+
+def _announce(settings: Settings, store: Store, feeds: list[str]) -> tuple[int, tuple[str, ...]]:
+    """WebSub: one publish notice per changed feed to each hub, and those that failed last time."""
+    pending = [tuple(pair) for pair in json.loads(store.meta("websub_pending", "[]"))]
+    pairs = list(dict.fromkeys(pending + [(hub, f"{settings.feeds.base_url}/{path}") for path in feeds for hub in settings.feeds.websub_hubs]))
+    if not pairs:
+        return 0, ()
+    from newsfeed.deliver import websub
+
+    results = websub.ping(pairs)
+    failed = [(r.hub, r.topic) for r in results if r.error]
+    with store.transaction() as conn:
+        store.set_meta(conn, "websub_pending", json.dumps(failed))
+    return len(results) - len(failed), tuple(f"{r.hub}: {r.topic} ({r.error})" for r in results if r.error)
 
 
 def _sitemaps(settings: Settings, store: Store, now: datetime, plan: FeedPlan, news, articles: bool) -> Iterator[tuple[str, bytes]]:

@@ -135,6 +135,8 @@ class PublishReport:
     written: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     removed: tuple[str, ...] = field(default_factory=tuple)
+    pinged: int = 0  # WebSub notices the hubs accepted
+    ping_failures: tuple[str, ...] = ()  # "hub: topic (error)", pinged again after the next publish
 
 
 @dataclass(frozen=True, slots=True)

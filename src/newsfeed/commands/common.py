@@ -48,7 +48,8 @@ def summary(gathered: GatherReport | None, published: PublishReport | None) -> s
         )
     if published is not None:
         removed = f", {len(published.removed)} removed" if published.removed else ""
-        parts.append(f"files: {len(published.written)} written, {len(published.unchanged)} unchanged{removed}")
+        pinged = f", {published.pinged} WebSub notices" if published.pinged else ""
+        parts.append(f"files: {len(published.written)} written, {len(published.unchanged)} unchanged{removed}{pinged}")
     return "; ".join(parts)
 
 

@@ -1,0 +1,99 @@
+"""WebSub: after a publish, each hub hears of exactly the feeds that changed (a hub on loopback)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import pytest
+
+from conftest import KORUT, NOW, page
+from newsfeed import core
+from newsfeed.deliver import websub
+from newsfeed.store import Store
+
+
+class _Hub:
+    def __init__(self):
+        self.pings: list[dict[str, list[str]]] = []
+        self.failures_left = 0
+        hub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                form = parse_qs(self.rfile.read(length).decode())
+                if hub.failures_left:
+                    hub.failures_left -= 1
+                    self.send_response(503)
+                else:
+                    hub.pings.append(form)
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hub"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def topics(self) -> list[str]:
+        return sorted(form["hub.url"][0] for form in self.pings)
+
+
+@pytest.fixture
+def hub(monkeypatch):
+    monkeypatch.setattr(websub, "BACKOFF", 0.01)
+    running = _Hub()
+    yield running
+    running.server.shutdown()
+    running.server.server_close()
+
+
+def _build(settings, now):
+    with Store(settings.store_path) as store:
+        core.gather(settings, store, now)
+        return core.publish(settings, store, now)
+
+
+def test_each_changed_feed_is_pinged_once_and_an_unchanged_build_pings_nothing(make_site, hub):
+    settings = make_site(
+        {f"dunia/2024-10-{i + 1:02d}-0900-k{i}.txt": page("Dunia", f"Korea Utara Kirim Pasukan {i}", KORUT[i:]) for i in range(4)}
+    )
+    settings.path.write_text(settings.path.read_text().replace("[feeds]\n", f'[feeds]\nwebsub_hubs = ["{hub.url}"]\n'))
+    from newsfeed.config import load_settings
+
+    settings = load_settings(settings.path)
+    report = _build(settings, NOW)
+    feeds = sorted(f"{settings.feeds.base_url}/{p}" for p in report.written if p.endswith(("rss.xml", "atom.xml", "feed.json")))
+    assert hub.topics() == feeds and report.pinged == len(feeds)
+    assert all(form["hub.mode"] == ["publish"] and form["hub.topic"] == form["hub.url"] for form in hub.pings)
+    hub.pings.clear()
+    _build(settings, NOW + timedelta(hours=1))
+    assert hub.pings == []  # nothing changed: no notice
+    target = settings.root / "pages/dunia/2024-10-02-0900-k1.txt"
+    target.write_text(target.read_text(encoding="utf-8").replace("Korea Utara Kirim", "Korea Utara Mengirim"), encoding="utf-8")
+    report = _build(settings, NOW + timedelta(hours=2))
+    changed = sorted(f"{settings.feeds.base_url}/{p}" for p in report.written if p.endswith(("rss.xml", "atom.xml", "feed.json")))
+    assert hub.topics() == changed and changed  # the feeds that changed, and only those
+
+
+def test_a_failing_hub_is_retried_then_pinged_again_after_the_next_publish(make_site, hub):
+    settings = make_site({"dunia/2024-10-01-0900-k.txt": page("Dunia", "Korea Utara Kirim Pasukan", KORUT)})
+    settings.path.write_text(settings.path.read_text().replace("[feeds]\n", f'[feeds]\nformats = ["rss"]\nwebsub_hubs = ["{hub.url}"]\n'))
+    from newsfeed.config import load_settings
+
+    settings = load_settings(settings.path)
+    hub.failures_left = 100
+    report = _build(settings, NOW)
+    assert report.ping_failures and "503" in report.ping_failures[0] and report.pinged == 0
+    assert hub.failures_left == 100 - websub.RETRIES * len(report.ping_failures)
+    hub.failures_left = 0
+    report = _build(settings, NOW + timedelta(hours=1))  # nothing changed, but the notices are owed
+    assert report.ping_failures == () and report.pinged == 2 and len(hub.pings) == 2
+    hub.pings.clear()
+    _build(settings, NOW + timedelta(hours=2))
+    assert hub.pings == []
