@@ -243,3 +243,26 @@ def test_the_visible_headline_over_a_social_variant_but_not_a_logo(reader):
     assert reader.read(social, "c.html").title == "City council approves new bike lanes"
     logo = raw.replace(b'<div class="page">', b'<div class="page"><h1 class="logo">Riverside Gazette</h1>').replace(b"<h1>City council", b"<h2>City council").replace(b"bike lanes</h1>", b"bike lanes</h2>")
     assert reader.read(logo, "c.html").title == "City council approves new bike lanes"
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("Hak cipta atas lagu itu dipegang oleh label rekaman sejak 1998.", True),
+        ("Editor majalah itu, Budi Santoso, mengatakan edisi cetak akan dihentikan.", True),
+        ("Sumber daya air di wilayah itu menipis sejak kemarau panjang.", True),
+        ("Baca juga pernyataan lengkap kementerian di laman resminya.", True),  # no link: prose
+        ("Copyright © 2024 Kabar Uji. All rights reserved.", False),
+        ("Penulis: Andi | Editor: Budi", False),
+        ("SCROLL TO CONTINUE WITH CONTENT", False),
+        ("Ikuti berita terkini dari Kabar Uji di Google News, klik di sini.", False),
+        ("(ant/wsn)", False),
+    ],
+)
+def test_furniture_lines_leave_and_prose_stays(reader, line, kept):
+    raw = (FIXTURES / "graph-antara.html").read_bytes()
+    paragraph = "<p>Menurut dia, penyaluran pupuk bersubsidi"
+    raw = raw.replace(paragraph.encode(), f"<p>{line}</p>\n{paragraph}".encode(), 1)
+    item = reader.read(raw, "graph.html")
+    assert (line in item.text) is kept
+    assert "Menurut dia, penyaluran pupuk bersubsidi" in item.text

@@ -24,7 +24,6 @@ from newsfeed.sanitize import sanitize_html
 from newsfeed.sources.dates import lexicon
 from newsfeed.text import clean_line
 
-MIN_WORDS = 1  # fewer than this after extraction: no body
 _CHROME = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "template", "button", "svg", "select", "input", "textarea")
 _BLOCKS = frozenset(
     "p h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre figcaption figure table thead tbody tr td th caption div section article main header footer aside hr".split()
@@ -74,7 +73,7 @@ def _finished(html: str, headline: str, url: str) -> tuple[str, str, list[str]]:
     related = _tidy(tree, headline, url)
     safe = sanitize_html(lxml.html.tostring(tree, encoding="unicode"), url)
     text = "\n\n".join(paragraphs(lxml.html.fragment_fromstring(safe, create_parent="div"))) if safe.strip() else ""
-    if len(text.split()) < MIN_WORDS or text.casefold() == headline.casefold():
+    if not text.strip() or text.casefold() == headline.casefold():
         return "", "", []
     return safe, text, related
 

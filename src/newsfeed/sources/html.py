@@ -5,7 +5,8 @@ What is read, most trusted first:
 - text: the byte order mark, the HTTP Content-Type charset, then <meta charset> wherever it sits;
 - metadata: schema.org JSON-LD (NewsArticle and kin, also inside @graph and lists), then
   OpenGraph/`article:` meta, then microdata (itemprop), then the page (metadata.py);
-- headline: without the site's name (" - ANTARA News", " | ZDNet");
+- headline: the article's <h1> when it is one, else the metadata's, without the site's name
+  (" - ANTARA News", " | ZDNet");
 - published/updated: naive times are in the site's zone (site.timezone); else a date written
   under the headline, else htmldate's reading of the page and its URL;
 - body: the source's body_selector/drop_selectors where set, else main-content extraction
@@ -116,19 +117,13 @@ class PageReader:
             author=", ".join(meta.authors)[:200] or self.settings.site.name,
             published=published,
             updated=updated,
-            slug=slugify(page_url.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]) or slugify(title),
+            slug=_slug(page_url) or slugify(title),
             url=page_url,
             image=web_url(meta.image, page_url),
             tags=meta.keywords,
             related_titles=body.related_titles,
             fingerprint=fingerprint,
         )
-
-
-def parse_html_page(raw: bytes, key: str, settings: Settings, source: str, section: str = "", fingerprint: str = "", *, url: str = "", headers: Mapping[str, str] | None = None) -> SourceItem:
-    """One page with no site rules or section mapping beyond `section` (the fallback)."""
-    reader = PageReader(settings, source, SiteRules(), SectionMap(fallback=section, source=source))
-    return reader.read(raw, key, url=url, headers=headers, fingerprint=fingerprint)
 
 
 def headline(meta: PageMeta, h1: str, host: str = "", doc=None) -> str:
@@ -189,6 +184,14 @@ def _matches_site(part: str, names: set[str]) -> bool:
     if not squashed or len(part) > 40:
         return False
     return any(n and (squashed == n or squashed.removesuffix("com") == n or n.startswith(squashed) and len(squashed) >= 4) for n in names)
+
+
+def _slug(url: str) -> str:
+    """The slug the site gave the article: its URL's last segment, unless that is only an id or
+    an index page ("/news/123456", "/2024/10/14/index.html")."""
+    last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    slug = slugify(last)
+    return "" if not slug or slug.replace("-", "").isdigit() or slug in ("index", "default", "amp", "read", "detail") else slug
 
 
 def _absolute(url: str) -> str:
