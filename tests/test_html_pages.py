@@ -266,3 +266,14 @@ def test_furniture_lines_leave_and_prose_stays(reader, line, kept):
     item = reader.read(raw, "graph.html")
     assert (line in item.text) is kept
     assert "Menurut dia, penyaluran pupuk bersubsidi" in item.text
+
+
+def test_a_saved_page_of_several_megabytes_is_read(make_site, tmp_path):
+    settings = make_site({}, extra_config=SOURCE)
+    (tmp_path / "html").mkdir()
+    raw = (FIXTURES / "graph-antara.html").read_bytes()
+    inline_image = b'<img alt="" src="data:image/png;base64,' + b"iVBORw0KGgo" * 400_000 + b'">'  # 4.4 MB, as "save as single file" writes
+    (tmp_path / "html" / "besar.html").write_bytes(raw.replace(b"</body>", inline_image + b"</body>"))
+    with Store(settings.store_path) as store:
+        report, _ = core.gather(settings, store, datetime(2025, 1, 1, tzinfo=UTC))
+    assert (report.new, report.rejected) == (1, ())

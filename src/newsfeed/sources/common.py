@@ -26,6 +26,7 @@ class FolderSource:
 
     suffixes: tuple[str, ...] = ()
     lists_everything = True  # a file deleted from the folder withdraws its article
+    max_bytes = MAX_PAGE_BYTES  # a larger file is rejected unread
 
     def __init__(self, source: SourceSettings, settings: Settings):
         self.name = source.name
@@ -42,11 +43,11 @@ class FolderSource:
     def read(self, key: str, fingerprint: str) -> SourceItem:
         try:
             with open(os.path.join(self.folder, key), "rb") as handle:
-                raw = handle.read(MAX_PAGE_BYTES + 1)
+                raw = handle.read(self.max_bytes + 1)
         except OSError as exc:
             raise SourceError(f"cannot read it ({exc.strerror})") from None
-        if len(raw) > MAX_PAGE_BYTES:
-            raise SourceError(f"over {MAX_PAGE_BYTES // 1_000_000} MB, too large for one article (aggregators cap articles at 1 MB); split or trim it")
+        if len(raw) > self.max_bytes:
+            raise SourceError(f"over {self.max_bytes // 1_000_000} MB, too large for one article (aggregators cap articles at 1 MB); split or trim it")
         return self.parse(raw, key, fingerprint)
 
     def parse(self, raw: bytes, key: str, fingerprint: str) -> SourceItem:

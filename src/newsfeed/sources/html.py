@@ -45,6 +45,9 @@ _SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " » ", " / ", ":
 
 class HtmlSource(FolderSource):
     suffixes = (".html", ".htm")
+    # A saved news page is mostly scripts, styles and inline images (a "single file" save can be
+    # several MB); the article text inside is what the 2 MB cap of text pages is about.
+    max_bytes = 16_000_000
 
     def __init__(self, source: SourceSettings, settings: Settings):
         super().__init__(source, settings)
