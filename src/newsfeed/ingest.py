@@ -14,6 +14,7 @@ from datetime import datetime
 
 from newsfeed.config import Settings
 from newsfeed.errors import SourceError, SourceGone
+from newsfeed.images import with_image_info
 from newsfeed.sources import open_source
 from newsfeed.sources.readahead import reader
 from newsfeed.sources.validate import check_item
@@ -88,6 +89,7 @@ def _read_one(read, settings, name, where, key, print_, gone_keys, tally) -> Sou
     try:
         item = read(key, print_)
         item, notes = check_item(item, settings)
+        item = with_image_info(item, settings)
     except SourceGone:
         gone_keys.append(key)
         return None

@@ -1,24 +1,31 @@
 """RSS 2.0 and Atom 1.0 via feedgen.
 
-Rules kept here (../RULES.md): self link added before the alternate one (feedgen makes the
-last link the RSS channel link); dates from the items, never the clock; description before
-content:encoded; the byline in dc:creator for RSS and atom:author for Atom, never both.
+Rules kept here (../RULES.md and the W3C validator's rules, see tests/feedrules.py): self link
+added before the alternate one (feedgen makes the last link the RSS channel link); dates from
+the items, never the clock; description (plain text, HTML-escaped: RSS descriptions are HTML)
+before content:encoded; the byline in dc:creator for RSS and atom:author for Atom, never both;
+the lead image once per item: media:content (never a one-child media:group), media:thumbnail
+and one enclosure in RSS, rel="enclosure" in Atom, and not again inside the body.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from feedgen.ext.base import BaseEntryExtension
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml.etree import SubElement
 
 from newsfeed.config import Settings
 from newsfeed.errors import RenderError
 from newsfeed.render.ids import feed_id, feed_url, item_id
-from newsfeed.sanitize import sanitize_html
+from newsfeed.render.parts import LeadImage, body_html, lead_image
 from newsfeed.types import Article, FeedSpec
+
+MEDIA = "http://search.yahoo.com/mrss/"
+WEBFEEDS = "http://webfeeds.org/rss/1.0"
 
 
 def render_rss(spec: FeedSpec, articles: Sequence[Article], settings: Settings) -> bytes:
@@ -37,7 +44,8 @@ def _generator(spec: FeedSpec, articles: Sequence[Article], settings: Settings, 
     fg = FeedGenerator()
     if fmt == "rss":
         fg.load_extension("dc", atom=False, rss=True)
-        fg.load_extension("media", atom=False, rss=True)
+    fg.register_extension("newsfeed", _Channel, _Item, atom=fmt == "atom", rss=fmt == "rss")
+    fg.newsfeed.setup(fmt, settings)
     fg.id(feed_id(settings, spec))
     fg.title(spec.title)
     fg.description(spec.description)
@@ -45,7 +53,15 @@ def _generator(spec: FeedSpec, articles: Sequence[Article], settings: Settings, 
     fg.link(href=spec.home_url, rel="alternate")
     fg.language(site.language)
     fg.author({"name": site.name, "uri": site.base_url})
-    fg.generator("newsfeed", uri="https://pypi.org/project/newsfeed/")
+    fg.generator("newsfeed")  # no uri: newsfeed has no project page of its own to point at
+    if fmt == "rss" and (site.icon or site.logo):
+        # RSS <image>: title and link must be the channel's (ImageTitleDoesntMatch / ImageLinkDoesntMatch)
+        fg.image(site.icon or site.logo, title=spec.title, link=spec.home_url)
+    if fmt == "atom":
+        if site.icon:
+            fg.icon(site.icon)
+        if site.logo:
+            fg.logo(site.logo)
     newest = max(a.updated for a in articles).astimezone(zone)
     fg.updated(newest)
     fg.lastBuildDate(newest)
@@ -58,21 +74,26 @@ def _generator(spec: FeedSpec, articles: Sequence[Article], settings: Settings, 
 
 def _entry(fe, article: Article, settings: Settings, zone: ZoneInfo, section_names: dict[str, str], fmt: str) -> None:
     ident = item_id(settings, article.id)
+    image = lead_image(article)
     fe.id(ident)
     fe.guid(ident, permalink=False)
     fe.title(article.title)
     fe.link(href=article.url, rel="alternate")
-    if fmt == "atom" and article.related:
-        fe.register_extension("related", _RelatedLinks, atom=True, rss=False)
-        fe.related.links = [(link.url, link.title) for link in article.related]
-    fe.summary(article.summary)
-    fe.content(sanitize_html(_with_image(article), settings.site.base_url), type="html")
+    fe.content(body_html(article, settings), type="html")
     if fmt == "rss":
+        fe.summary(html.escape(article.summary, quote=False))
         fe.dc.dc_creator(article.author)
-        if article.image:
-            fe.media.content({"url": article.image, "medium": "image"})
+        if image is not None:
+            fe.newsfeed.image = image
+            if image.type:
+                fe.enclosure(image.url, str(image.length or 0), image.type)
     else:
+        fe.summary(article.summary)
         fe.author({"name": article.author})
+        links = [{"rel": "related", "href": link.url, "title": link.title} for link in article.related]
+        if image is not None:
+            links.append({"rel": "enclosure", "href": image.url, **_optional(type=image.type, length=image.length)})
+        fe.newsfeed.links = links
     fe.category(term=section_names.get(article.section, article.section), scheme=f"{settings.site.base_url}/{article.section}")
     for topic in article.topics:
         fe.category(term=topic)
@@ -80,20 +101,58 @@ def _entry(fe, article: Article, settings: Settings, zone: ZoneInfo, section_nam
     fe.updated(article.updated.astimezone(zone))
 
 
-class _RelatedLinks(BaseEntryExtension):
-    """Atom <link rel="related">: feedgen 1.0 drops rel and title from entry links."""
+def _optional(**values) -> dict[str, str]:
+    return {name: str(value) for name, value in values.items() if value}
+
+
+class _Channel(BaseExtension):
+    """The namespaces newsfeed's own elements need, and the webfeeds channel elements."""
+
+    def setup(self, fmt: str, settings: Settings) -> None:
+        self.fmt = fmt
+        self.site = settings.site
+        self.webfeeds = settings.feeds.webfeeds and bool(settings.site.icon or settings.site.logo or settings.site.accent_color)
+
+    def extend_ns(self):
+        namespaces = {"media": MEDIA} if self.fmt == "rss" else {}
+        if self.webfeeds:
+            namespaces["webfeeds"] = WEBFEEDS
+        return namespaces
+
+    def _webfeeds(self, parent) -> None:
+        if not self.webfeeds:
+            return
+        for name, value in (("icon", self.site.icon), ("logo", self.site.logo), ("accentColor", self.site.accent_color)):
+            if value:
+                SubElement(parent, f"{{{WEBFEEDS}}}{name}").text = value
+
+    def extend_rss(self, feed):
+        self._webfeeds(feed.find("channel"))
+        return feed
+
+    def extend_atom(self, feed):
+        self._webfeeds(feed)
+        return feed
+
+
+class _Item(BaseEntryExtension):
+    """RSS: the lead image as one media:content and a media:thumbnail (feedgen's media
+    extension wraps a lone media:content in a media:group, which must hold alternatives).
+    Atom: links with rel and title (feedgen 1.0 drops both from entry links)."""
 
     def __init__(self) -> None:
-        self.links: list[tuple[str, str]] = []
+        self.image: LeadImage | None = None
+        self.links: list[dict[str, str]] = []
 
-    def extend_atom(self, entry):
-        for href, title in self.links:
-            SubElement(entry, "link", href=href, rel="related", title=title)
+    def extend_rss(self, entry):
+        image = self.image
+        if image is not None:
+            SubElement(entry, f"{{{MEDIA}}}content", url=image.url, medium="image",
+                       **_optional(type=image.type, fileSize=image.length, width=image.width, height=image.height))
+            SubElement(entry, f"{{{MEDIA}}}thumbnail", url=image.url, **_optional(width=image.width, height=image.height))
         return entry
 
-
-def _with_image(article: Article) -> str:
-    if not article.image:
-        return article.content_html
-    alt = article.title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    return f'<figure><img src="{article.image}" alt="{alt}"></figure>{article.content_html}'
+    def extend_atom(self, entry):
+        for attributes in self.links:
+            SubElement(entry, "link", **attributes)
+        return entry

@@ -1,13 +1,16 @@
-"""The small HTML index page of feeds/, with autodiscovery links."""
+"""The small HTML index page of feeds/, and a page per section and topic feed, with
+autodiscovery links: a topic feed's home link leads to its page, which the site itself does
+not have."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from zoneinfo import ZoneInfo
 
 from newsfeed.config import Settings
 from newsfeed.render.ids import MEDIA_TYPES, feed_url
 from newsfeed.render.templates import render_template
-from newsfeed.types import FeedSpec
+from newsfeed.types import Article, FeedSpec
 
 _LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 
@@ -23,7 +26,8 @@ def render_index(
 
     def entry(spec: FeedSpec) -> dict:
         links = [{"label": _LABELS[f], "url": feed_url(settings, spec, f)} for f in formats]
-        return {"title": spec.title, "links": links, "count": counts.get(spec.path, 0)}
+        page = page_url(settings, spec) if spec.kind != "site" else ""
+        return {"title": spec.title, "links": links, "count": counts.get(spec.path, 0), "page": page}
 
     autodiscovery = [
         {"type": MEDIA_TYPES[f], "title": f"{spec.title} ({_LABELS[f]})", "url": feed_url(settings, spec, f)}
@@ -40,5 +44,37 @@ def render_index(
         autodiscovery=autodiscovery,
         groups=groups,
         opml_url=f"{settings.feeds.base_url}/opml.xml",
+    )
+    return html.encode()
+
+
+def page_file(spec: FeedSpec) -> str:
+    """Path under feeds/ of a section's or topic's page: "dunia/index.html"."""
+    return f"{spec.path}/index.html"
+
+
+def page_url(settings: Settings, spec: FeedSpec) -> str:
+    return f"{settings.feeds.base_url}/{spec.path}/"
+
+
+def render_feed_page(spec: FeedSpec, articles: Sequence[Article], settings: Settings) -> bytes:
+    """A section's or topic's page: its feeds (with autodiscovery) and its newest headlines."""
+    zone = ZoneInfo(settings.site.timezone)
+    formats = settings.feeds.formats
+    feeds = [
+        {"label": _LABELS[f], "type": MEDIA_TYPES[f], "title": f"{spec.title} ({_LABELS[f]})", "url": feed_url(settings, spec, f)}
+        for f in formats
+    ]
+    headlines = [
+        {"title": a.title, "url": a.url, "date": a.published.astimezone(zone).date().isoformat()} for a in articles
+    ]
+    html = render_template(
+        settings.templates_dir,
+        "feed-page.html",
+        site=settings.site,
+        feed=spec,
+        feeds=feeds,
+        headlines=headlines,
+        index_url=f"{settings.feeds.base_url}/",
     )
     return html.encode()

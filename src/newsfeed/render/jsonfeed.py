@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from newsfeed.config import Settings
 from newsfeed.errors import RenderError
 from newsfeed.render.ids import feed_url, item_id
-from newsfeed.sanitize import sanitize_html
+from newsfeed.render.parts import body_html
 from newsfeed.times import rfc3339
 from newsfeed.types import Article, FeedSpec
 
@@ -27,6 +27,7 @@ def render_json(spec: FeedSpec, articles: Sequence[Article], settings: Settings)
         "description": spec.description,
         "language": settings.site.language,
         "authors": [{"name": settings.site.name, "url": settings.site.base_url}],
+        **({"icon": settings.site.icon, "favicon": settings.site.icon} if settings.site.icon else {}),
         "items": [_item(a, settings, zone, sections) for a in articles],
     }
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode()
@@ -37,7 +38,7 @@ def _item(article: Article, settings: Settings, zone: ZoneInfo, sections: dict[s
         "id": item_id(settings, article.id),
         "url": article.url,
         "title": article.title,
-        "content_html": sanitize_html(article.content_html, settings.site.base_url),
+        "content_html": body_html(article, settings),
         "summary": article.summary,
         "date_published": rfc3339(article.published, zone),
         "date_modified": rfc3339(article.updated, zone),

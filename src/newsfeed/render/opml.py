@@ -25,7 +25,8 @@ def render_opml(
     body = ET.SubElement(root, "body")
     _outline(body, site_feed, settings, fmt)
     for section in sections:
-        group = ET.SubElement(body, "outline", text=section.name, title=section.name)
+        # a folder: only `text` (the W3C validator wants a type on any outline with a title)
+        group = ET.SubElement(body, "outline", text=section.name)
         _outline(group, section, settings, fmt)
         for topic in topics_by_section.get(section.key, ()):
             _outline(group, topic, settings, fmt)

@@ -9,7 +9,16 @@ import jinja2
 
 from newsfeed.errors import RenderError
 
-PACKAGED = Path(__file__).resolve().parent.parent / "templates"
+
+def _packaged() -> Path:
+    """The default templates: newsfeed/templates in an installed wheel (setup.py copies the
+    repository's templates/ there), else templates/ of the source checkout (editable installs)."""
+    here = Path(__file__).resolve()
+    installed = here.parent.parent / "templates"
+    return installed if installed.is_dir() else here.parents[3] / "templates"
+
+
+PACKAGED = _packaged()
 
 
 @lru_cache(maxsize=8)
