@@ -6,28 +6,36 @@ from datetime import UTC, datetime
 
 import click
 
+import importlib
+
 from newsfeed import core
-from newsfeed.commands.articles import articles
-from newsfeed.commands.check import check
 from newsfeed.commands.common import ProgressBar, common_options, printable, summary
-from newsfeed.commands.digest import digest
-from newsfeed.commands.send import send
-from newsfeed.commands.serve import serve
-from newsfeed.commands.store import store
-from newsfeed.commands.subscribers import subscribers
 from newsfeed.config import Settings
 from newsfeed.locking import site_lock
 from newsfeed.types import GatherReport, PublishReport
 
+# The other commands live in newsfeed.commands.<module> and are imported only when run, so
+# `newsfeed build` does not pay for mail, the web server or the digest renderer.
+LAZY_COMMANDS = {
+    "articles": "articles", "check": "check", "digest": "digest", "send": "send",
+    "serve": "serve", "store": "store", "subscribers": "subscribers",
+}
 
-@click.group()
+
+class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS:
+            return getattr(importlib.import_module(f"newsfeed.commands.{LAZY_COMMANDS[name]}"), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Group)
 @click.version_option(package_name="newsfeed")
 def main() -> None:
     """Publish feeds and weekly digests for a news site."""
-
-
-for _command in (digest, subscribers, send, serve, articles, store, check):
-    main.add_command(_command)
 
 
 _ALLOW_WITHDRAW = click.option(
@@ -74,6 +82,9 @@ def _report(gathered: GatherReport | None, published: PublishReport | None, quie
             click.echo(f"rejected: {printable(str(rejection))}", err=True)
         for notice in gathered.notices:
             click.echo(f"warning: {printable(str(notice))}", err=True)
+    if published is not None:
+        for failure in published.ping_failures:
+            click.echo(f"warning: WebSub hub did not take the notice: {printable(failure)}; it is sent again after the next publish", err=True)
     if not quiet:
         click.echo(summary(gathered, published))
     if gathered is not None and gathered.rejected:

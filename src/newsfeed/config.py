@@ -99,6 +99,7 @@ class FeedSettings:
     max_items: int
     formats: tuple[str, ...]
     webfeeds: bool = False  # webfeeds:icon/logo for Feedly; the W3C validator warns UnknownNamespace
+    websub_hubs: tuple[str, ...] = ()  # WebSub hubs pinged after each publish that changed a feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,11 @@ class TopicSettings:
     blocked: tuple[str, ...] = ()
     always: tuple[str, ...] = ()  # topics to use wherever their name occurs
     per_section_in_opml: int = 8
+    # additions to the extractor's word lists (data/topics.toml says what each does)
+    generic_words: tuple[str, ...] = ()  # never part of a topic's name: "Gaya", "Kiper", "BBM"
+    names: tuple[str, ...] = ()  # kept whole: "Persib Bandung"
+    places: tuple[str, ...] = ()  # stand alone in a name: "Cimahi"
+    organisations: tuple[str, ...] = ()  # stand alone like an acronym: "Kemenhub"
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +236,7 @@ def _parse(r: _Reader, raw: dict[str, Any], path: Path) -> Settings:
         max_items=r.int("feeds.max_items", 50, low=1, high=1000),
         formats=formats,
         webfeeds=r.bool("feeds.webfeeds", False),
+        websub_hubs=tuple(_url(r, f"feeds.websub_hubs.{i}") for i in range(len(r.strings("feeds.websub_hubs", [])))),
     )
     aliases = r.table("topics.aliases")
     for name, value in aliases.items():
@@ -241,6 +248,10 @@ def _parse(r: _Reader, raw: dict[str, Any], path: Path) -> Settings:
         blocked=tuple(r.strings("topics.blocked", [])),
         always=tuple(r.strings("topics.always", [])),
         per_section_in_opml=r.int("topics.per_section_in_opml", 8, low=0, high=1000),
+        generic_words=tuple(r.strings("topics.generic_words", [])),
+        names=tuple(r.strings("topics.names", [])),
+        places=tuple(r.strings("topics.places", [])),
+        organisations=tuple(r.strings("topics.organisations", [])),
     )
     digest = DigestSettings(
         max_per_section=r.int("digest.max_per_section", 10, low=1, high=200),
