@@ -14,9 +14,11 @@ corpus sentences after the caches are cleared, closer to a whole-site build of n
 repetition flatters the first figure, since each article's capitalised runs are analysed once
 (the recombined articles reuse corpus sentences too, but in new mixes and with new runs at the
 seams).
-Quality: the `--top` most frequent topics per corpus section (`section`; null -> "(none)"),
-then the most characteristic topics of each section as `section_topics` ranks them (the OPML
-grouping).
+Quality: precision, recall and F1 on the labelled check (bench/data/topics-*.toml: the
+hand-labelled subjects of 80 corpus articles, a tuning part and a held-out part; topic_check.py
+says how they are scored), beside a plain capitalised-word-run baseline on the same articles;
+then the `--top` most frequent topics per corpus section (`section`; null -> "(none)") and the
+most characteristic topics of each section as `section_topics` ranks them (the OPML grouping).
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from corpus import DEFAULT_CORPUS, load, recombine  # noqa: E402
+from topic_check import PARTS, capitalised_runs, evaluate, load_labels  # noqa: E402
 from newsfeed.config import TopicSettings  # noqa: E402
+from newsfeed.enrich.text import stopwords  # noqa: E402
 from newsfeed.enrich.topics import clear_caches, extract_topics, section_topics  # noqa: E402
 
 
@@ -87,13 +91,21 @@ def main() -> None:
         fresh = recombined(docs, args.distinct)
         size = sum(len(t) + len(b) for t, b in fresh) / len(fresh)
         clear_caches()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for title, text in fresh:
             extract_topics(title, text, (), settings)
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
         print(f"{len(fresh):,} distinct articles (headline of one corpus article, body of 3-sentence chunks of"
               f" 2-3, random.Random(2025); mean {size:,.0f} characters), cold caches:"
-              f" {elapsed:.2f} s = {elapsed / len(fresh) * 10_000:.2f} s per 10,000 articles")
+              f" {elapsed:.2f} s = {elapsed / len(fresh) * 10_000:.2f} s per 10,000 articles"
+              f" (CPU time {cpu / len(fresh) * 10_000:.2f} s)")
+        plain = capitalised_runs(stopwords())
+        c0 = time.process_time()
+        for title, text in fresh:
+            plain(title, text)
+        cpu = time.process_time() - c0
+        print(f"  baseline of the same run, the plain capitalised-run extractor (a regex pass and counts):"
+              f" CPU time {cpu / len(fresh) * 10_000:.2f} s per 10,000 articles")
 
     if args.profile:
         import cProfile
@@ -106,7 +118,23 @@ def main() -> None:
         prof.disable()
         pstats.Stats(prof).sort_stats("tottime").print_stats(15)
 
-    # -- quality ------------------------------------------------------------------------
+    # -- quality: the labelled check --------------------------------------------------------
+    texts = {r["id"]: (r["title"] or "", r["text"] or "") for r in rows}
+    baseline = capitalised_runs(stopwords())
+    print("\n== Labelled check: subjects (people, organisations, places in the headline or mentioned"
+          " at least twice), hand-labelled ==")
+    print("strict: every topic that is not a labelled subject is wrong; lenient: topics labelled `other`"
+          " (events, products, a dateline city) left out")
+    print(f"{'part':10} {'extractor':22} {'P':>6} {'P len.':>7} {'R':>6} {'F1':>6} {'F1 len.':>8}  topics/subjects")
+    for part, path in PARTS.items():
+        labels = load_labels(path)
+        for label, extract in (("capitalised runs", baseline),
+                               ("newsfeed", lambda t, b: extract_topics(t, b, (), settings))):
+            score, _ = evaluate(labels, texts, extract)
+            print(f"{part + f' ({len(labels)})':10} {label:22} {score.precision:6.3f} {score.lenient_precision:7.3f}"
+                  f" {score.recall:6.3f} {score.f1():6.3f} {score.f1(True):8.3f}  {score.predicted}/{score.gold}")
+
+    # -- quality: what the corpus gets ---------------------------------------------------------
     by_section: dict[str, Counter] = defaultdict(Counter)
     for r, found in zip(rows, again):
         by_section[r["section"] or "(none)"].update(found)

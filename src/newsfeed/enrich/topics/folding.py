@@ -1,0 +1,118 @@
+"""Mentions of one entity folded into one name, per article.
+
+An acronym takes the mentions of its long form when both are named (the initials match:
+"Komisi Pemberantasan Korupsi" -> "KPK") or the text defines it ("Kementerian Perhubungan
+(Kemenhub)"); an organisation glued to a person ("Partai Golkar Bahlil Lahadalia") is cut
+where the person is also named alone; a surname or first name merges into the full name given
+in the same article, which is preferred ("Trump" -> "Donald Trump"), never into a place
+("Jakarta" stays "Jakarta").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from newsfeed.enrich.topics.lexicon import Lexicon
+from newsfeed.enrich.topics.mentions import RUN
+from newsfeed.enrich.topics.names import info
+from newsfeed.enrich.topics.runs import analyse
+
+_ACRONYM_AFTER = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
+
+
+def acronyms(lex: Lexicon, body: str, counts: Mapping[str, int], merge: dict[str, str]) -> dict[str, int]:
+    """Long form -> acronym added to `merge` (which holds those whose initials match, see
+    `takers`) where the text defines it: "Kementerian Perhubungan (Kemenhub)". Returns acronym
+    -> how often it is defined so: a definition is one mention, not two."""
+    defined: dict[str, int] = {}
+    if "(" not in body:
+        return defined
+    runs = lex.cache["runs"]
+    for m in _ACRONYM_AFTER.finditer(body):
+        short = m.group(1)
+        if short not in counts:
+            continue
+        start = m.start()
+        window = body[max(0, start - 100):start].rstrip(" ")
+        found = RUN.findall(window)
+        if not found or not window.endswith(found[-1]):
+            continue
+        run = " ".join(w.title() if len(w) >= 5 and w.isupper() and w.isalpha() else w for w in found[-1].split(" "))
+        hit = runs.get(run) or analyse(lex, run)
+        for long in hit[0] if hit else ():
+            if long != short and long in counts and " " in long and long not in lex.standalone:
+                if merge.setdefault(long, short) == short:
+                    defined[short] = defined.get(short, 0) + 1
+                break
+    return defined
+
+
+def person_split(lex: Lexicon, words: tuple[str, ...], counts: Mapping[str, int]) -> tuple[str, str] | None:
+    """"Partai Golkar Bahlil Lahadalia" -> ("Partai Golkar", "Bahlil Lahadalia") when the person
+    is also named on their own in the article (in full, or by first or last name)."""
+    cuts = [c for c in range(2, len(words)) if words[c] not in lex.never_alone and words[c].lower() not in lex.portfolio]
+    if not cuts:
+        return None
+    for c in cuts:  # the person named in full
+        if " ".join(words[c:]) in counts:
+            return " ".join(words[:c]), " ".join(words[c:])
+    for c in cuts:  # by first name
+        if words[c] in counts:
+            return " ".join(words[:c]), " ".join(words[c:])
+    if words[-1] in counts and cuts[0] < len(words) - 1:  # by last name
+        c = cuts[0]
+        return " ".join(words[:c]), " ".join(words[c:])
+    return None
+
+
+def takers(counts: Mapping[str, int], special: list[tuple]) -> tuple[dict, list[str], dict[str, str]]:
+    """(shorter form -> full names of the article that take it, names that may be split,
+    long form -> acronym named in the article with matching initials: "Komisi Pemberantasan
+    Korupsi" -> "KPK"), over the `special` name facts of the article."""
+    out: dict[str, list[str]] = {}
+    splits = []
+    acronyms_: dict[str, str] = {}
+    for facts in special:
+        name = facts[0]
+        if name not in counts:
+            continue
+        if facts[5] is not None and facts[5] in counts:
+            acronyms_[name] = facts[5]
+        for short in facts[2]:
+            if short in counts:
+                fulls = out.get(short)
+                if fulls is None:
+                    out[short] = [name]
+                elif name not in fulls:
+                    fulls.append(name)
+        if facts[4] and name not in splits:
+            splits.append(name)
+    return out, splits, acronyms_
+
+
+def short_forms(lex: Lexicon, counts: Mapping[str, int], takers_: Mapping[str, list[str]], body: str = "") -> dict[str, str]:
+    """A name that starts or ends a longer name of the same article merges into it, the most
+    mentioned one first: "Trump" -> "Donald Trump", "Prabowo" -> "Prabowo Subianto", "Galaxy
+    Watch" -> "Samsung Galaxy Watch" (`takers_`: shorter form -> the full names that take it)."""
+    merge = {}
+    for short, fulls in takers_.items():
+        if len(fulls) > 1:
+            fulls = [f for f in fulls if f.startswith(short + " ")] or fulls  # "Hoegeng" is "Hoegeng Iman
+            if len(fulls) > 1:  # Santoso" more than "Meriyati Hoegeng"; then the most named, the first named
+                fulls = [min(fulls, key=lambda f: (-counts[f], _first(body, f), f))]
+        if info(lex, short)[3]:
+            merge[short] = fulls[0]
+    # "Galaxy" -> "Samsung Galaxy" -> "Samsung Galaxy Watch": follow to the end
+    for short, full in merge.items():
+        seen = {short}
+        while full in merge and full not in seen:
+            seen.add(full)
+            full = merge[full]
+        merge[short] = full
+    return merge
+
+
+def _first(body: str, name: str) -> int:
+    i = body.find(name)
+    return i if i >= 0 else len(body)

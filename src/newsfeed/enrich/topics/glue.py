@@ -1,0 +1,160 @@
+"""Words a scraper glued together where it removed a link, split again, per article.
+
+"Presiden Prabowo Subiantoberulang kali" -> "Prabowo Subianto" (+ "berulang"); "Inter
+Milansemakin" -> "Inter Milan"; "WidiariniRhenald Kasali" -> "Rhenald Kasali"; "RIPrabowo" ->
+"RI Prabowo"; "Dudung-Gus Ipul" -> "Dudung", "Gus Ipul"; and a shouted word, "JAKARTA,
+KOMPAS.com" or "FEDERASI Tinju Internasional", is written as a name. A word is split only
+where its first part is a word the article (or the lexicon) uses on its own and the rest is a
+stopword or a dictionary word, or, for two capitalised parts, where the second is such a
+word; a word that is itself a known name is never split.
+
+Which splits a word allows at all depends on the word alone and is cached; whether one applies
+depends on the article (the words it uses), and is checked per article with set lookups.
+"""
+
+from __future__ import annotations
+
+from newsfeed.enrich import text as T
+from newsfeed.enrich.topics.common import is_common
+from newsfeed.enrich.topics.common import roots as common_roots
+from newsfeed.enrich.topics.lexicon import CACHE_LIMIT, Lexicon
+
+_MIN_PART = 3
+_AFFIXED = ("me", "di", "be", "te", "ke", "se", "pe")  # the prefixes is_common undoes
+# function words that scrapers most often glue onto a name the article never uses again
+_GLUED_FUNCTION_WORDS = frozenset(
+    """yang dan untuk dengan dari pada dalam adalah akan sebagai kepada bahwa juga telah sudah tidak saat karena
+    atau oleh tersebut menjadi mengatakan menyebut merupakan bersama secara serta hingga usai ketika selaku""".split()
+)
+
+
+def repair(lex: Lexicon, runs: dict[str, int], body: str) -> tuple[dict[str, int], set[str]]:
+    """(`runs` (run -> count) with glued words split (the same dict when nothing is glued),
+    the capitalised words of the article)."""
+    seen = set(" ".join(runs).split(" "))  # (joined and split in C: far faster than a loop)
+    known = lex.name_words
+    plans = lex.cache.setdefault("glue", {})
+    unsplittable = lex.cache.setdefault("unsplittable", set())  # words whose plan is empty
+    if len(plans) > CACHE_LIMIT:
+        plans.clear()
+        unsplittable.clear()
+    cuts: dict[str, tuple] = {}  # written word -> the words it stands for (None: the run ends there)
+    for w in (seen - known) - unsplittable:  # (set operations run in C, over the article's words)
+        plan = plans.get(w)
+        if plan is None:
+            plan = plans[w] = _plan(lex, w) if len(w) >= 2 * _MIN_PART else ()
+            if not plan:
+                unsplittable.add(w)
+                continue
+        if plan:
+            cut = _apply(plan, body, w, seen, known)
+            if cut is not None:
+                cuts[w] = cut
+    if not cuts:
+        return runs, seen
+    out: dict[str, int] = {}
+    for run, n in runs.items():
+        words = run.split(" ")
+        if cuts.keys().isdisjoint(words):
+            out[run] = out.get(run, 0) + n
+            continue
+        for piece in _pieces(words, cuts):
+            out[piece] = out.get(piece, 0) + n
+    for parts in cuts.values():
+        seen.update(part for part in parts if part)
+    return out, seen
+
+
+def _plan(lex: Lexicon, w: str) -> tuple:
+    """The splits `w` allows, best first, as (kind, parts, condition) triples (see _apply)."""
+    if w.isupper():
+        title = w.title()  # a shouted word
+        if len(w) >= 5 and w.isalpha():
+            static = title in lex.never_alone or w.lower() in lex.generic or is_common(w.lower())
+            return (("caps", (title,), static),)
+        return ()
+    if "-" in w:
+        first, _, rest = w.partition("-")  # "Dudung-Gus Ipul", "Aceh-Sumut": two names
+        if len(first) >= _MIN_PART and rest[:1].isupper() and first != rest:
+            return (("pair", (first, None, rest), None),)
+        return ()
+    if "'" in w:
+        return ()
+    out = []
+    for i in range(2, len(w) - _MIN_PART + 1):
+        if w[i].isupper() and w[i - 1].isupper() and w[i + 1:i + 2].islower():
+            out.append(("acronym", (w[:i], w[i:]), None))  # "RIPrabowo"
+            break
+        if w[i].isupper() and w[i - 1].islower():
+            if i >= _MIN_PART:
+                out.append(("camel", (w[:i], None, w[i:]), None))  # "WidiariniRhenald", "LenovoLenovo"
+            break
+    if out or not w[-1].islower():
+        return tuple(out)
+    stop = T.stopwords()
+    roots = common_roots()
+    for i in range(len(w) - 2, _MIN_PART - 1, -1):  # a lowercase word glued on, longest first part first
+        rest = w[i:]
+        if not rest.islower():
+            break
+        if rest in stop or (len(rest) >= 4 and rest in roots) or (len(rest) >= 6 and rest.startswith(_AFFIXED)
+                                                                    and is_common(rest)):
+            out.append(("lower", (w[:i], None), rest in stop))
+    for i in range(len(w) - 2, 4, -1):
+        if w[i:] in _GLUED_FUNCTION_WORDS and w[i - 1].islower():
+            out.append(("function", (w[:i], None), None))
+            break
+    return tuple(out)
+
+
+def _apply(plan: tuple, body: str, w: str, seen: set[str], known: frozenset[str]) -> tuple | None:
+    """The first split of `plan` that this article supports."""
+    n = 0  # how often the article writes `w` (counted only when a split needs to know)
+    for kind, parts, condition in plan:
+        first = parts[0]
+        if kind == "lower":
+            # the first part is used on its own; a dictionary word (not a stopword) only on a one-off
+            if first in seen or first in known:
+                if condition:
+                    return parts
+                n = n or body.count(w)
+                if n == 1:
+                    return parts
+        elif kind == "caps":
+            if condition or first in seen or first in known:
+                return parts
+        elif kind == "pair":
+            rest = parts[2]
+            if (first in seen or first in known) and (rest in seen or rest in known):
+                return parts
+        elif kind == "acronym":
+            if parts[1] in seen or parts[1] in known:
+                return parts
+        elif kind == "camel":
+            rest = parts[2]
+            if (rest in seen or rest in known) and (first in seen or first in known or body.count(w) == 1):
+                return parts
+        elif kind == "function" and body.count(w) == 1:
+            return parts
+    return None
+
+
+def _pieces(words: list[str], cuts: dict[str, tuple]) -> list[str]:
+    """The runs that `words` make once its glued words are cut."""
+    out: list[str] = []
+    cur: list[str] = []
+    for w in words:
+        cut = cuts.get(w)
+        if cut is None:
+            cur.append(w)
+            continue
+        for part in cut:
+            if part is None:
+                if cur:
+                    out.append(" ".join(cur))
+                cur = []
+            else:
+                cur.append(part)
+    if cur:
+        out.append(" ".join(cur))
+    return out

@@ -1,0 +1,67 @@
+"""The names of a headline.
+
+Headlines are written in Title Case, so a capital says little there: a headline word is part
+of a name only where the article's text writes it with a capital too and never in lowercase
+("Divonis", "Rumah" and "Ungkap" are not), or it is an acronym or a word of a known name; the
+rest is cut into names as any run of the text is ("Mendes Yandri" -> "Yandri").
+"""
+
+from __future__ import annotations
+
+import re
+
+from newsfeed.enrich.topics.common import is_common
+from newsfeed.enrich.topics.lexicon import Lexicon
+from newsfeed.enrich.topics.mentions import RUN, lower_occurs
+from newsfeed.enrich.topics.runs import analyse
+
+# a site's name after the headline: "... | tempo.co", "... - detikNews"
+_SITE_SUFFIX = re.compile(r"\s+[|\u2013\u2014-]\s+[\w.-]*\.(?:co|com|id|net|org)(?:\.\w{2})?\s*$", re.IGNORECASE)
+
+
+def clean_headline(title: str) -> str:
+    return _SITE_SUFFIX.sub("", title)
+
+
+def headline_names(lex: Lexicon, headline: str, body: str, words: set[str], lowered: dict[str, bool],
+                   counts: dict[str, int]) -> list[str]:
+    """The names of `headline`; `words`: the capitalised words of the text, `counts`: its names.
+    A name the text does not give loses its leading dictionary words ("Gaya Jokowi" -> "Jokowi")."""
+    out: list[str] = []
+    runs = lex.cache["runs"]
+    known = lex.name_words
+    generic = lex.generic
+    for run in RUN.findall(headline):
+        piece: list[str] = []
+        for w in run.split(" ") + [""]:
+            if w and (w in known or not w[1:].islower() or w.lower() in generic  # (titles cut names as in the text)
+                      or w in words and not _lower(w.lower(), body, lowered)):
+                piece.append(w)
+                continue
+            if piece:
+                text = " ".join(piece)
+                hit = runs.get(text)
+                if hit is None:
+                    hit = runs[text] = analyse(lex, text)
+                for name in hit[0] if hit else ():
+                    if name not in counts and " " in name:
+                        name = _without_leading_words(lex, name)
+                    if name not in out:
+                        out.append(name)
+                piece = []
+    return out
+
+
+def _lower(low: str, body: str, lowered: dict[str, bool]) -> bool:
+    hit = lowered.get(low)
+    if hit is None:
+        hit = lowered[low] = lower_occurs(body, low)
+    return hit
+
+
+def _without_leading_words(lex: Lexicon, name: str) -> str:
+    words = name.split(" ")
+    i = 0
+    while i < len(words) - 1 and words[i] not in lex.name_words and is_common(words[i].lower()):
+        i += 1
+    return " ".join(words[i:])

@@ -1,0 +1,117 @@
+"""The extractor's word lists: data/topics.toml, plus what an editor adds in config.toml.
+
+A Lexicon is built once per set of editor additions and reused; it also carries the caches
+of decisions that depend on it (facts about a word, the names of a run), so two sites with
+different lists never share a decision.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from newsfeed.config import TopicSettings
+
+DATA_FILE = "data/topics.toml"
+CACHE_LIMIT = 100_000  # entries per cache (some tens of MB at most); a full cache starts afresh
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Lexicon:
+    generic: frozenset[str]  # lowercase: titles, generic words and phrases; never in a name
+    titles: frozenset[str]  # lowercase
+    portfolio: frozenset[str]  # lowercase
+    name_stopwords: frozenset[str]  # lowercase
+    never_alone: frozenset[str]  # incl. organisation heads and generic acronyms
+    heads: frozenset[str]  # open an organisation's name; a place after them belongs to it
+    generic_acronyms: frozenset[str]
+    standalone: frozenset[str]  # countries and regions
+    placeish: frozenset[str]  # standalone and compass words
+    compass: frozenset[str]
+    joins_place: frozenset[str]
+    organisations: frozenset[str]
+    organisation_prefixes: tuple[str, ...]
+    not_organisations: frozenset[str]
+    name_acronyms: frozenset[str]
+    known_forms: frozenset[str]  # names kept whole, places, generic phrases
+    form_heads: frozenset[str]  # first words of the multi-word known forms
+    form_max: int  # words in the longest known form
+    aliases: Mapping[str, str]
+    name_words: frozenset[str]  # every word of a known name, place, alias or organisation
+    short_places: frozenset[str]  # places written short, with an alias: "Sumut", "Jaksel"
+    # decisions that depend on this lexicon: {"words": {...}, "runs": {...}, "names": {...}}
+    cache: dict[str, dict] = field(default_factory=lambda: {"words": {}, "runs": {}, "names": {}})
+
+    def clear(self) -> None:
+        for part in self.cache.values():
+            part.clear()
+
+
+@lru_cache(maxsize=1)
+def _packaged() -> dict:
+    text = resources.files("newsfeed").joinpath(DATA_FILE).read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def default_aliases() -> dict[str, str]:
+    return dict(_packaged()["aliases"])
+
+
+def lexicon(settings: TopicSettings) -> Lexicon:
+    """The lexicon for these settings (the packaged lists plus the editor's)."""
+    key = (settings.generic_words, settings.names, settings.places, settings.organisations)
+    lex = _LEXICONS.get(key)
+    if lex is None:
+        if len(_LEXICONS) >= 16:
+            _LEXICONS.clear()
+        lex = _LEXICONS[key] = _build(*key)
+    return lex
+
+
+def clear_caches() -> None:
+    """Forget every cached decision of every lexicon built so far."""
+    for lex in _LEXICONS.values():
+        lex.clear()
+
+
+_LEXICONS: dict[tuple, Lexicon] = {}
+
+
+def _build(generic_words: tuple[str, ...], names: tuple[str, ...], places: tuple[str, ...],
+           organisations: tuple[str, ...]) -> Lexicon:
+    d = _packaged()
+    lower = lambda words: frozenset(w.lower() for w in words)  # noqa: E731
+    titles = lower(d["titles"])
+    generic_phrases = frozenset(d["generic_phrases"])
+    standalone = frozenset(d["countries"]) | frozenset(d["regions"]) | frozenset(places)
+    compass = frozenset(d["compass"])
+    known = frozenset(d["names"]) | frozenset(names) | standalone | generic_phrases
+    multi = [f for f in known if " " in f]
+    return Lexicon(
+        generic=titles | lower(d["generic"]) | lower(generic_phrases) | lower(generic_words),
+        titles=titles,
+        portfolio=lower(d["portfolio"]),
+        name_stopwords=lower(d["name_stopwords"]),
+        never_alone=frozenset(d["never_alone"]) | frozenset(d["organisation_heads"]) | frozenset(d["generic_acronyms"]),
+        heads=frozenset(d["organisation_heads"]) | frozenset(d["joins_place"]),
+        generic_acronyms=frozenset(d["generic_acronyms"]),
+        standalone=standalone,
+        placeish=standalone | compass,
+        compass=compass,
+        joins_place=frozenset(d["joins_place"]),
+        organisations=frozenset(d["organisations"]) | frozenset(organisations),
+        organisation_prefixes=tuple(d["organisation_prefixes"]),
+        not_organisations=frozenset(d["not_organisations"]),
+        name_acronyms=frozenset(d["name_acronyms"]),
+        known_forms=known,
+        form_heads=frozenset(f.split(" ", 1)[0] for f in multi),
+        form_max=max(len(f.split(" ")) for f in multi),
+        aliases=d["aliases"],
+        short_places=frozenset(k for k in d["aliases"] if k in standalone),
+        name_words=frozenset(w for f in known | frozenset(d["aliases"]) | frozenset(d["aliases"].values())
+                             | frozenset(d["organisations"]) | frozenset(organisations) for w in f.split(" ")),
+    )
+

@@ -1,0 +1,136 @@
+"""How often an article names each name: capitalised runs found in one regex pass, counted,
+and cut into names (runs.py); where a run whose first word may be a common word opening a
+sentence ("Penangkapan ...") could change the topics, its sentence, paragraph and quotation
+starts are found with cheap literal-prefix patterns.
+"""
+
+from __future__ import annotations
+
+import re
+
+try:  # the C counting loop behind Counter, without Counter's own overhead
+    from collections import _count_elements  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - other Pythons
+    def _count_elements(mapping, iterable):
+        for elem in iterable:
+            mapping[elem] = mapping.get(elem, 0) + 1
+
+from newsfeed.enrich.topics.common import is_common
+from newsfeed.enrich.topics.glue import repair
+from newsfeed.enrich.topics.lexicon import CACHE_LIMIT, Lexicon
+from newsfeed.enrich.topics.runs import analyse
+
+# A capitalised word: letters, digits, apostrophes and hyphens ("Yong-hyun", "Bangsa-Bangsa",
+# "COVID-19", "Jum'at"); clitics ("BAP-nya") and glued words are dealt with per run. Runs are
+# words joined by single spaces, or by a lowercase particle of a name ("Mohammed bin Salman").
+# (The lookahead spares the engine retries at each run's end. No possessive quantifiers: on
+# Python 3.11.2, Debian 12's, `(...)*+` matches differently and yields empty words.)
+_WORD = r"[A-ZÀ-ÖØ-Þ][\w'-]*"
+_CONNECTORS = r"b(?:inti|in)|v[ao]n|d(?:e[rn]?|el|a|os)|[ae]l|l[ae]"  # bin binti van von de der den...
+_RUN_BODY = rf"{_WORD}(?: (?=[A-ZÀ-ÖØ-Þbvdael])(?:(?:{_CONNECTORS}) )?{_WORD})*"
+RUN = re.compile(_RUN_BODY)
+
+
+def lower_occurs(text: str, low: str) -> bool:
+    """Is `low` written in lowercase as a whole word somewhere in `text`?"""
+    needle = " " + low
+    size = len(needle)
+    i = text.find(needle)
+    while i >= 0:
+        j = i + size
+        if j >= len(text) or not text[j].isalpha():
+            return True
+        i = text.find(needle, j)
+    return False
+
+
+def mentions(lex: Lexicon, body: str, head: str, lowered: dict[str, bool]) -> tuple[dict[str, int], list[tuple], set[str]]:
+    """(name -> mentions in the body, facts of the names needing more work, the capitalised
+    words of the body).
+
+    Every run is counted with its names as written mid-sentence. A run whose first word may be
+    a common word written with a capital ("Penangkapan Kadis PUPR", "Salah satu") is then
+    checked where that can matter (more than one mention, or named in the headline): its
+    occurrences at a sentence, paragraph or quotation start move to the names without that
+    word, when the article also writes the word in lowercase (or the word is a portfolio or
+    a stopword that lives in names). A lone mention elsewhere cannot become a topic and is
+    left as it is."""
+    runs: dict[str, int] = {}
+    _count_elements(runs, RUN.findall(body))
+    runs, words = repair(lex, runs, body)
+    cache = lex.cache["runs"]
+    if len(cache) > CACHE_LIMIT:
+        cache.clear()
+    hits = list(map(cache.get, runs))
+    if None in hits:
+        for i, run in enumerate(runs):
+            if hits[i] is None:
+                hits[i] = cache[run] = analyse(lex, run)
+    counts: dict[str, int] = {}
+    get = counts.get
+    special: list[tuple] = []
+    doubtful = []
+    for hit, (run, n) in zip(hits, runs.items()):
+        if hit:
+            names = hit[0]
+            for name in names:
+                counts[name] = get(name, 0) + n
+            if hit[3]:
+                special += hit[3]
+            if hit[1] is not None and (n > 1 or not names or names[0] in head or names[-1] in head
+                                       or hit[2] is not None and " " in names[0]):  # ("Nama Agustina Hastarini")
+                doubtful.append((run, n, hit))
+    # a first word that the article never writes in lowercase is a name wherever it stands
+    if doubtful:
+        for d in doubtful:
+            check = d[2][2]
+            if check is not None and check not in lowered:
+                lowered[check] = lower_occurs(body, check)
+        # (the dictionary settles a first word the article never writes in lowercase: "Robot ...")
+        doubtful = [(*d, not (d[2][2] is None or lowered[d[2][2]])) for d in doubtful
+                    if d[2][2] is None or lowered[d[2][2]] or is_common(d[2][2])]
+    if not doubtful:
+        return counts, special, words
+    for run, n, (names, initial_names, _, _), by_dictionary in doubtful:
+        k = _initial(body, run)
+        if not k:
+            continue
+        if by_dictionary and _written(body, run.split(" ", 1)[0]) > k:
+            continue  # a word, but the article writes it with a capital mid-sentence too: a name here
+        k = min(k, n)
+        for name in names:
+            left = counts[name] - k
+            if left:
+                counts[name] = left
+            else:
+                del counts[name]
+        for name in initial_names:
+            counts[name] = get(name, 0) + k
+    return counts, special, words
+
+
+def _initial(body: str, run: str) -> int:
+    """How often `run` opens the text, a paragraph, a sentence, a quotation or what follows a
+    colon (found with str.find: far cheaper than a pattern over the whole text)."""
+    k = 0
+    i = body.find(run)
+    while i >= 0:
+        if i == 0 or body[i - 1] in '"\n' or body[i - 2:i] in (". ", ": "):
+            m = RUN.match(body, i)
+            if m and m.group() == run:
+                k += 1
+        i = body.find(run, i + 1)
+    return k
+
+
+def _written(body: str, word: str) -> int:
+    """How often `body` writes `word` as a whole word."""
+    k = 0
+    size = len(word)
+    i = body.find(word)
+    while i >= 0:
+        j = i + size
+        if (i == 0 or not body[i - 1].isalnum()) and (j >= len(body) or not body[j].isalnum()):
+            k += 1
+        i = body.find(word, j)
+    return k

@@ -1,0 +1,51 @@
+"""Facts about one name, cached per lexicon: which shorter forms it takes, whether it may be
+taken, split or named by its initials (used by folding.py)."""
+
+from __future__ import annotations
+
+import re
+
+from newsfeed.enrich.topics.lexicon import CACHE_LIMIT, Lexicon
+
+_HAS_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+_INITIALS = re.compile(r"(?:^|(?<=[ -]))(\w)")
+
+
+def info(lex: Lexicon, name: str) -> tuple:
+    """Facts about a name, cached: (name, words, shorter forms it takes, takeable, splittable,
+    initials). A full name ("Donald Trump", "Ayatollah Ali Khamenei") takes its first and last
+    word (and, from three words on, its first and last two words: "Samsung Galaxy Watch" takes
+    "Galaxy Watch"); a place or acronym takes nothing and is never taken ("Jakarta" does not
+    become "Jakarta Selatan"); a name opening with an organisation word ("Partai Golkar Bahlil
+    Lahadalia") may be an organisation glued to a person; an organisation's initials
+    ("Komisi Pemberantasan Korupsi" -> "KPK") let its acronym take it."""
+    cache = lex.cache["names"]
+    hit = cache.get(name)
+    if hit is not None:
+        return hit
+    if len(cache) > CACHE_LIMIT:
+        cache.clear()
+    words = name.split(" ")
+    n = len(words)
+    placeish = name in lex.standalone or not lex.placeish.isdisjoint(words)
+    takes: tuple[str, ...] = ()
+    if n > 1 and placeish and name in lex.known_forms and name not in lex.standalone:
+        first = words[0]  # "Garuda" is "Garuda Indonesia", "Persib" "Persib Bandung"
+        if first not in lex.never_alone and first not in lex.placeish and first.lower() not in lex.generic:
+            takes = (first,)
+    elif n > 1 and not placeish and _HAS_ACRONYM.search(name) is None:
+        takes = (words[0], words[-1])
+        if n > 2:
+            takes += (words[0] + " " + words[1], words[-2] + " " + words[-1])
+        if n == 3 and len(words[1]) > 2 and words[1][0].isupper():
+            takes += (words[1],)  # "Andi Amran Sulaiman" is "Amran", "Sufmi Dasco Ahmad" "Dasco"
+    takeable = not placeish and not name.isupper()
+    alone = lex.never_alone
+    splittable = n >= 3 and words[0] in alone
+    initials = None
+    if (n > 2 or n == 2 and (words[0] in alone or "-" in name)) and not placeish and name[0].isupper():
+        letters = "".join(_INITIALS.findall(name))
+        if letters.isalpha() and (len(letters) >= 3 or words[0] in alone):
+            initials = letters.upper()
+    hit = cache[name] = (name, tuple(words), takes, takeable, splittable, initials)
+    return hit
