@@ -39,6 +39,11 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 class Server:
     """The fixture site in a child process; `count()` asks it how many requests it served."""
 
@@ -108,9 +113,9 @@ def main() -> None:
             before_mb = peak_mb()
             with Store(settings.store_path) as store:
                 served = server.count()
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), cpu_seconds()
                 report = ingest(settings, store, NOW, lambda *a: None)
-                elapsed = time.perf_counter() - started
+                elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
                 first_requests = server.count() - served
                 crawl_mb = peak_mb()
                 stored = store.count()
@@ -126,6 +131,7 @@ def main() -> None:
     documents = 1 + 1 + 1 + -(-args.articles // 1000)  # robots.txt, sitemap index, news sitemap, sitemaps of 1000
     print(f"site: {args.articles:,} articles over loopback, rate limit off, concurrency {args.concurrency}")
     print(f"first crawl: {stored:,} stored ({len(report.rejected)} rejected) in {elapsed:.1f} s = {stored / elapsed:.1f} pages/s, {first_requests:,} requests")
+    print(f"  CPU time of the crawling process (not the server's): {cpu:.0f} s = {stored / cpu:.1f} pages per CPU second")
     print(f"  baseline, same run, {len(urls)} pages: fetched alone {fetch_rate:.0f} pages/s, parsed alone {parse_rate:.1f} pages/s")
     print(f"  peak memory (RSS): {crawl_mb:.0f} MB, of which {before_mb:.0f} MB before the crawl (interpreter and imports)")
     print(f"unchanged re-crawl: {again_requests} requests (target: one per robots.txt and sitemap = {documents}), "

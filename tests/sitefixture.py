@@ -16,7 +16,8 @@ five site sections, and answers what a real news site does:
   the last page);
 - ETag and Last-Modified on everything, 304 to a matching conditional GET;
 - faults on demand: `site.faults[path] = kind` for "500", "404", "slow", "trickle", "huge",
-  "loop", "redirect:<path>", "429:<n>" (n answers of 429 Retry-After: 1, then the page).
+  "loop", "redirect:<path>", "429:<n>" (n answers of 429 Retry-After: 1, then the page),
+  "as:<type>" (the page under another Content-Type).
 
 Articles change through `delete(i)` (404), `remove(i, status=410)`, `edit(i)` (a new
 version, later dateModified and lastmod) and `add()`. Every request is logged as a
@@ -435,6 +436,9 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query)
         fault = site.faults.get(path) or site.faults.get(self.path)
+        if fault and fault.startswith("as:"):  # the page, under another Content-Type
+            self._page(path, query, head, kind=fault[3:])
+            return
         status = self._fault(fault, path) if fault else None
         if status is None:
             self._page(path, query, head)
@@ -501,9 +505,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(429, "text/plain", b"slow down", {"Retry-After": "1"})
         raise ValueError(f"unknown fault {fault!r}")
 
-    def _page(self, path: str, query: dict[str, list[str]], head: bool) -> int:
+    def _page(self, path: str, query: dict[str, list[str]], head: bool, kind: str | None = None) -> int:
         try:
-            status, kind, body, extra, modified = self.site.answer(path, query)
+            status, own_kind, body, extra, modified = self.site.answer(path, query)
+            kind = own_kind if kind is None else kind
         except (ValueError, KeyError) as exc:
             return self._send(400, "text/plain", str(exc).encode())
         if status != 200:
@@ -548,6 +553,10 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):  # a client hanging up is no error
+            super().handle_error(request, client_address)
 
 
 @contextmanager

@@ -5,6 +5,7 @@ and listings, robots.txt, other hosts, conditional GET between runs, and the art
 from __future__ import annotations
 
 import json
+import threading
 import pytest
 
 from conftest import NOW, config_text
@@ -59,6 +60,18 @@ def test_a_site_is_crawled_from_the_sitemaps_its_robots_txt_names(tmp_path, site
     assert {r.path for r in requests} >= {"/sitemap_index.xml", "/news-sitemap.xml", "/sitemaps/sitemap-1.xml", "/sitemaps/sitemap-3.xml"}
     assert sorted(pages_fetched(requests)) == sorted(site.path(a) for a in site.articles)  # each page once
     assert all(r.agent == "newsfeed/0.1.0 (+https://kabaruji.example)" for r in requests)
+
+
+def test_pages_are_fetched_ahead_in_threads_that_end_with_the_reading(tmp_path, site):
+    from newsfeed.ingest import ingest
+
+    settings = crawl_settings(tmp_path, site, "concurrency = 3")
+    seen_threads = set()
+    with Store(settings.store_path) as store:
+        report = ingest(settings, store, NOW, lambda *a: seen_threads.update(t.name.split("_")[0] for t in threading.enumerate()))
+    assert report.new == 15 and "crawl-read" in seen_threads
+    # none is left running: the enrichment after the gather forks only when no other thread runs
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("crawl")]
 
 
 def test_an_unchanged_site_costs_one_request_per_document_and_no_page(tmp_path, site):
@@ -194,6 +207,16 @@ def test_pages_that_fail_are_reported_and_the_rest_is_stored(tmp_path, site):
     assert report.new == 2 and len(live) == 15  # rejected pages are read again at the next run
 
 
+def test_pages_are_read_by_what_they_are_not_only_by_their_content_type(tmp_path, site):
+    untyped, picture = site.articles[10], site.articles[11]
+    site.faults[site.path(untyped)] = "as:application/octet-stream"  # a saved copy served without .html
+    site.faults[site.path(picture)] = "as:image/jpeg"
+    report, live, _ = gather(crawl_settings(tmp_path, site))
+    assert site.url(untyped) in live and site.url(picture) not in live
+    [rejection] = report.rejected
+    assert rejection.reason.endswith("image/jpeg, not an HTML page; leave it out of the sitemaps or listings (article_pattern)")
+
+
 def test_an_unreadable_robots_txt_fails_the_scan(tmp_path, site):
     site.faults["/robots.txt"] = "500"
     settings = crawl_settings(tmp_path, site)
@@ -215,3 +238,4 @@ def test_an_article_pattern_decides_which_links_are_articles(tmp_path, site):
     _report, live, _ = gather(settings)
     assert set(live) == {site.url(a) for a in site.articles if a.section == "bola" and a.id < 1010}
     assert len(live) == 2  # of the three in the section
+

@@ -29,18 +29,18 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from protego import Protego
 
-from newsfeed import __version__
 from newsfeed.config import CrawlSettings, Settings, SourceSettings
 from newsfeed.errors import SourceError, SourceGone
 from newsfeed.sources.fetchstate import FetchMemory, conditional_get
 from newsfeed.sources.html import PageReader
-from newsfeed.sources.http import HttpClient, Limits
+from newsfeed.sources.http import HttpClient, limits_for
 from newsfeed.sources.links import canonical, host_of, looks_like_article, read_listing
+from newsfeed.sources.readpages import ThreadedReads
 from newsfeed.sources.sitemaps import MAX_SITEMAP_BYTES, read_sitemap
 from newsfeed.store import Store
 from newsfeed.types import SourceItem
@@ -49,19 +49,9 @@ MAX_DOCUMENTS = 20_000  # sitemaps per run; beyond it the crawl is partial
 MAX_CRAWL_DELAY = 60.0  # seconds; a robots.txt Crawl-delay is honoured up to this
 MAX_ROBOTS_BYTES = 512_000  # what RFC 9309 asks a crawler to read at least
 _HTML = ("text/html", "application/xhtml+xml")
-
-
-def limits_for(source: SourceSettings, settings: Settings) -> Limits:
-    http = source.http
-    return Limits(
-        user_agent=http.user_agent or f"newsfeed/{__version__} (+{settings.site.base_url})",
-        rate_per_second=http.rate_per_second,
-        concurrency=http.concurrency,
-        timeout=http.timeout,
-        max_bytes=http.max_page_bytes,
-        max_redirects=http.max_redirects,
-        retries=http.retries,
-    )
+# What a static file server says of a saved page without a .html suffix: read if it is HTML.
+_UNTYPED = ("", "application/octet-stream", "binary/octet-stream", "text/plain")
+_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|meta|title)\b", re.IGNORECASE | re.DOTALL)
 
 
 class CrawlSource:
@@ -75,7 +65,7 @@ class CrawlSource:
         self.crawl = source.crawl
         self.site = _Site(source, settings)
         self.partial: list[str] = []  # why the last scan did not see the whole site
-        self._ahead: _ReadAhead | None = None
+        self._ahead: ThreadedReads | None = None
 
     def scan(self) -> Iterator[tuple[str, str]]:
         self.close()
@@ -97,7 +87,7 @@ class CrawlSource:
             known = store.fingerprints(self.name)
         todo = [(key, print_) for key, print_ in listing if known.get(key) != print_]
         workers = min(16, self.site.limits.concurrency * max(1, len(self.site.hosts)))
-        self._ahead = _ReadAhead(self.site.read_page, todo, workers)
+        self._ahead = ThreadedReads(self.site.read_page, todo, workers)
         yield from listing
 
     def read(self, key: str, fingerprint: str) -> SourceItem:
@@ -154,8 +144,8 @@ class _Site:
         if response.gone:
             raise SourceGone(f"{key}: HTTP {response.status}; the page is gone from the site")
         kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind and kind not in _HTML:
-            raise SourceError(f"{response.url}: {kind}, not an HTML page; leave it out of the sitemaps or listings (article_pattern)")
+        if kind not in _HTML and not (kind in _UNTYPED and _looks_like_html(response.body)):
+            raise SourceError(f"{response.url}: {kind or 'no Content-Type'}, not an HTML page; leave it out of the sitemaps or listings (article_pattern)")
         return self.reader.read(response.body, key, url=response.url, headers=response.headers, fingerprint=fingerprint)
 
     def refusal(self, url: str) -> str:
@@ -319,56 +309,10 @@ class _Walk:
         return found
 
 
+def _looks_like_html(raw: bytes) -> bool:
+    return bool(_HTML_START.match(raw[:2048]))
+
+
 def _parse_listing(raw: bytes, url: str) -> dict:
     listing = read_listing(raw, url)
     return {"links": list(listing.links), "next": listing.next}
-
-
-class _ReadAhead:
-    """Fetches and reads, in threads, the pages the ingest will ask for (the changed entries,
-    in listing order), up to `depth` ahead of the one asked for. A page asked for out of that
-    order is read on the spot. The threads end when the last page is handed over or on close()."""
-
-    def __init__(self, work: Callable[[str, str], SourceItem], todo: list[tuple[str, str]], workers: int):
-        self._work = work
-        self._todo = todo
-        self._next = 0
-        self._depth = 2 * workers
-        self._pending: dict[tuple[str, str], Future] = {}
-        self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="crawl-read") if workers > 1 and len(todo) > 1 else None
-
-    def take(self, key: str, fingerprint: str) -> SourceItem:
-        with self._lock:
-            future = self._fill_and_pop((key, fingerprint))
-        if future is None:
-            return self._work(key, fingerprint)
-        try:
-            return future.result()
-        finally:
-            with self._lock:
-                self._fill_and_pop(None)
-                if self._next >= len(self._todo) and not self._pending:
-                    self._shutdown()
-
-    def _fill_and_pop(self, entry: tuple[str, str] | None) -> Future | None:
-        if self._pool is None:
-            return None
-        while self._next < len(self._todo) and len(self._pending) < self._depth:
-            upcoming = self._todo[self._next]
-            self._next += 1
-            if upcoming not in self._pending:
-                self._pending[upcoming] = self._pool.submit(self._work, *upcoming)
-        return self._pending.pop(entry, None) if entry is not None else None
-
-    def close(self) -> None:
-        with self._lock:
-            self._shutdown()
-
-    def _shutdown(self) -> None:
-        if self._pool is not None:
-            for future in self._pending.values():
-                future.cancel()
-            self._pending.clear()
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None

@@ -23,7 +23,7 @@ from newsfeed.config import Settings, SourceSettings
 from newsfeed.errors import SourceError
 from newsfeed.sources.common import clean_html, digest, plain, section_slug, web_url
 from newsfeed.sources.fetchstate import FetchMemory, conditional_get
-from newsfeed.sources.http import HttpClient
+from newsfeed.sources.http import HttpClient, limits_for
 from newsfeed.text import slugify
 from newsfeed.types import SourceItem
 
@@ -100,8 +100,6 @@ class FeedSource:
             raise SourceError(f"{self.source.path}: cannot read ({exc.strerror}); fix the source's path") from None
 
     def _client(self) -> HttpClient:
-        from newsfeed.sources.crawl import limits_for
-
         return HttpClient(limits_for(self.source, self.settings))
 
     def _fresh(self, response) -> list[list[str]]:

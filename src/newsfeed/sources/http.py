@@ -35,6 +35,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from newsfeed import __version__
+from newsfeed.config import Settings, SourceSettings
 from newsfeed.errors import SourceError
 
 MAX_RETRY_AFTER = 120.0  # seconds; a site asking for a longer pause is read at a later run
@@ -91,6 +92,20 @@ class Response:
     def failure(self) -> SourceError:
         """The error for an answer the caller cannot use (a 404 where a document must be)."""
         return SourceError(f"{self.url}: HTTP {self.status} {_reason(self.status)}; check the source's url")
+
+
+def limits_for(source: SourceSettings, settings: Settings) -> Limits:
+    """A source's politeness keys, its User-Agent naming the site it works for."""
+    http = source.http
+    return Limits(
+        user_agent=http.user_agent or f"newsfeed/{__version__} (+{settings.site.base_url})",
+        rate_per_second=http.rate_per_second,
+        concurrency=http.concurrency,
+        timeout=http.timeout,
+        max_bytes=http.max_page_bytes,
+        max_redirects=http.max_redirects,
+        retries=http.retries,
+    )
 
 
 Allow = Callable[[str], str]  # url -> "" when it may be fetched, else why not

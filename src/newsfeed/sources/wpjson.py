@@ -28,7 +28,7 @@ from newsfeed.config import Settings, SourceSettings
 from newsfeed.errors import SourceError, SourceGone
 from newsfeed.sources.common import clean_html, digest, parse_time, plain, section_slug, web_url
 from newsfeed.sources.fetchstate import FetchMemory, conditional_get
-from newsfeed.sources.http import GONE, HttpClient, Response, Validators
+from newsfeed.sources.http import GONE, HttpClient, Response, Validators, limits_for
 from newsfeed.store import Store
 from newsfeed.text import slugify
 from newsfeed.types import SourceItem
@@ -169,8 +169,6 @@ class WordPressSource:
             number += 1
 
     def _client(self) -> HttpClient:
-        from newsfeed.sources.crawl import limits_for
-
         return HttpClient(limits_for(self.source, self.settings))
 
     def _saved(self) -> Iterator[tuple[str, str]]:
