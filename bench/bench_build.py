@@ -15,7 +15,8 @@ the page's section, names as written (this benchmark never case-folds text); wit
 (or with --generator) a deterministic word-list generator that writes names capitalised.
 
 Steps, each one `newsfeed` process (the console script beside this Python, else on PATH), timed
-wall-clock, with its CPU time (user + system) and peak RSS from os.wait4 (for peak RSS, the
+wall-clock, with its CPU time (user + system) and peak RSS from os.wait4 in a small launcher
+process (so this benchmark's own memory does not count; for peak RSS, the
 largest of the process and the children it waited for, e.g. forked index workers; CPU time is
 the sum, and is the steadier figure when other processes compete for the cores):
   start-up       `newsfeed --version`: the floor of any command (imports)
@@ -35,7 +36,8 @@ rendered; no sitemap, robots.txt, 404 or taxonomy list). Timed the same way in t
   hugo first     `hugo` with no public/ folder
   hugo edit      the same paragraph added to the same article, `hugo` again (Hugo rebuilds fully)
 and the ratios newsfeed/Hugo for the first build and for one edit. Hugo writes RSS only;
-newsfeed writes RSS, Atom and JSON Feed for every feed, plus OPML and index.html.
+newsfeed writes more per feed (RSS, Atom, JSON Feed and whatever else it publishes today: the
+first build's line lists feeds/ by file name).
 
 Every figure is printed beside its target from issue 12; a target set for another size is shown
 as such, not judged. The machine is shared: the load average is printed before and after, and
@@ -46,6 +48,7 @@ figure when other work competes for the cores.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -93,19 +96,36 @@ class Run:
         return f"{int(found.group(1)):,}" if found else "?"
 
 
+# Forks the measured command from a small fresh Python, not from this process: Linux starts a
+# child's peak RSS at its parent's (the address space is copied at fork and its high-water mark
+# kept across exec), so a child of this benchmark, which holds a site's worth of topics, would
+# report at least this benchmark's own peak.
+_LAUNCHER = r"""
+import json, os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    except OSError as exc:
+        sys.stderr.write(f"{sys.argv[2]}: {exc}\n")
+    os._exit(127)
+_pid, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+with open(sys.argv[1], "w") as fh:
+    json.dump([seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, os.waitstatus_to_exitcode(status)], fh)
+"""
+
+
 def run(cmd: list[str], cwd: Path) -> Run:
-    """One process, wall time and peak RSS (os.wait4: this child's own rusage, unlike
-    RUSAGE_CHILDREN, which keeps the largest of every child so far)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        process = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        _pid, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
-        process.returncode = code = os.waitstatus_to_exitcode(status)
+    """One process: wall time, CPU time and peak RSS from os.wait4 (that child's own rusage,
+    unlike RUSAGE_CHILDREN, which keeps the largest of every child so far)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as figures:
+        subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, figures.name, *cmd], cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         out.seek(0)
         err.seek(0)
-        result = Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read().decode(errors="replace"), err.read().decode(errors="replace"), code)
-    return result
+        seconds, cpu, peak_kb, code = json.loads(figures.read() or "[0, 0, 0, -1]")
+        return Run(seconds, cpu, peak_kb / 1024, out.read().decode(errors="replace"), err.read().decode(errors="replace"), code)
 
 
 def newsfeed_command() -> str:
@@ -126,6 +146,16 @@ def revision() -> str:
     return f"git {head}" + (" + uncommitted changes under src/" if dirty else "")
 
 
+def origin() -> str:
+    """Which newsfeed code runs: this checkout's src/ (with its git revision) or an installed copy."""
+    found = subprocess.run([sys.executable, "-c", "import newsfeed; print(newsfeed.__file__)"], capture_output=True, text=True).stdout.strip()
+    if not found:
+        return "newsfeed not importable by this Python"
+    if Path(found).resolve().is_relative_to(ROOT / "src"):
+        return f"this checkout, {revision()}"
+    return f"installed copy {Path(found).parent}, not this checkout's src/"
+
+
 def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
 
@@ -137,6 +167,12 @@ def folder_size(folder: Path) -> tuple[int, int]:
             files += 1
             size += os.stat(os.path.join(dirpath, name)).st_size
     return files, size
+
+
+def kinds(folder: Path) -> str:
+    """Files under folder counted by file name: 'rss.xml 5,287, feed.json 5,287, ...'."""
+    counts = Counter(name for _dirpath, _dirs, names in os.walk(folder) for name in names)
+    return ", ".join(f"{name} {count:,}" for name, count in counts.most_common())
 
 
 def stored_topics(site: Path) -> tuple[dict[str, list[str]], str]:
@@ -219,7 +255,7 @@ def run_size(n: int, args: argparse.Namespace, source, hugo_bin: str | None) -> 
             print(f"  hugo {h_first.failure()}")
     show("first build", first, first.files_written(), "(ratio below)")
     print(f"    {first.stdout.strip()}; {rejected} rejected, {warnings} warnings; feeds/: {feeds_files:,} files, {feeds_bytes / 1e6:,.0f} MB;"
-          f" topic feeds: {topic_feeds:,}")
+          f" topic feeds: {topic_feeds:,}\n    feeds/ by name: {kinds(site / 'feeds')}")
     if h_first and not h_first.failed:
         h_files, h_bytes = folder_size(site / "hugo" / "public")
         print(f"    Hugo site: {articles:,} articles, {tags:,} tags ({how}), written in {hugo_write:.1f} s")
@@ -248,7 +284,7 @@ def run_size(n: int, args: argparse.Namespace, source, hugo_bin: str | None) -> 
               f"{edit.cpu / h_edit.cpu:.2f} cpu")
     else:
         print(f"  ratio newsfeed/Hugo: no Hugo run; {verdict('first', n, None)}")
-    print(f"  topic feeds: {topic_feeds:,}; load average now {load()}; {revision()}")
+    print(f"  topic feeds: {topic_feeds:,}; load average now {load()}; code: {origin()}")
     if not args.keep:
         shutil.rmtree(site)
 
@@ -270,7 +306,7 @@ def main() -> None:
     hugo_bin = None if args.no_hugo else shutil.which("hugo")
     hugo_text = hugo.version(hugo_bin) if hugo_bin else (
         "skipped (--no-hugo)" if args.no_hugo else "not installed: `apt-get update && apt-get install -y hugo` (Debian 12: 0.111); comparison skipped")
-    print(f"{version} ({nf}, {revision()}); Python {sys.version.split()[0]}; {os.cpu_count()} cores; load average {load()}")
+    print(f"{version} ({nf}; code: {origin()}); Python {sys.version.split()[0]}; {os.cpu_count()} cores; load average {load()}")
     print(f"hugo: {hugo_text}")
     source = sitegen.text_source(None if args.generator else args.corpus)
     if not args.generator and not args.corpus.is_file():
