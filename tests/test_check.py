@@ -99,6 +99,7 @@ def test_cli_exits_0_when_every_item_meets_a_profile(tmp_path):
     result = _cli(settings, "--profile", "google-news", "--profile", "smartnews")
     assert result.exit_code == 0, result.output
     assert result.stdout == "" and "0 problem(s) in 0 item(s) for Google News, SmartNews" in result.stderr
+    assert _cli(settings).stdout.count("Feed validator") == 0
     assert _cli(settings, "--profile", "flipboard").exit_code == 1  # no images
 
 
@@ -116,3 +117,25 @@ def test_a_broken_profile_file_is_one_line_naming_the_key(tmp_path: Path):
     bad.write_text("[kurio\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="cannot read the aggregator profiles"):
         load_profiles(bad)
+
+
+def test_two_items_of_one_feed_at_the_same_second_are_reported_once(tmp_path):
+    same = {
+        "dunia/2024-10-01-0900-satu.txt": page("Dunia", "Berita Dunia Pertama yang Cukup Panjang", body("Rusia", n=4)),
+        "dunia/2024-10-01-0900-dua.txt": page("Dunia", "Berita Dunia Kedua yang Cukup Panjang", body("Rusia", n=4)),
+        "dunia/2024-10-01-0930-tiga.txt": page("Dunia", "Berita Dunia Ketiga yang Cukup Panjang", body("Rusia", n=4)),
+    }
+    settings = write_site(tmp_path, site_pages=same)
+    with Store(settings.store_path) as store:
+        core.gather(settings, store, NOW)
+        core.publish(settings, store, NOW)
+        problems = [p for p in check(settings, store, NOW, ()) if p.profile == "Feed validator"]
+    [problem] = problems  # in the site feed and the section feed, said once
+    assert {problem.key, problem.what.split()[6]} == {"dunia/2024-10-01-0900-satu.txt", "dunia/2024-10-01-0900-dua.txt"}
+    assert "DuplicateUpdated" in problem.what
+    import feedrules
+
+    atom = (settings.feeds.output_dir / "dunia" / "atom.xml").read_bytes()
+    assert any(p.startswith("DuplicateUpdated") for p in feedrules.atom_problems(atom))  # what the validator would say
+    result = _cli(settings, "--profile", "feed-validator")
+    assert result.exit_code == 1 and result.stdout.splitlines() == [str(problem)]

@@ -114,22 +114,52 @@ def _size_hint(p: Profile) -> str:
     return "any size"
 
 
+VALIDATOR = "Feed validator"  # feed-wide rules of the W3C engine that an item's page can break
+
+
+def feeds(settings: Settings, store: Store, now: datetime) -> list[tuple[str, list[Article]]]:
+    """(feed folder, its items newest first) for every feed publish would write now."""
+    from newsfeed.publishing import plan_feeds
+
+    limit = settings.feeds.max_items
+    found = []
+    for spec in plan_feeds(settings, store, now).feeds:
+        kind = {"section": "section", "topic": "topic"}.get(spec.kind)
+        found.append((spec.path, store.newest(limit, now, **({kind: spec.key} if kind else {}))))
+    return found
+
+
 def feed_items(settings: Settings, store: Store, now: datetime) -> list[Article]:
     """Every article in a feed publish would write now (the newest of the site, each section
     and each topic), newest first, each once."""
-    from newsfeed.publishing import plan_feeds
-
-    plan = plan_feeds(settings, store, now)
-    limit = settings.feeds.max_items
     seen: dict[str, Article] = {}
-    for spec in plan.feeds:
-        kind = {"section": "section", "topic": "topic"}.get(spec.kind)
-        for article in store.newest(limit, now, **({kind: spec.key} if kind else {})):
+    for _path, articles in feeds(settings, store, now):
+        for article in articles:
             seen.setdefault(article.id, article)
     return sorted(seen.values(), key=lambda a: (a.published, a.id), reverse=True)
 
 
-def check(settings: Settings, store: Store, now: datetime, profiles: tuple[Profile, ...], everything: bool = False) -> list[Problem]:
-    """The problems of every item in the feeds (or, with `everything`, of every article)."""
+def same_time_problems(settings: Settings, store: Store, now: datetime) -> list[Problem]:
+    """Two items of one feed updated at the same second: the W3C validator warns
+    (DuplicateUpdated), and readers that sort by time may order them either way."""
+    problems: dict[tuple[str, str], Problem] = {}
+    for path, articles in feeds(settings, store, now):
+        first: dict[datetime, Article] = {}
+        for article in articles:
+            other = first.setdefault(article.updated, article)
+            if other is not article and (article.key, other.key) not in problems:
+                problems[(article.key, other.key)] = Problem(
+                    article.source, article.key, VALIDATOR,
+                    f"updated at the same second as {other.key} (in the feed {path or 'of the whole site'}: DuplicateUpdated)",
+                    "give one of the two its own time of day (pages: a published: or updated: header line)",
+                )
+    return list(problems.values())
+
+
+def check(settings: Settings, store: Store, now: datetime, profiles: tuple[Profile, ...], everything: bool = False,
+          validator: bool = True) -> list[Problem]:
+    """The problems of every item in the feeds (or, with `everything`, of every article),
+    then, with `validator`, those of items that share a feed."""
     articles = store.newest(store.count(), now) if everything else feed_items(settings, store, now)
-    return [problem for article in articles for problem in check_article(article, profiles)]
+    found = [problem for article in articles for problem in check_article(article, profiles)]
+    return found + (same_time_problems(settings, store, now) if validator else [])
