@@ -19,9 +19,9 @@ def test_build_publishes_and_summarises(make_site):
     result = _run(settings, "build")
     assert result.exit_code == 0, result.output
     assert "articles: 1 new, 0 updated, 0 unchanged, 0 rejected" in result.output
-    assert "files: 9 written, 0 unchanged" in result.output  # 3 feeds each for the site and dunia, dunia's page, OPML, index
+    assert "files: 12 written, 0 unchanged" in result.output  # 3 feeds each for the site and dunia, dunia's page, OPML, index, 2 sitemaps, the robots.txt lines
     again = _run(settings, "build")
-    assert "articles: 0 new, 0 updated, 1 unchanged, 0 rejected; files: 0 written, 9 unchanged" in again.output
+    assert "articles: 0 new, 0 updated, 1 unchanged, 0 rejected; files: 0 written, 12 unchanged" in again.output
 
 
 def test_rejected_page_still_publishes_the_rest_then_fails(make_site):
@@ -50,7 +50,7 @@ def test_gather_then_publish_separately(make_site):
     settings = make_site({"dunia/2024-10-01-0900-a.txt": page("Dunia", "Judul A", body("Rusia"))})
     assert "articles: 1 new" in _run(settings, "gather").output
     assert not settings.feeds.output_dir.exists()
-    assert "files: 9 written" in _run(settings, "publish").output
+    assert "files: 12 written" in _run(settings, "publish").output
 
 
 def test_bad_config_names_key_and_fix(make_site):

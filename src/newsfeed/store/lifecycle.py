@@ -131,7 +131,9 @@ def reset_articles(store: Store, now: datetime) -> int:
     with store.transaction() as conn:
         ids = [row[0] for row in conn.execute("SELECT id FROM articles ORDER BY id")]
         withdraw(store, conn, ids, "gone", now)
-        for table in ("source_state", "enrich_queue", "related_index", "related_state", "related", "article_topics"):
+        # what fetched sources remember (validators, what each listing named) goes too, so
+        # every page and entry is fetched again rather than answered by a 304
+        for table in ("source_state", "enrich_queue", "related_index", "related_state", "related", "article_topics", "fetched_documents"):
             conn.execute(f"DELETE FROM {table}")
         conn.execute("DELETE FROM meta WHERE name IN ('enriched', 'publish_stamp')")
     return len(ids)
