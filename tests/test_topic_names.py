@@ -115,3 +115,18 @@ def test_absurd_tags_are_cleaned_or_left_out():
     topics = extract_topics("Judul", "Teks.", ("<b>Bola</b>", "]]>", "a" * 280, "Tim\x1b[31m Merah", "  Bola "),
                             TopicSettings())
     assert topics == ("Bola", "Tim [31m Merah")
+
+
+def test_nicknames_and_pairs_in_the_headline_are_one_person_each():
+    body = ("Mensos Saifullah Yusuf menolak pencalonan. Saifullah alias Gus Ipul ingin fokus bekerja. Dudung "
+            "Abdurachman juga menolak, kata Dudung kepada wartawan. Menurut Saifullah, tugasnya berat.")
+    topics = _topics("Dudung-Gus Ipul Enggan Jadi Ketum", body)
+    assert "Saifullah Yusuf" in topics and "Dudung Abdurachman" in topics
+    assert not {"Gus Ipul", "Dudung-Gus Ipul", "Dudung", "Saifullah"} & set(topics), topics
+
+
+def test_a_place_ends_an_organisations_name():
+    body = ("Siswa Sekolah Indonesia Jeddah menyambut rombongan di Jeddah. Guru Sekolah Indonesia Jeddah ikut "
+            "hadir, dan warga Jeddah berkumpul di hotel.")
+    topics = _topics("Siswa Sambut Rombongan", body)
+    assert "Sekolah Indonesia Jeddah" in topics and "Jeddah" in topics and "Sekolah Indonesia" not in topics

@@ -62,5 +62,11 @@ def _common(low: str, words: frozenset[str]) -> bool:
     return not words.isdisjoint(stems)
 
 
+def is_derived(low: str) -> bool:
+    """A noun made from a root with -an or -kan ("peraturan", "penurunan", "kebijakan"): never a
+    name, unlike a bare root, which may be one ("Budi", "Jaya")."""
+    return len(low) >= 7 and low.endswith("an") and low not in roots() and is_common(low)
+
+
 def clear() -> None:
     _CACHE.clear()

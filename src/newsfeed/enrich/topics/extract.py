@@ -15,6 +15,7 @@ import re
 from newsfeed.config import TopicSettings
 from newsfeed.enrich import text as T
 from newsfeed.enrich.topics import folding
+from newsfeed.enrich.topics.common import is_derived
 from newsfeed.enrich.topics.furniture import strip_links
 from newsfeed.enrich.topics.headline import clean_headline, headline_names
 from newsfeed.enrich.topics.lexicon import Lexicon, lexicon
@@ -94,8 +95,8 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
             common = lowered.get(low)
             if common is None:
                 common = lowered[low] = lower_occurs(body, low)
-            if common:
-                continue  # a common word written with a capital ("Penerima BSU ..."), not a name
+            if common or is_derived(low) and name not in lex.name_words:
+                continue  # a common word written with a capital ("Penerima BSU ...", "Peraturan"), not a name
         result.append(name)
         taken += 1
     for name in settings.always:
@@ -123,6 +124,7 @@ def _folds(lex: Lexicon, body: str, counts: dict[str, int], special: list[tuple]
     merge = folding.short_forms(lex, counts, takers, body) if takers else {}
     merge.update(acronyms)
     defined = folding.acronyms(lex, body, counts, merge)
+    folding.nicknames(lex, body, counts, merge)
     return merge, defined
 
 

@@ -19,6 +19,9 @@ from newsfeed.enrich.topics.names import info
 from newsfeed.enrich.topics.runs import analyse
 
 _ACRONYM_AFTER = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
+# "Saifullah alias Gus Ipul", "M Fauzi alias Pablo": the second is the first; "Boni, sapaan
+# Bonavisius" and "Bonavisius atau akrab disapa Boni" name one person too
+_ALIAS = re.compile(r"(?P<a>" + RUN.pattern + r"),? (?P<how>alias|a\.k\.a\.?|sapaan(?: akrab)?|(?:yang |atau )?(?:akrab |biasa )?disapa) (?P<b>" + RUN.pattern + ")")
 
 
 def acronyms(lex: Lexicon, body: str, counts: Mapping[str, int], merge: dict[str, str]) -> dict[str, int]:
@@ -50,13 +53,18 @@ def acronyms(lex: Lexicon, body: str, counts: Mapping[str, int], merge: dict[str
 
 def person_split(lex: Lexicon, words: tuple[str, ...], counts: Mapping[str, int]) -> tuple[str, str] | None:
     """"Partai Golkar Bahlil Lahadalia" -> ("Partai Golkar", "Bahlil Lahadalia") when the person
-    is also named on their own in the article (in full, or by first or last name)."""
-    cuts = [c for c in range(2, len(words)) if words[c] not in lex.never_alone and words[c].lower() not in lex.portfolio]
-    if not cuts:
-        return None
+    is also named on their own in the article (in full, or, after an organisation's word, by
+    first or last name); "Tesla Elon Musk" -> ("Tesla", "Elon Musk") when "Elon Musk" is."""
+    first = 2 if words[0] in lex.never_alone else 1
+    cuts = [c for c in range(first, len(words)) if words[c] not in lex.never_alone
+            and words[c].lower() not in lex.portfolio
+            and words[c] not in lex.placeish]  # (a place ends an organisation's name: "Sekolah Indonesia Jeddah")
     for c in cuts:  # the person named in full
-        if " ".join(words[c:]) in counts:
+        if len(words) - c >= 2 and " ".join(words[c:]) in counts:
             return " ".join(words[:c]), " ".join(words[c:])
+    cuts = [c for c in cuts if c >= 2]
+    if not cuts or words[0] not in lex.never_alone:
+        return None
     for c in cuts:  # by first name
         if words[c] in counts:
             return " ".join(words[:c]), " ".join(words[c:])
@@ -116,3 +124,20 @@ def short_forms(lex: Lexicon, counts: Mapping[str, int], takers_: Mapping[str, l
 def _first(body: str, name: str) -> int:
     i = body.find(name)
     return i if i >= 0 else len(body)
+
+
+def nicknames(lex: Lexicon, body: str, counts: Mapping[str, int], merge: dict[str, str]) -> None:
+    """Add to `merge` the other names the text gives a person: "Saifullah alias Gus Ipul" ->
+    "Gus Ipul" is "Saifullah"; "Boni, sapaan Bonavisius" -> "Boni" is "Bonavisius"."""
+    if " alias " not in body and "sapa" not in body:
+        return
+    runs = lex.cache["runs"]
+    for m in _ALIAS.finditer(body):
+        a, b = (runs.get(m["a"]) or analyse(lex, m["a"])), (runs.get(m["b"]) or analyse(lex, m["b"]))
+        if not a or not b or not a[0] or not b[0]:
+            continue
+        first, second = a[0][-1], b[0][0]
+        if m["how"].startswith("sapaan"):
+            first, second = second, first  # "Boni, sapaan Bonavisius": Boni is the nickname
+        if first != second and first in counts and second in counts and second not in merge:
+            merge[second] = merge.get(first, first)

@@ -26,6 +26,7 @@ _HEADLINE_LOWER = frozenset(
     bin binti van von de der den da dos del al el la le""".split()  # (the last: particles of names)
 )
 _MAX_WORDS = 30
+_TOKEN = re.compile(r"[^ ]+")
 
 
 _LEAD_WORDS = ("Baca", "BACA", "Pilihan", "PILIHAN", "Simak", "Tonton", "Lihat", "Saksikan", "Artikel", "Berita")
@@ -70,22 +71,15 @@ def _link_end(text: str, i: int) -> int:
                 j += 7
             return j
     last_capital = i  # start of the last capitalised word seen
-    count = 0
-    j = i
-    while j < n and count < _MAX_WORDS:
-        while j < n and text[j] == " ":
-            j += 1
-        k = j
-        while k < n and text[k] != " ":
-            k += 1
-        token = text[j:k]
-        if not token:
+    end = i
+    for count, m in enumerate(_TOKEN.finditer(text, i)):
+        if count >= _MAX_WORDS:
             break
+        token = m.group()
         first = token[0]
         if first.islower() and token.rstrip(",.:;?!") not in _HEADLINE_LOWER:
             return last_capital  # the capitalised word before opens the next sentence
         if first.isupper():
-            last_capital = j
-        count += 1
-        j = k
-    return j
+            last_capital = m.start()
+        end = m.end()
+    return end

@@ -33,7 +33,7 @@ def headline_names(lex: Lexicon, headline: str, body: str, words: set[str], lowe
     generic = lex.generic
     for run in RUN.findall(headline):
         piece: list[str] = []
-        for w in run.split(" ") + [""]:
+        for w in _words(run, words) + [""]:
             if w and (w in known or not w[1:].islower() or w.lower() in generic  # (titles cut names as in the text)
                       or w in words and not _lower(w.lower(), body, lowered)):
                 piece.append(w)
@@ -65,3 +65,15 @@ def _without_leading_words(lex: Lexicon, name: str) -> str:
     while i < len(words) - 1 and words[i] not in lex.name_words and is_common(words[i].lower()):
         i += 1
     return " ".join(words[i:])
+
+
+def _words(run: str, words: set[str]) -> list[str]:
+    """The run's words, "Dudung-Gus" read as "Dudung", "", "Gus" when the text has both."""
+    out: list[str] = []
+    for w in run.split(" "):
+        first, dash, rest = w.partition("-")
+        if dash and first in words and rest in words and first != rest:
+            out += [first, "", rest]
+        else:
+            out.append(w)
+    return out

@@ -27,6 +27,7 @@ class Lexicon:
     name_stopwords: frozenset[str]  # lowercase
     never_alone: frozenset[str]  # incl. organisation heads and generic acronyms
     heads: frozenset[str]  # open an organisation's name; a place after them belongs to it
+    org_openers: frozenset[str]  # the organisation heads proper ("Dinas", "Polres"): a new name starts there
     generic_acronyms: frozenset[str]
     standalone: frozenset[str]  # countries and regions
     placeish: frozenset[str]  # standalone and compass words
@@ -97,6 +98,7 @@ def _build(generic_words: tuple[str, ...], names: tuple[str, ...], places: tuple
         name_stopwords=lower(d["name_stopwords"]),
         never_alone=frozenset(d["never_alone"]) | frozenset(d["organisation_heads"]) | frozenset(d["generic_acronyms"]),
         heads=frozenset(d["organisation_heads"]) | frozenset(d["joins_place"]),
+        org_openers=frozenset(d["organisation_heads"]),
         generic_acronyms=frozenset(d["generic_acronyms"]),
         standalone=standalone,
         placeish=standalone | compass,

@@ -115,7 +115,10 @@ def _initial(body: str, run: str) -> int:
     k = 0
     i = body.find(run)
     while i >= 0:
-        if i == 0 or body[i - 1] in '"\n' or body[i - 2:i] in (". ", ": "):
+        j = i - 1
+        while j >= 0 and body[j] == " ":
+            j -= 1
+        if j < 0 or body[j] in '"\n' or j < i - 1 and body[j] in ".!?:":
             m = RUN.match(body, i)
             if m and m.group() == run:
                 k += 1

@@ -37,11 +37,13 @@ def info(lex: Lexicon, name: str) -> tuple:
         takes = (words[0], words[-1])
         if n > 2:
             takes += (words[0] + " " + words[1], words[-2] + " " + words[-1])
-        if n == 3 and len(words[1]) > 2 and words[1][0].isupper():
-            takes += (words[1],)  # "Andi Amran Sulaiman" is "Amran", "Sufmi Dasco Ahmad" "Dasco"
+        if n == 3:
+            takes += (words[0] + " " + words[2],)  # "Ayatollah Khamenei" is "Ayatollah Ali Khamenei"
+            if len(words[1]) > 2 and words[1][0].isupper():
+                takes += (words[1],)  # "Andi Amran Sulaiman" is "Amran", "Sufmi Dasco Ahmad" "Dasco"
     takeable = not placeish and not name.isupper()
     alone = lex.never_alone
-    splittable = n >= 3 and words[0] in alone
+    splittable = n >= 3
     initials = None
     if (n > 2 or n == 2 and (words[0] in alone or "-" in name)) and not placeish and name[0].isupper():
         letters = "".join(_INITIALS.findall(name))

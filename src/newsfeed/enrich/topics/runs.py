@@ -70,11 +70,15 @@ def _names(lex: Lexicon, toks: list[str], facts: list[tuple]) -> tuple[str, ...]
     after_generic = False
     place_part = False
     portfolio = lex.portfolio
+    heads = lex.org_openers
     for tok, f in zip(toks, facts):
         k = f[1]
         if k == "w" and not place_part:
             if after_generic and not cur and f[3] == "r" and tok.lower() in portfolio:
                 continue  # "Menteri Keuangan ...": the portfolio belongs to the title
+            if cur and tok in heads and cur[-1] not in heads:
+                _close(lex, out, cur, before, k)  # "(UPTD) Gunung Tua | Dinas PUPR"
+                cur, before = [], "w"
             after_generic = False
             cur.append(tok)
             continue

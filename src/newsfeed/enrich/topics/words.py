@@ -49,9 +49,9 @@ def word(lex: Lexicon, w: str) -> tuple:
                 expansion = m.groups()  # "PresidenPrabowo", "IsraelBenjamin"
     low = w.lower()
     kind = _kind(lex, w, low, stop)
-    alone = kind in "wop" and not (
+    alone = kind in "wop" and (w in lex.aliases or not (
         w in lex.never_alone or low in stop or (low in lex.portfolio and not w.isupper())
-        or (len(w) < 3 and not w.isupper()) or (not w.isalpha() or len(w) <= 3) and _SHORT_CODE.match(w))
+        or (len(w) < 3 and not w.isupper()) or (not w.isalpha() or len(w) <= 3) and _SHORT_CODE.match(w)))
     if kind not in "wc" or w in lex.known_forms:
         opener = "k"
     elif low in lex.generic or (low in stop and low not in lex.name_stopwords):
