@@ -13,7 +13,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import date
-from email import policy
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -129,6 +128,8 @@ def sender_problem(value: str) -> str:
     if bad := _first_bad(value):
         return f"{value!r} contains the control character {_escape(bad)}; {fix}"
     try:
+        from email import policy  # 30 ms of imports: only when a sender is checked
+
         header = policy.default.header_factory("From", value)
     except Exception as exc:  # the header parser's own failures are not all ValueError
         return f"{value!r} is not an e-mail address ({type(exc).__name__}); {fix}"

@@ -13,8 +13,6 @@ import dataclasses
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import imagesize
-
 from newsfeed.config import Settings
 from newsfeed.types import ImageInfo, SourceItem
 
@@ -65,6 +63,8 @@ def probe(path: Path) -> ImageInfo | None:
     if not kind:
         return None
     try:
+        import imagesize
+
         width, height = imagesize.get(str(path))
     except (OSError, ValueError):
         width = height = -1

@@ -14,9 +14,7 @@ from datetime import datetime
 
 from newsfeed.config import Settings
 from newsfeed.errors import SourceError, SourceGone
-from newsfeed.images import with_image_info
 from newsfeed.sources import open_source
-from newsfeed.sources.readahead import reader
 from newsfeed.sources.validate import check_item
 from newsfeed.store import Store, article_id
 from newsfeed.store.lifecycle import withdraw
@@ -66,6 +64,8 @@ def _ingest_source(settings, store, now, progress, source_settings, allow_withdr
     todo = [entry for entry in listing if known.get(entry[0]) != entry[1]]
     gone_keys: list[str] = []
     batch: list[SourceItem] = []
+    from newsfeed.sources.readahead import reader  # forks readers: only when there is reading to do
+
     with reader(source, todo) as read:
         for done, (key, print_) in enumerate(todo, start=1):
             item = _read_one(read, settings, source.name, f"{where}/{key}", key, print_, gone_keys, tally)
@@ -89,7 +89,7 @@ def _read_one(read, settings, name, where, key, print_, gone_keys, tally) -> Sou
     try:
         item = read(key, print_)
         item, notes = check_item(item, settings)
-        item = with_image_info(item, settings)
+        item = _with_image_info(item, settings)
     except SourceGone:
         gone_keys.append(key)
         return None
@@ -98,6 +98,12 @@ def _read_one(read, settings, name, where, key, print_, gone_keys, tally) -> Sou
         return None
     tally.notices.extend(Rejection(name, where, note) for note in notes)
     return item
+
+
+def _with_image_info(item: SourceItem, settings: Settings) -> SourceItem:
+    from newsfeed.images import with_image_info
+
+    return with_image_info(item, settings)
 
 
 def _save(store: Store, batch: list[SourceItem], now: datetime, settings: Settings, name: str, where: str, tally: _Tally) -> None:

@@ -8,11 +8,9 @@ run (a forked copy of a multi-threaded process can deadlock).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 MAX_WORKERS = 4
@@ -21,6 +19,8 @@ _WORK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None  # read by forke
 
 def workers() -> int:
     """How many worker processes to fork now; 1 means do the work in this process."""
+    import multiprocessing
+
     if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -35,6 +35,9 @@ def fork_map(function: Callable[[Any], Any], items: Sequence[Any], min_items: in
     count = workers()
     if count < 2 or len(items) < min_items:
         return [function(item) for item in items]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     size = -(-len(items) // count)
     _WORK = (function, items)
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))

@@ -23,14 +23,13 @@ from pathlib import Path
 
 from newsfeed import __version__
 from newsfeed.config import Settings
-from newsfeed.deliver.files import Staged, intact, remove_files, remove_stale_temporaries
+from newsfeed.deliver import targets
 from newsfeed.errors import DeliveryError
 from newsfeed.render import sitemap
 from newsfeed.render.ids import FILE_NAMES, feed_file
-from newsfeed.render.templates import PACKAGED as PACKAGED_TEMPLATES
 from newsfeed.store import Store, outputs
 from newsfeed.times import to_stored
-from newsfeed.types import Article, FeedSpec, FileStamp, Progress, PublishReport, no_progress
+from newsfeed.types import Article, FeedSpec, Progress, PublishReport, no_progress
 
 TOPIC_FOLDER = "topik"  # also in the dirty_feeds triggers of store/migrations.py
 COMPRESSED = (".xml", ".json", ".html")  # kinds of files published with a .gz copy beside them
@@ -138,7 +137,7 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     are no longer produced (a topic that was blocked or fell below the threshold) are
     removed, and so are the temporary files of a publish that was killed.
     """
-    root = settings.feeds.output_dir
+    target = targets.open_target(settings)  # feeds.output_dir, or a bucket
     frame = _frame_stamp(settings)
     previous = outputs.published(store, "feed")
     full = store.meta("publish_frame") != frame
@@ -148,15 +147,15 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     news = store.sitemap_entries(now - timedelta(days=sitemap.NEWS_WINDOW_DAYS), now)
     news_mark = hashlib.sha256(repr([(url, title) for url, title, *_ in news]).encode()).hexdigest()
     news_changed = store.meta("news_window") != news_mark  # articles leave the window as time passes
-    if not full and not dirty and not news_changed and previous and all(intact(root, p, s) for p, s in previous.items()):
+    if not full and not dirty and not news_changed and previous and all(target.intact(p, s) for p, s in previous.items()):
         pinged, failures = _announce(settings, store, [])  # what failed last time, nothing new
         return PublishReport(unchanged=tuple(p for p in previous if not p.endswith(".gz")), pinged=pinged, ping_failures=failures)
-    remove_stale_temporaries(root)
+    target.sweep()
     plan = plan_feeds(settings, store, now)
 
     def wanted(spec: FeedSpec) -> bool:
         files = [c for p in files_of(spec, settings) for c in copies(p)]
-        return full or spec.path in dirty or not all(p in previous and intact(root, p, previous[p]) for p in files)
+        return full or spec.path in dirty or not all(p in previous and target.intact(p, previous[p]) for p in files)
 
     chosen = [spec for spec in plan.feeds if wanted(spec)]
     singles = ["opml.xml", "index.html", ROBOTS_LINES, *sitemap.news_files(len(news)), *sitemap.article_files(plan.counts[""] + len(plan.feeds) - 1)]
@@ -164,35 +163,34 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     outputs.announce(store, "feed", sorted(expected - set(previous)))
     total = sum(len(files_of(spec, settings)) for spec in chosen) + 2
     chosen_paths = {spec.path for spec in chosen}
-    staged = Staged(root)
+    staged = target.stage()
     changed: list[str] = []
     digests: dict[str, str] = {}
     try:
         files = render_all(settings, store, now, plan, lambda spec: spec.path in chosen_paths)
         article_maps = sitemap.article_files(plan.counts[""] + len(plan.feeds) - 1)
-        kept = all(c in previous and intact(root, c, previous[c]) for p in article_maps for c in copies(p))
+        kept = all(c in previous and target.intact(c, previous[c]) for p in article_maps for c in copies(p))
         index_changes = plan.site in chosen or bool(news) != ("sitemap-news.xml" in previous) or not kept
         extras = _sitemaps(settings, store, now, plan, news, articles=index_changes)
         for done, (relative, data) in enumerate(itertools.chain(files, extras), start=1):
             for name, content in _with_copies(relative, data):
                 digests[name] = hashlib.sha256(content).hexdigest()
-                if _differs(root, name, content, digests[name], previous.get(name)):
+                if target.differs(name, content, digests[name], previous.get(name)):
                     staged.add(name, content)
                     changed.append(name)
             progress("publish", done, total)
         staged.commit()
     except OSError as exc:
         staged.discard()
-        raise DeliveryError(f"{root}: cannot write ({exc.strerror}); check feeds.output_dir, its permissions and free space") from None
+        raise DeliveryError(f"{target.where}: cannot write ({exc.strerror}); check feeds.output_dir, its permissions and free space") from None
     except BaseException:
         staged.discard()
         raise
     stamps = {p: s for p, s in previous.items() if p in expected}
     for relative, digest in digests.items():
-        info = (root / relative).stat()
-        stamps[relative] = FileStamp(digest, info.st_size, info.st_mtime_ns)
+        stamps[relative] = target.stamp(relative, digest)
     removed = sorted(set(previous) - expected)
-    remove_files(root, removed)
+    target.remove(removed)
     with store.transaction() as conn:
         outputs.record(conn, "feed", stamps, removed)
         store.clear_dirty(conn)
@@ -202,7 +200,10 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     # the report names files; a .gz copy counts with its file
     primary = {p for p in stamps if not (p.endswith(".gz") and p[:-3] in stamps)}
     written = sorted({p if p in primary else p[:-3] for p in changed})
+    purge_failure = targets.purge(settings, [*changed, *removed])  # before the hubs fetch through the CDN
     pinged, failures = _announce(settings, store, [p for p in written if p.rsplit("/", 1)[-1] in FILE_NAMES.values()])
+    if purge_failure:
+        raise DeliveryError(purge_failure)
     return PublishReport(
         written=tuple(written), unchanged=tuple(sorted(primary - set(written))), removed=tuple(p for p in removed if not p.endswith(".gz")),
         pinged=pinged, ping_failures=failures,
@@ -246,21 +247,11 @@ def _with_copies(relative: str, data: bytes) -> list[tuple[str, bytes]]:
     return [(relative, data), (relative + ".gz", gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0))]
 
 
-def _differs(root: Path, relative: str, data: bytes, digest: str, before: FileStamp | None) -> bool:
-    """False if the published file already holds exactly these bytes."""
-    if before is not None and before.sha256 and intact(root, relative, before):
-        return before.sha256 != digest
-    target = root / relative  # not known as written (a store from before the stamps), or touched
-    try:
-        return not (target.stat().st_size == len(data) and target.read_bytes() == data)
-    except OSError:
-        return True
-
-
 def _frame_stamp(settings: Settings) -> str:
     """What every feed depends on besides the store: newsfeed and its renderers' code, the
     configuration, the templates."""
     from newsfeed import render
+    from newsfeed.render.templates import PACKAGED as PACKAGED_TEMPLATES
 
     digest = hashlib.sha256()
     for part in (__version__, settings.path.read_bytes().hex()):

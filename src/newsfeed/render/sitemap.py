@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from newsfeed.config import Settings
@@ -23,6 +22,11 @@ URL_LIMIT = 50_000
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 _HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+def escape(text: str) -> str:
+    """XML character data (xml.sax.saxutils.escape, without importing urllib.request)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
 
 # (url, title, published, updated) of one article
 Entry = tuple[str, str, datetime, datetime]

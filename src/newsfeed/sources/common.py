@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import urllib.error
-import urllib.request
 from urllib.parse import urljoin
 from collections.abc import Iterator
 from datetime import UTC, datetime
-
-import lxml.html
 
 from newsfeed.config import Settings, SourceSettings
 from newsfeed.errors import SourceError
@@ -65,12 +61,15 @@ class FolderSource:
                     yield entry.path[len(prefix) :].replace(os.sep, "/"), f"{stat.st_mtime_ns}-{stat.st_size}"
 
 
-USER_AGENT = "newsfeed/0.1 (+https://pypi.org/project/newsfeed/)"
+USER_AGENT = "newsfeed/0.1"  # no project page of its own to name (the PyPI "newsfeed" is another project)
 _BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote", "pre", "figcaption", "td")
 
 
 def fetch(url: str, timeout: float = 30.0) -> bytes:
     """GET a URL; every failure becomes a SourceError naming the URL."""
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -99,6 +98,8 @@ def clean_html(html: str, base_url: str) -> tuple[str, str]:
     safe = sanitize_html(html, base_url)
     if not safe.strip():
         return "", ""
+    import lxml.html
+
     tree = lxml.html.fragment_fromstring(safe, create_parent="div")
     blocks = [clean_line(node.text_content()) for node in tree.iter(*_BLOCKS)]
     text = "\n\n".join(b for b in blocks if b) or clean_line(tree.text_content())
@@ -109,6 +110,8 @@ def plain(html_or_text: str) -> str:
     """Text of a title or excerpt that may carry markup or entities."""
     if "<" not in html_or_text and "&" not in html_or_text:
         return clean_line(html_or_text)
+    import lxml.html
+
     return clean_line(lxml.html.fragment_fromstring(html_or_text, create_parent="div").text_content())
 
 
