@@ -74,11 +74,18 @@ def test_per_subscriber_message(rendered):
 
 def test_personalize_is_plain_substitution(rendered):
     _settings, _edition, r = rendered
-    html, text = message.personalize(r, "https://x.example/u?t=1", "Halo, Sari,")
-    assert html == r.html.replace(message.UNSUBSCRIBE_URL, "https://x.example/u?t=1").replace(message.GREETING, "Halo, Sari,")
+    html, text = message.personalize(r, "https://x.example/u?t=1", "Halo, Sari,", "https://x.example/p?t=2")
+    assert html == (r.html.replace(message.UNSUBSCRIBE_URL, "https://x.example/u?t=1")
+                    .replace(message.PREFERENCES_URL, "https://x.example/p?t=2").replace(message.GREETING, "Halo, Sari,"))
     assert text.count("https://x.example/u?t=1") == r.text.count(message.UNSUBSCRIBE_URL) == 1
+    assert text.count("https://x.example/p?t=2") == r.text.count(message.PREFERENCES_URL) == 1
+    # without a preferences page (the published copies): the subscription page given
+    html, text = message.personalize(r, "https://x.example/langganan")
+    assert message.PREFERENCES_URL not in html + text and text.count("https://x.example/langganan") == 2
     with pytest.raises(RenderError, match="not absolute"):
         message.personalize(r, "/relatif")
+    with pytest.raises(RenderError, match="not absolute"):
+        message.personalize(r, "https://x.example/u", preferences_url="javascript:alert(1)")
 
 
 def test_own_headers_cannot_be_overridden(rendered):

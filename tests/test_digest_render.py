@@ -14,7 +14,7 @@ import cssutils
 import lxml.etree
 import lxml.html
 import pytest
-from test_digest_support import NOW, SECTION_NAMES, build, link_related, story, week_of_stories
+from test_digest_support import NOW, SECTION_NAMES, archive_pages, build, link_archive, link_related, story, week_of_stories
 
 from newsfeed import editions
 from newsfeed.render import digest as digest_module
@@ -35,8 +35,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def week(make_site):
-    settings, store = build(make_site, week_of_stories(6))
-    link_related(store, per_story=5)
+    settings, store = build(make_site, week_of_stories(6) | archive_pages(91))
+    link_archive(store, per_story=3)
     with store:
         edition = editions.select_week(settings, store, NOW, "2024-W42")
     rendered = editions.render_selection(settings, edition)
@@ -63,7 +63,25 @@ def test_thirty_stories_under_gmail_limit_with_everything(week):
     for item in doc.xpath("//ul[contains(@class,'related')]"):
         assert len(item.findall("li")) == settings.digest.related_per_story == 3
     assert "Lihat di browser" in html and rendered.web_url in html
-    assert f'href="{message.UNSUBSCRIBE_URL}"' in html
+    assert f'href="{message.UNSUBSCRIBE_URL}"' in html and f'href="{message.PREFERENCES_URL}"' in html
+
+
+def test_every_article_appears_once_per_digest(week):
+    """Each story links first to another story of the week and to one archive article that
+    every story shares: neither may be listed again; its own archive links fill the list."""
+    _settings, edition, rendered = week
+    stories = {a.url for a in edition.stories}
+    doc = tree(rendered.html)
+    headlines = [a.get("href") for a in doc.xpath("//h2[contains(@class,'headline')]/a")]
+    related = [a.get("href") for a in doc.xpath("//ul[contains(@class,'related')]//a")]
+    in_text = [u for u in re.findall(r"https://kabaruji\.example/[a-z]+/[a-z0-9-]+", rendered.text) if "/feeds/" not in u]
+    for links in (headlines + related, in_text):
+        assert len(links) == len(set(links)), [u for u in links if links.count(u) > 1][:3]
+        assert stories <= set(links)
+    assert not set(related) & stories  # a story is never also a related link
+    shared = "https://kabaruji.example/nasional/arsip-0"
+    assert related.count(shared) == 1 and len(related) == 90  # three under each of the 30 stories
+    assert set(related) == set(in_text) - stories
 
 
 def test_email_rules_absolute_https_alt_width_no_forbidden(week):
@@ -104,7 +122,9 @@ def test_preheader_hidden_and_40_to_140_chars(week):
     assert "display:none" in hidden.get("style").replace(" ", "")
     text = hidden.text_content()
     assert 40 <= len(text) <= 140
-    assert text.startswith("30 berita pekan 14–20 Oktober 2024")
+    # what the subject does not say: the top headlines (sections taking turns) and how many more
+    assert text.startswith("Dunia 5: Pemerintah") and "Nasional 5" in text and text.endswith("; dan 27 berita lainnya")
+    assert "Oktober" not in text and rendered.subject not in text
 
 
 def test_short_preheader_is_padded(make_site):
@@ -203,8 +223,8 @@ def test_text_part_has_every_headline_and_url_unbroken(week):
 
 
 def test_size_cap_keeps_top_stories_and_links_web_copy(make_site, monkeypatch):
-    settings, store = build(make_site, week_of_stories(6, long=True))
-    link_related(store)
+    settings, store = build(make_site, week_of_stories(6, long=True) | archive_pages(91, long=True))
+    link_archive(store, per_story=3)
     with store:
         edition = editions.select_week(settings, store, NOW, "2024-W42")
     monkeypatch.setattr(digest_module, "MAX_HTML_BYTES", 40_000)
@@ -314,9 +334,11 @@ def test_preheader_stays_40_to_140_and_keeps_the_newest_headline(make_site, case
         edition = editions.select_week(settings, store, NOW, "2024-W42")
     text = digest_module.preheader(edition, "14–20 Oktober 2024")
     assert 40 <= len(text) <= 140, text
-    assert text.startswith(f"{len(headlines)} berita pekan 14–20 Oktober 2024: "), text
     newest = " ".join(edition.stories[0].title.split())
-    assert newest[:20] in text, text  # the newest headline is never cut away entirely
+    assert text.startswith(newest[:20]), text  # the newest headline first, never cut away entirely
+    assert "Oktober" not in text and "Kabar Uji" not in text  # nothing the subject says
+    if len(headlines) > 3:
+        assert text.endswith(f"; dan {len(headlines) - 3} berita lainnya"), text
     assert "  " not in text and "…." not in text and not text.endswith((" …", ";…", ":…")), text
     rendered = editions.render_selection(settings, edition)
     assert tree(rendered.html).body.xpath("./div")[0].text_content() == text
@@ -354,8 +376,8 @@ def long_week(per_section: int) -> dict[str, str]:
     ("per_section", "extra"), [(6, ""), (12, "[digest]\nmax_per_section = 12\nmax_stories = 60\n")], ids=["30-stories", "60-stories"]
 )
 def test_real_budget_keeps_as_many_top_stories_as_fit(make_site, per_section, extra):
-    settings, store = build(make_site, long_week(per_section), extra=extra)
-    link_related(store)
+    settings, store = build(make_site, long_week(per_section) | archive_pages(5 * per_section * 3 + 1, long=True), extra=extra)
+    link_archive(store, per_story=3)
     with store:
         edition = editions.select_week(settings, store, NOW, "2024-W42")
     assert len(edition.stories) == 5 * per_section

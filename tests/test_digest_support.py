@@ -50,6 +50,7 @@ def week_of_stories(per_section: int, week_days: tuple[int, ...] = (14, 15, 16, 
 KORUT = ALL_KORUT[:5]
 BOLA = ALL_BOLA[:4] + ALL_BOLA[5:]
 SCHEDULED_TITLE = "Korut Kirim Prajurit Tambahan Akhir Tahun"
+EARLIER_TITLE = "Korut Kirim Prajurit ke Rusia Pertama Kali"  # korut_week's story of an earlier week
 
 
 def korut_week(scheduled: str) -> dict[str, str]:
@@ -64,6 +65,9 @@ def korut_week(scheduled: str) -> dict[str, str]:
         paragraphs = [BOLA[(i + k) % len(BOLA)] for k in range(3)]
         pages[f"olahraga/bola-{i}.txt"] = story("olahraga", f"Timnas Indonesia Tahan Bahrain Babak {i + 1}", f"2024-10-{15 + i} 20:00", paragraphs=paragraphs)
     pages["dunia/korut-nanti.txt"] = story("dunia", SCHEDULED_TITLE, scheduled, paragraphs=[KORUT[3], KORUT[4], KORUT[0]])
+    # an earlier week's Korut story: a related link that leads out of the digest (links to the
+    # week's own stories are never listed: each article appears once per digest)
+    pages["dunia/korut-lama.txt"] = story("dunia", EARLIER_TITLE, "2024-10-03 08:00", paragraphs=[KORUT[1], KORUT[2], KORUT[3]])
     return pages
 
 
@@ -78,4 +82,33 @@ def link_related(store: Store, per_story: int = 3) -> None:
                 conn.execute("INSERT INTO related (article_id, rank, related_id, editor) VALUES (?, ?, ?, 0)", (ident, rank, other))
 
 
-__all__ = ["NOW", "SCHEDULED_TITLE", "build", "korut_week", "link_related", "story", "week_of_stories"]
+def archive_pages(count: int, long: bool = False) -> dict[str, str]:
+    """`count` older stories (2024-W40), for related links that lead out of the digest's week
+    (`long`: headlines near the pages source's limit, as long as the long test weeks')."""
+    more = (" tentang Ketahanan Pangan, Energi, dan Infrastruktur Daerah Tertinggal di Seluruh Provinsi Indonesia Bagian Timur"
+            " serta Dampaknya bagi Masyarakat Pesisir dan Nelayan Kecil di Kepulauan Terluar") if long else ""
+    stem = "-kabar-lama-dari-pekan-sebelumnya-tentang-ketahanan-pangan-energi-dan-infrastruktur-daerah" if long else ""
+    return {
+        f"nasional/arsip-{i}{stem}.txt": story("nasional", f"Arsip {i}: Kabar Lama dari Pekan Sebelumnya{more}", f"2024-10-0{1 + i % 6} {6 + i % 12:02d}:{i % 60:02d}")
+        for i in range(count)
+    }
+
+
+def link_archive(store: Store, per_story: int, since: str = "2024-10-13T17:00:00Z") -> dict[str, list[str]]:
+    """Each article published since `since` (UTC; 2024-W42 began then in Jakarta) -> first another story of its week, then
+    `per_story` archive articles of its own, then one archive article every story shares.
+    Returns article id -> the archive ids it links to (its own ones)."""
+    week = [r[0] for r in store.query("SELECT id FROM articles WHERE published >= ? ORDER BY published, id", (since,))]
+    old = [r[0] for r in store.query("SELECT id FROM articles WHERE published < ? ORDER BY published, id", (since,))]
+    shared, pool = old[0], iter(old[1:])
+    own: dict[str, list[str]] = {}
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM related")
+        for i, ident in enumerate(week):
+            own[ident] = [next(pool) for _ in range(per_story)]
+            for rank, other in enumerate([week[(i + 1) % len(week)], shared, *own[ident]]):
+                conn.execute("INSERT INTO related (article_id, rank, related_id, editor) VALUES (?, ?, ?, 0)", (ident, rank, other))
+    return own
+
+
+__all__ = ["EARLIER_TITLE", "NOW", "SCHEDULED_TITLE", "archive_pages", "build", "korut_week", "link_archive", "link_related", "story", "week_of_stories"]

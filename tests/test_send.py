@@ -158,7 +158,8 @@ def site_pages() -> dict[str, str]:
 @pytest.fixture
 def site(make_site, smtp, monkeypatch):
     monkeypatch.setenv("NEWSFEED_SECRET", SECRET)
-    settings = make_site(site_pages(), extra_config=f"[smtp]\nhost = \"127.0.0.1\"\nport = {smtp.port}\n")
+    # deferred addresses are tried again after 0.05 s, 0.1 s: quick enough for tests
+    settings = make_site(site_pages(), extra_config=f"[smtp]\nhost = \"127.0.0.1\"\nport = {smtp.port}\nretry_delay = 0.05\nmax_wait = 5\n")
     with core.open_store(settings) as store:
         core.gather(settings, store, NOW)
     return settings
@@ -170,10 +171,9 @@ def subscribe(settings, rows: list[tuple[str, tuple[str, ...]]], status: str = "
             ledger.add(store, address, address.split("@")[0].title(), sections, NOW, confirmed=status == "confirmed")
 
 
-def run_send(settings, **kwargs):
-    sender_options = {k: kwargs.pop(k) for k in ("retries", "backoff") if k in kwargs}
-    with core.open_store(settings) as store, SmtpSender(settings.smtp, sleep=time.sleep, **sender_options) as transport:
-        return sending.send_edition(settings, store, NOW, kwargs.pop("transport", transport), WEEK, **kwargs), transport
+def run_send(settings, now=NOW, **kwargs):
+    with core.open_store(settings) as store, SmtpSender(settings.smtp, sleep=time.sleep) as transport:
+        return sending.send_edition(settings, store, now, kwargs.pop("transport", transport), WEEK, **kwargs), transport
 
 
 def test_every_confirmed_subscriber_gets_one_message_with_their_sections(site, smtp):
@@ -246,10 +246,14 @@ def test_server_failure_after_k_messages_leaves_rest_failed_then_rerun(site, smt
     people = [(f"pembaca{i:02d}@contoh.co.id", ()) for i in range(8)]
     subscribe(site, people)
     smtp.fail_after = 3
-    report, _t = run_send(site, retries=1, backoff=0.01)
-    assert (report.sent, report.failed) == (3, 5)
-    smtp.fail_after = None
     report, _t = run_send(site)
+    assert (report.sent, report.deferred, report.failed) == (3, 5, 0)  # 451: tried twice more at the end, then left
+    assert smtp.data_attempts == 3 + 5 * 3
+    smtp.fail_after = None
+    with core.open_store(site) as store:
+        assert sending.unfinished(store, WEEK)[0] == 5
+        assert ledger.remaining(store, WEEK, NOW) == []  # not before their next_attempt...
+    report, _t = run_send(site, now=NOW + timedelta(seconds=1))  # ...which a later run reaches
     assert report.sent == 5
     assert smtp.per_recipient() == Counter({address: 1 for address, _s in people})
 
@@ -257,7 +261,7 @@ def test_server_failure_after_k_messages_leaves_rest_failed_then_rerun(site, smt
 def test_temporary_failure_is_retried(site, smtp):
     subscribe(site, [("ani@contoh.co.id", ()), ("budi@contoh.co.id", ())])
     smtp.temporary["ani@contoh.co.id"] = 2
-    report, _t = run_send(site, retries=3, backoff=0.01)
+    report, _t = run_send(site)
     assert report.sent == 2 and smtp.rcpt_attempts["ani@contoh.co.id"] == 3
     assert smtp.per_recipient() == Counter({"ani@contoh.co.id": 1, "budi@contoh.co.id": 1})
     with core.open_store(site) as store:
@@ -268,7 +272,7 @@ def test_temporary_failure_is_retried(site, smtp):
 def test_permanent_failure_bounces_and_later_sends_skip_it(site, smtp):
     subscribe(site, [("ani@contoh.co.id", ()), ("hilang@contoh.co.id", ())])
     smtp.permanent.add("hilang@contoh.co.id")
-    report, _t = run_send(site, retries=3, backoff=0.01)
+    report, _t = run_send(site)
     assert (report.sent, report.bounced) == (1, 1)
     assert smtp.rcpt_attempts["hilang@contoh.co.id"] == 1  # 5xx is not retried
     with core.open_store(site) as store:
@@ -418,7 +422,7 @@ def test_554_at_data_for_everybody_bounces_nobody_and_stops_the_run(site, smtp):
     subscribe(site, people)
     smtp.data_reply = "554 5.7.1 Service unavailable; sending IP listed by a blocklist"
     with pytest.raises(DeliveryError, match=r"refused 5 messages in a row.*554 5\.7\.1.*nobody was marked bounced"):
-        run_send(site, retries=3, backoff=0.01)
+        run_send(site)
     assert statuses(site) == Counter({"confirmed": 8})  # nobody suppressed
     assert smtp.data_attempts == 5  # a permanent reply is not retried within the run; stopped after 5
     with core.open_store(site) as store:
@@ -434,7 +438,7 @@ def test_550_5_1_1_at_rcpt_bounces_only_that_address(site, smtp):
     people = [(f"pembaca{i:02d}@contoh.co.id", ()) for i in range(4)]
     subscribe(site, people)
     smtp.rcpt_reply["pembaca02@contoh.co.id"] = "550 5.1.1 <pembaca02@contoh.co.id>: Recipient address rejected: User unknown"
-    report, _t = run_send(site, retries=3, backoff=0.01)
+    report, _t = run_send(site)
     assert (report.sent, report.bounced, report.failed) == (3, 1, 0)
     assert statuses(site) == Counter({"confirmed": 3, "bounced": 1})
     with core.open_store(site) as store:
@@ -458,7 +462,7 @@ def test_550_5_1_1_at_rcpt_bounces_only_that_address(site, smtp):
 def test_only_address_replies_at_rcpt_are_bounces(site, smtp, reply, bounced):
     subscribe(site, [("ani@contoh.co.id", ()), ("budi@contoh.co.id", ())])
     smtp.rcpt_reply["budi@contoh.co.id"] = reply
-    report, _t = run_send(site, retries=3, backoff=0.01)
+    report, _t = run_send(site)
     assert (report.sent, report.bounced, report.failed) == (1, 1, 0) if bounced else (1, 0, 1)
     assert smtp.rcpt_attempts["budi@contoh.co.id"] == 1  # never retried in the run
     assert statuses(site)["bounced"] == (1 if bounced else 0)
@@ -468,7 +472,7 @@ def test_5xx_at_mail_from_is_a_failure_not_a_bounce(site, smtp):
     subscribe(site, [(f"pembaca{i:02d}@contoh.co.id", ()) for i in range(6)])
     smtp.mail_reply = "550 5.7.1 sender address rejected"
     with pytest.raises(DeliveryError, match="MAIL FROM"):
-        run_send(site, retries=3, backoff=0.01)
+        run_send(site)
     assert statuses(site) == Counter({"confirmed": 6})
 
 
@@ -479,13 +483,14 @@ def test_5xx_greeting_on_reconnect_is_not_a_bounce(site, smtp):
     smtp.greeting = "554 5.7.1 Service unavailable; client host blocked"  # ...and is refused at the greeting
     smtp.greet_first = smtp.connections + 1  # (the controller itself connected once at start)
     with pytest.raises(DeliveryError, match="refused the connection.*554 5.7.1.*nobody was marked bounced"):
-        run_send(site, retries=2, backoff=0.01)
+        run_send(site)
     assert statuses(site) == Counter({"confirmed": 5})
     with core.open_store(site) as store:
         counts = sending.status(store, WEEK)
-    assert (counts["sent"], counts["failed"], counts["pending"], counts["bounced"]) == (1, 1, 3, 0)
+    # the 421 one was deferred; the next could not connect: failed, and the run stopped
+    assert (counts["sent"], counts["failed"], counts["pending"], counts["bounced"]) == (1, 2, 2, 0)
     smtp.close_after = smtp.greeting = None
-    report, _t = run_send(site)
+    report, _t = run_send(site, now=NOW + timedelta(seconds=1))
     assert report.sent == 4 and smtp.per_recipient() == Counter({address: 1 for address, _s in people})
 
 

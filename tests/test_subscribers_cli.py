@@ -81,7 +81,7 @@ def test_help_tells_operators_to_process_the_mailto_mailbox(make_site):
 @pytest.fixture
 def pending(make_site, monkeypatch, smtp):  # noqa: F811
     monkeypatch.setenv("NEWSFEED_SECRET", SECRET)
-    settings = make_site({}, extra_config=f"[smtp]\nport = {smtp.port}\n")
+    settings = make_site({}, extra_config=f"[smtp]\nport = {smtp.port}\nretry_delay = 0.05\n")
     with core.open_store(settings) as store:
         ledger.add(store, "ani@contoh.co.id", "Ani", ("dunia",), NOW)
         ledger.add(store, "budi@contoh.co.id", "", (), NOW)
@@ -125,7 +125,7 @@ def test_invite_retries_temporary_failures_and_bounces_bad_addresses(pending, sm
     settings = pending
     smtp.temporary["ani@contoh.co.id"] = 2
     smtp.permanent.add("budi@contoh.co.id")
-    with core.open_store(settings) as store, SmtpSender(settings.smtp, backoff=0.01, sleep=time.sleep) as transport:
+    with core.open_store(settings) as store, SmtpSender(settings.smtp) as transport:
         report = sending.invite(settings, store, transport, NOW)
     assert (report.invited, report.bounced, report.failed) == (1, 1, 0)
     assert smtp.rcpt_attempts["ani@contoh.co.id"] == 3 and smtp.per_recipient() == Counter({"ani@contoh.co.id": 1})

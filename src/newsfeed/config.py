@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
 import tomllib
 from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
@@ -100,6 +101,10 @@ class FeedSettings:
     formats: tuple[str, ...]
     webfeeds: bool = False  # webfeeds:icon/logo for Feedly; the W3C validator warns UnknownNamespace
     websub_hubs: tuple[str, ...] = ()  # WebSub hubs pinged after each publish that changed a feed
+    target: str = ""  # "" = output_dir; "s3://bucket/prefix" = an S3-compatible bucket (newsfeed.deliver.s3)
+    endpoint_url: str = ""  # the bucket's service when it is not AWS (MinIO, R2)
+    region: str = ""
+    cdn_purge: tuple[str, ...] = ()  # a command (argv) given the changed paths, or (URL,) POSTed them
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +147,13 @@ class SmtpSettings:
     password_env: str = "NEWSFEED_SMTP_PASSWORD"
     rate_per_second: float = 0.0  # 0: no limit
     timeout: float = 30.0
+    # a temporary failure (4xx, e.g. greylisting) defers that address, never the others: it is
+    # tried again `retries` times at the end of the run, first after `retry_delay` seconds (then
+    # twice as long each time), while the run waits at most `max_wait` seconds for them; the
+    # rest are left to the next run (exit status 75)
+    retries: int = 2
+    retry_delay: float = 300.0
+    max_wait: float = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +249,7 @@ def _parse(r: _Reader, raw: dict[str, Any], path: Path) -> Settings:
         formats=formats,
         webfeeds=r.bool("feeds.webfeeds", False),
         websub_hubs=tuple(_url(r, f"feeds.websub_hubs.{i}") for i in range(len(r.strings("feeds.websub_hubs", [])))),
+        **_target(r),
     )
     aliases = r.table("topics.aliases")
     for name, value in aliases.items():
@@ -447,6 +460,41 @@ def _crawl(r: _Reader, prefix: str, url: str) -> CrawlSettings:
     )
 
 
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")  # S3's rules for bucket names
+
+
+def _target(r: _Reader) -> dict[str, Any]:
+    """feeds.target (a bucket or the folder), its endpoint_url and region, cdn_purge."""
+    target = r.text("feeds.target", "").strip()
+    if target:
+        bucket, _slash, prefix = target.removeprefix("s3://").partition("/")
+        if not target.startswith("s3://") or not _BUCKET.fullmatch(bucket) or ".." in bucket:
+            r.fail("feeds.target", f"{target!r} is not a bucket; write \"s3://bucket/prefix\" (lowercase bucket name), or remove it to write feeds.output_dir")
+        folders = prefix.strip("/").split("/") if prefix.strip("/") else []
+        if any(part in ("", ".", "..") for part in folders) or "\\" in prefix:
+            r.fail("feeds.target", f"{target!r}: the prefix must be folder names separated by single '/', e.g. \"s3://{bucket}/feeds\"")
+    found: dict[str, Any] = {"target": target}
+    for key in ("endpoint_url", "region"):
+        if r.has(f"feeds.{key}") and not target:
+            r.fail(f"feeds.{key}", "is only used with an s3:// feeds.target; set feeds.target or remove it")
+    found["endpoint_url"] = _url(r, "feeds.endpoint_url", "") if r.has("feeds.endpoint_url") else ""
+    found["region"] = r.text("feeds.region", "").strip()
+    hook = r.get("feeds.cdn_purge", "")
+    if isinstance(hook, str):
+        if hook.startswith(("https://", "http://")):  # an API address may carry a query
+            if any(c.isspace() for c in hook) or text_problem(hook) or not urlsplit(hook).hostname:
+                r.fail("feeds.cdn_purge", f"{hook!r} is not a URL; write it as https://host/path (percent-encode spaces)")
+            found["cdn_purge"] = (hook,)
+            return found
+        try:
+            found["cdn_purge"] = tuple(shlex.split(r.text("feeds.cdn_purge", "")))
+        except ValueError as exc:
+            r.fail("feeds.cdn_purge", f"{hook!r} is not a command line ({exc}); check its quotes, or give a list of arguments")
+    else:
+        found["cdn_purge"] = tuple(r.strings("feeds.cdn_purge", []))
+    return found
+
+
 def _css_problem(selector: str) -> str:
     """Why `selector` is not a CSS selector cssselect can use, or ""."""
     from cssselect import GenericTranslator, SelectorError
@@ -467,6 +515,9 @@ def _smtp(r: _Reader) -> SmtpSettings:
         password_env=r.check("smtp.password_env", r.str("smtp.password_env", "NEWSFEED_SMTP_PASSWORD"), env_name_problem),
         rate_per_second=r.float("smtp.rate_per_second", 0.0, high=1000),
         timeout=r.float("smtp.timeout", 30.0, high=600),
+        retries=r.int("smtp.retries", 2, low=0, high=20),
+        retry_delay=r.float("smtp.retry_delay", 300.0, high=86400),
+        max_wait=r.float("smtp.max_wait", 600.0, high=86400),
     )
     if smtp.timeout == 0:
         r.fail("smtp.timeout", "must be more than 0 seconds (each SMTP command waits this long); 30 is usual")

@@ -24,9 +24,14 @@ Output paths under `feeds/` (settings.feeds.output_dir), stable:
 The list of published editions lives in the store (meta "digest_editions"), since nothing
 reads feeds/ back as input.
 
-Per-subscriber sending (issue 5): `select_week()` once, then for every distinct section
-selection `render_selection()` (render + premailer once), then
-`newsfeed.render.message.build_message()` per subscriber (string substitution only).
+Per-subscriber sending (issue 5): `select_week()` once, then for every distinct selection
+(sections and followed topics, `restrict()`) `render_selection()` (render + premailer once),
+then `newsfeed.render.message.build_message()` per subscriber (string substitution only).
+
+Topics (issue 14): a subscriber may follow topics as well as sections. Their edition opens
+with a group per followed topic (that topic's stories of the week, from any section), then
+the chosen sections without the stories already shown: every story once. No sections with
+topics means the topics only; no sections and no topics, every section.
 Library code here never prints or exits; failures are RenderError/NewsfeedError.
 """
 
@@ -34,7 +39,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -48,6 +53,7 @@ from newsfeed.types import Article, Section
 
 EDITION_FOLDER = "edisi"
 ARCHIVE_META = "digest_editions"
+TOPIC_PREFIX = "topik/"  # a topic group's Section slug: "topik/<topic slug>", its feed's folder
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 
 
@@ -64,6 +70,10 @@ class Edition:
     full: bool = True  # the selection is every configured section
     candidates: tuple[Article, ...] = field(default=(), repr=False)  # the whole week, uncapped
     complete: bool = True  # the week had ended at selection time (False only for a preview)
+    topics: tuple[Section, ...] = ()  # followed topics, as groups: Section("topik/<slug>", name)
+    # article id -> its topic slugs, and topic slug -> name, for the whole week's candidates
+    article_topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    topic_names: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def stories(self) -> tuple[Article, ...]:
@@ -72,6 +82,17 @@ class Edition:
     @property
     def section_slugs(self) -> tuple[str, ...]:
         return tuple(s.slug for s in self.sections)
+
+    @property
+    def topic_slugs(self) -> tuple[str, ...]:
+        return tuple(s.slug.removeprefix(TOPIC_PREFIX) for s in self.topics)
+
+    @property
+    def signature(self) -> tuple:
+        """What a rendering depends on: two selections with the same groups of stories (and
+        counts left out) render to the same digest, so it is rendered once."""
+        return (tuple((s.slug, s.name, tuple(a.id for a in arts)) for s, arts in self.groups),
+                tuple((s.slug, n) for s, n in self.more), self.full)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,9 +204,29 @@ def select_week(
     articles = store.published_between(start, end, [s.slug for s in chosen], until=min(now, end))
     seen: set[str] = set()
     unique = tuple(a for a in articles if a.published <= now and not (a.id in seen or seen.add(a.id)))
-    edition = Edition(code, start, end, chosen, (), (), len(chosen) == len(settings.sections), unique, complete)
+    by_article, names = week_topics(store, [a.id for a in unique])
+    edition = Edition(code, start, end, chosen, (), (), len(chosen) == len(settings.sections), unique, complete,
+                      article_topics=by_article, topic_names=names)
     edition = _capped(edition, settings)
     return edition if edition.groups else None
+
+
+def week_topics(store: Store, ids: Sequence[str]) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """(article id -> topic slugs in rank order, topic slug -> name) for these articles."""
+    by_article: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    ids = list(ids)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        rows = store.query(
+            f"SELECT article_id, topic, name FROM article_topics WHERE article_id IN ({','.join('?' * len(chunk))}) "
+            "ORDER BY article_id, rank",
+            chunk,
+        )
+        for ident, slug, name in rows:
+            by_article.setdefault(ident, []).append(slug)
+            names.setdefault(slug, name)
+    return {k: tuple(v) for k, v in by_article.items()}, names
 
 
 def unfinished_week_message(code: str, end: datetime) -> str:
@@ -196,12 +237,22 @@ def unfinished_week_message(code: str, end: datetime) -> str:
     return f"week {code} has not ended yet (it ends {ends} {end.tzname()}); pick a past week"
 
 
-def restrict(edition: Edition, settings: Settings, sections: str | Sequence[str]) -> Edition | None:
-    """The same week for fewer sections, without another query (issue 5's selections)."""
-    chosen = parse_sections(settings, sections)
+def restrict(edition: Edition, settings: Settings, sections: str | Sequence[str], topics: Sequence[str] = ()) -> Edition | None:
+    """The same week for fewer sections, and/or followed topics, without another query
+    (issue 5's selections). `sections` empty with topics: the topics only."""
+    chosen = parse_sections(settings, sections) if sections or not topics else ()
+    followed = tuple(
+        Section(f"{TOPIC_PREFIX}{slug}", edition.topic_names[slug])
+        for slug in sorted(set(topics), key=lambda t: (edition.topic_names.get(t, t).lower(), t))
+        if slug in edition.topic_names
+    )
     slugs = {s.slug for s in chosen}
-    candidates = tuple(a for a in edition.candidates if a.section in slugs)
-    narrowed = replace(edition, sections=chosen, full=len(chosen) == len(settings.sections), candidates=candidates)
+    wanted = {s.slug.removeprefix(TOPIC_PREFIX) for s in followed}
+    candidates = tuple(
+        a for a in edition.candidates if a.section in slugs or wanted.intersection(edition.article_topics.get(a.id, ()))
+    )
+    full = len(chosen) == len(settings.sections) and not followed
+    narrowed = replace(edition, sections=chosen, topics=followed, full=full, candidates=candidates)
     narrowed = _capped(narrowed, settings)
     return narrowed if narrowed.groups else None
 
@@ -216,20 +267,29 @@ def priority(groups: Sequence[tuple[Section, Sequence[Article]]]) -> list[str]:
 
 
 def _capped(edition: Edition, settings: Settings) -> Edition:
+    """Groups (followed topics first, then sections), each story in the first group it
+    belongs to, capped per group and overall."""
     per_section = settings.digest.max_per_section
-    by_section: dict[str, list[Article]] = {}
+    order = (*edition.topics, *edition.sections)
+    sections = {s.slug for s in edition.sections}
+    by_group: dict[str, list[Article]] = {}
     for article in sorted(edition.candidates, key=lambda a: (a.published, a.id), reverse=True):
-        by_section.setdefault(article.section, []).append(article)
-    groups = [(s, by_section.get(s.slug, [])[:per_section]) for s in edition.sections]
+        own = edition.article_topics.get(article.id, ())
+        home = next((t.slug for t in edition.topics if t.slug.removeprefix(TOPIC_PREFIX) in own), None)
+        if home is None and article.section in sections:
+            home = article.section
+        if home is not None:
+            by_group.setdefault(home, []).append(article)
+    groups = [(s, by_group.get(s.slug, [])[:per_section]) for s in order]
     groups = [(s, a) for s, a in groups if a]
     keep = set(priority(groups)[: settings.digest.max_stories])
     capped = tuple((s, tuple(a for a in arts if a.id in keep)) for s, arts in groups)
     capped = tuple((s, a) for s, a in capped if a)
     shown = {s.slug: len(a) for s, a in capped}
     more = tuple(
-        (s, len(by_section.get(s.slug, [])) - shown.get(s.slug, 0))
-        for s in edition.sections
-        if len(by_section.get(s.slug, [])) > shown.get(s.slug, 0)
+        (s, len(by_group.get(s.slug, [])) - shown.get(s.slug, 0))
+        for s in order
+        if len(by_group.get(s.slug, [])) > shown.get(s.slug, 0)
     )
     return replace(edition, groups=capped, more=more)
 
@@ -274,10 +334,7 @@ def render_edition_files(settings: Settings, edition: Edition) -> tuple[Rendered
     url = web_url(settings, edition)
     rendered = render_selection(settings, edition, url)
     subscribe = settings.newsletter.endpoint_url
-    if rendered.trimmed:
-        page = render_web_copy(settings, edition, url, archive_url(settings), subscribe)
-    else:
-        page = personalize(rendered, subscribe)[0]
+    page = render_web_copy(settings, edition, url, archive_url(settings), subscribe)  # every story, no link to itself
     _html, text = personalize(rendered, subscribe)
     folder = edition_folder(edition)
     files = [
@@ -296,7 +353,8 @@ def publish_edition(settings: Settings, store: Store, edition: Edition) -> Diges
     were written, so a failed write never leaves the archive pointing at missing files; a
     rerun writes what is missing and lists it. An unfinished week (a preview) is refused.
     """
-    from newsfeed.deliver.files import publish_files
+    from newsfeed.deliver import targets
+    from newsfeed.errors import DeliveryError
     from newsfeed.render.digest import render_archive
     from newsfeed.store import outputs
 
@@ -304,15 +362,18 @@ def publish_edition(settings: Settings, store: Store, edition: Edition) -> Diges
         raise RenderError(f"{unfinished_week_message(edition.code, edition.end)} (an unfinished week can only be previewed)")
     rendered, files = render_edition_files(settings, edition)
     stamps: dict = {}
-    written, unchanged = publish_files(settings.feeds.output_dir, files, stamps)
+    target = targets.open_target(settings)  # feeds.output_dir, or a bucket
+    written, unchanged = targets.write_files(target, files, stamps)
     paths = [p for p, _d in files]
     if edition.full:
         entries = _record(store, edition, rendered)
         archive = [(f"{EDITION_FOLDER}/index.html", render_archive(settings, entries, archive_url(settings)))]
-        more_written, more_unchanged = publish_files(settings.feeds.output_dir, archive, stamps)
+        more_written, more_unchanged = targets.write_files(target, archive, stamps)
         written, unchanged, paths = written + more_written, unchanged + more_unchanged, paths + [p for p, _d in archive]
     with store.transaction() as conn:
         outputs.record(conn, "edition", stamps)
+    if purge_failure := targets.purge(settings, written):
+        raise DeliveryError(purge_failure)
     return DigestReport(
         code=edition.code,
         stories=rendered.total,

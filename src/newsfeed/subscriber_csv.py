@@ -73,12 +73,15 @@ class ImportReport:
     updated: int = 0  # already known: sections united, name filled, pending -> confirmed
     unchanged: int = 0  # already known, and the row adds nothing
     kept: int = 0  # unsubscribed or bounced here: an import never brings them back
-    left: int = 0  # the file says they unsubscribed or bounced: stored so
+    left: int = 0  # new addresses the file says unsubscribed or bounced: stored so
+    # the file says they left, but they are pending or confirmed here: left as they are (the
+    # file may be older than their subscription here; an import never ends one)
+    active: int = 0
     rejected: list[BadRow] = field(default_factory=list)
 
     @property
     def skipped(self) -> int:
-        return self.unchanged + self.kept
+        return self.unchanged + self.kept + self.active
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,7 +83,9 @@ def import_(settings: Settings, quiet: bool, file: str, confirmed: bool) -> None
         parts = [f"{report.added} added as {state}", f"{report.updated} updated"]
         if report.left:
             parts.append(f"{report.left} stored as unsubscribed or bounced, as the file says")
-        detail = ", ".join(f"{n} {what}" for n, what in ((report.unchanged, "unchanged"), (report.kept, "unsubscribed or bounced before")) if n)
+        detail = ", ".join(f"{n} {what}" for n, what in (
+            (report.unchanged, "unchanged"), (report.kept, "unsubscribed or bounced before"),
+            (report.active, "marked as left in the file but subscribed or pending here, kept so")) if n)
         parts.append(f"{report.skipped} skipped" + (f" ({detail})" if detail else ""))
         parts.append(f"{len(report.rejected)} rejected")
         click.echo("subscribers: " + ", ".join(parts))

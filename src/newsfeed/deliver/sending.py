@@ -3,8 +3,9 @@
 Exactly once, across crashes and reruns
 ---------------------------------------
 1. Plan: one committed transaction inserts a 'pending' row per (edition, address) for
-   every confirmed subscriber whose sections had articles that week (INSERT OR IGNORE: a
-   rerun never resets a row). The row fixes the sections and the Message-ID. The ledger is
+   every confirmed subscriber, not paused, whose sections or topics had articles that week
+   (INSERT OR IGNORE: a rerun never resets a row). The row fixes the sections, the topics
+   and the Message-ID. The ledger is
    keyed by the normalised address and outlives `subscribers remove`, so an address removed
    and added again is never sent an edition it already had.
 2. Per subscriber: build the message bytes, then commit 'sending' (only if the subscriber
@@ -19,10 +20,17 @@ Exactly once, across crashes and reruns
    transmit twice", and the duplicate, if any, is the same message (only its Date differs).
 4. A file lock held for the whole run stops a second `newsfeed send` from racing the first;
    the OS releases it when a process dies, even by SIGKILL.
-5. The run stops (DeliveryError) when the server refuses the session or refuses several
-   messages in a row for reasons that are not the addresses (`Refusals`): the rows tried
-   are 'failed', the rest 'pending', and the same command later sends them.
-Rows of subscribers who unsubscribed, bounced or were removed meanwhile become 'skipped'.
+5. The run stops (DeliveryError) when the server cannot be reached, refuses the session or
+   refuses several messages in a row for reasons that are not the addresses (`Refusals`):
+   the rows tried are 'failed', the rest 'pending', and the same command later sends them.
+6. A temporary failure (4xx: greylisting, a full queue) defers that address only: its row
+   is 'failed' with a next_attempt, the run goes on with the others, and at its end tries
+   the deferred ones again (smtp.retries times, after smtp.retry_delay seconds, doubling),
+   waiting for them at most smtp.max_wait seconds in all; whatever is still deferred is
+   tried by the next run, not before its next_attempt. 100 greylisted addresses cost one
+   wait of retry_delay, not 100 waits in a row.
+Rows of subscribers who unsubscribed, bounced, paused or were removed meanwhile become
+'skipped'. `unfinished()` tells the CLI whether a later run has work left (its exit status).
 
 Every message is stamped with the time it is sent (the `clock`), not the edition's date.
 `--dry-run` writes the messages that would be sent as .eml files (one folder per edition,
@@ -36,10 +44,11 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Protocol
@@ -53,7 +62,7 @@ from newsfeed.render import message as messages
 from newsfeed.store import Store
 from newsfeed.store import subscribers as ledger
 from newsfeed.subscribers import wants
-from newsfeed.tokens import CONFIRM_DAYS, confirm_url, secret_from_env, unsubscribe_url
+from newsfeed.tokens import CONFIRM_DAYS, confirm_url, preferences_url, secret_from_env, unsubscribe_url
 from newsfeed.types import Progress, no_progress
 
 
@@ -71,8 +80,10 @@ class SendReport:
     planned: int = 0  # ledger rows created by this run
     sent: int = 0
     bounced: int = 0
-    failed: int = 0
-    skipped: int = 0  # unsubscribed or bounced since the plan
+    failed: int = 0  # refused for reasons that are not the address: a later run tries again
+    deferred: int = 0  # temporary failures (4xx) still to retry: the next run tries them after their next_attempt
+    retried: int = 0  # deferred deliveries sent at the end of this run
+    skipped: int = 0  # unsubscribed, bounced or paused since the plan
     resent: int = 0  # ambiguous 'sending' rows sent again (same Message-ID)
     renders: int = 0  # distinct section selections rendered
     empty: int = 0  # confirmed subscribers whose sections had nothing this week
@@ -97,46 +108,70 @@ def list_id(settings: Settings) -> str:
 
 
 class Personaliser:
-    """Renders each distinct section selection once; per subscriber only substitutes."""
+    """Renders each distinct selection once; per subscriber only substitutes.
+
+    A selection is the sections and topics a subscriber gets this week; two selections that
+    come out as the same groups of stories share one rendering (Edition.signature)."""
 
     def __init__(self, settings: Settings, edition: editions.Edition, secret: bytes):
         self.settings = settings
         self.edition = edition
         self.secret = secret
         self.available = tuple(s.slug for s in settings.sections if any(a.section == s.slug for a in edition.candidates))
-        self.rendered: dict[tuple[str, ...], object] = {}  # sections -> editions.RenderedDigest
-        self.templates: dict[tuple[str, ...], FastMessage] = {}
+        self.week_topics = {t for topics in edition.article_topics.values() for t in topics}
+        self.narrowed: dict[tuple, editions.Edition | None] = {}  # (sections, topics) -> edition
+        self.rendered: dict[tuple, object] = {}  # signature -> editions.RenderedDigest
+        self.templates: dict[tuple, FastMessage] = {}
         self.list_id = list_id(settings)
         self.mailto = settings.newsletter.unsubscribe_mailto
         _check_placeholders(edition)
 
-    def selection(self, subscriber_sections: Sequence[str]) -> tuple[str, ...]:
-        return wants(subscriber_sections, self.available)
+    def selection(self, subscriber_sections: Sequence[str], subscriber_topics: Sequence[str] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(sections, topics) with articles this week for a subscriber's choice: no
+        sections with topics means the topics only."""
+        topics = tuple(sorted(t for t in set(subscriber_topics) if t in self.week_topics))
+        if not subscriber_sections and subscriber_topics:
+            return (), topics
+        return wants(subscriber_sections, self.available), topics
 
-    def render(self, sections: tuple[str, ...]):
-        found = self.rendered.get(sections)
-        if found is None:
-            if sections == self.available:
-                selected = self.edition
+    def narrow(self, sections: tuple[str, ...], topics: tuple[str, ...] = ()) -> editions.Edition | None:
+        key = (sections, topics)
+        if key not in self.narrowed:
+            if sections == self.available and not topics:
+                self.narrowed[key] = self.edition
+            elif not sections and not topics:
+                self.narrowed[key] = None
             else:
-                selected = editions.restrict(self.edition, self.settings, sections)
-            if selected is None:
-                return None
-            found = self.rendered[sections] = editions.render_selection(self.settings, selected)
+                self.narrowed[key] = editions.restrict(self.edition, self.settings, sections, topics)
+        return self.narrowed[key]
+
+    def render(self, sections: tuple[str, ...], topics: tuple[str, ...] = ()):
+        selected = self.narrow(sections, topics)
+        if selected is None:
+            return None
+        found = self.rendered.get(selected.signature)
+        if found is None:
+            found = self.rendered[selected.signature] = editions.render_selection(self.settings, selected)
         return found
 
-    def build(self, email: str, name: str, sections: tuple[str, ...], mid: str, date: datetime) -> bytes | None:
+    def build(
+        self, email: str, name: str, sections: tuple[str, ...], mid: str, date: datetime, topics: tuple[str, ...] = (),
+        ident: int | None = None,
+    ) -> bytes | None:
         """The message for one subscriber, Date `date` (the time of sending); None when the
-        selection has nothing this week."""
-        rendered = self.render(sections)
+        selection has nothing this week. `ident` (the subscriber's id) signs their
+        preferences link; without it the link is the subscription page."""
+        rendered = self.render(sections, topics)
         if rendered is None:
             return None
-        template = self.templates.get(sections)
+        selected = self.narrow(sections, topics)
+        template = self.templates.get(selected.signature)
         if template is None:
-            template = self.templates[sections] = FastMessage(rendered, {"List-Id": self.list_id, "Precedence": "bulk"})
+            template = self.templates[selected.signature] = FastMessage(rendered, {"List-Id": self.list_id, "Precedence": "bulk"})
         url = unsubscribe_url(self.settings, self.secret, email)
         mailto = f"mailto:{self.mailto}?subject=berhenti%20{url.rsplit('=', 1)[1]}"
-        return template.personal(email, mid, url, mailto, f"Halo, {name}," if name else None, date)
+        preferences = preferences_url(self.settings, self.secret, ident, email) if ident is not None else None
+        return template.personal(email, mid, url, mailto, f"Halo, {name}," if name else None, date, preferences)
 
 
 def _check_placeholders(edition: editions.Edition) -> None:
@@ -183,8 +218,10 @@ class FastMessage:
             self._date = (date, b"Date: " + messages.header_date(date, self.rendered.date).encode("ascii"))
         return self._date[1]
 
-    def personal(self, to: str, mid: str, url: str, mailto: str, greeting: str | None, date: datetime) -> bytes:
-        body_html, body_text = messages.personalize(self.rendered, url, greeting)
+    def personal(
+        self, to: str, mid: str, url: str, mailto: str, greeting: str | None, date: datetime, preferences: str | None = None
+    ) -> bytes:
+        body_html, body_text = messages.personalize(self.rendered, url, greeting, preferences)
         values = {
             "to": b"To: " + to.encode("ascii"),
             "date": self._date_line(date.replace(microsecond=0)),
@@ -244,15 +281,18 @@ def select(settings: Settings, store: Store, now: datetime, week: str | None) ->
     return editions.week_code(year, number), None
 
 
-def targets(settings: Settings, store: Store, personaliser: Personaliser, code: str, report: SendReport):
-    """(subscriber, sections, message id) for every confirmed subscriber with something to read."""
+def targets(settings: Settings, store: Store, personaliser: Personaliser, code: str, report: SendReport, now: datetime):
+    """(subscriber, sections, message id, topics) for every confirmed subscriber, not paused,
+    with something to read."""
     found = []
     for subscriber in ledger.all_subscribers(store, "confirmed"):
-        sections = personaliser.selection(subscriber.sections)
-        if not sections:
+        if subscriber.paused(now):
+            continue
+        sections, topics = personaliser.selection(subscriber.sections, subscriber.topics)
+        if not sections and not topics:
             report.empty += 1
             continue
-        found.append((subscriber, sections, message_id(settings, code, subscriber.email)))
+        found.append((subscriber, sections, message_id(settings, code, subscriber.email), topics))
     return found
 
 
@@ -299,44 +339,96 @@ def send_edition(
     progress: Progress = no_progress,
     clock: Callable[[], datetime] | None = None,
     max_refusals: int = MAX_REFUSALS,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> SendReport:
     """Send the week's edition to every confirmed subscriber who has not had it yet.
 
     Stops with DeliveryError when the server cannot take mail (unreachable, refuses the
     session) or refuses `max_refusals` messages in a row for different recipients with a
     permanent reply that is not a bounce: rows already tried are 'failed', the rest stay
-    'pending', nobody is marked bounced, and the same command sends them later.
+    'pending', nobody is marked bounced, and the same command sends them later. Temporary
+    failures are deferred (see the module docstring); `sleep` waits for them.
     """
     report, personaliser, tick = _start(settings, store, now, week, clock)
     if personaliser is None:
         return report
-    code, sender = report.edition, settings.digest.sender
+    code, policy = report.edition, settings.smtp
     with send_lock(settings, code):
-        report.planned = ledger.plan(store, code, targets(settings, store, personaliser, code, report), now)
-        rows = ledger.remaining(store, code)
+        report.planned = ledger.plan(store, code, targets(settings, store, personaliser, code, report, now), now)
+        rows = ledger.remaining(store, code, now)
         if not rows:
             return report
-        names = {s.email: s.name for s in ledger.all_subscribers(store)}
+        people = {s.email: s for s in ledger.all_subscribers(store)}
         transport.ensure_connected()
         refusals = Refusals(transport, max_refusals, f"newsfeed send --week {code}")
-        for done, row in enumerate(rows, start=1):
-            data = personaliser.build(row.email, names.get(row.email, ""), row.sections, row.message_id, tick())
+
+        def attempt(row: ledger.Delivery, tries: int) -> float | None:
+            person = people.get(row.email)
+            name, ident = (person.name, person.id) if person else ("", None)
+            data = personaliser.build(row.email, name, row.sections, row.message_id, tick(), row.topics, ident)
             if data is None:  # the selection lost its articles since the plan
                 ledger.mark(store, code, row.email, "skipped", tick(), error="nothing to send")
                 report.skipped += 1
-                continue
+                return None
             if not ledger.mark(store, code, row.email, "sending", tick()):
                 report.skipped += 1
-                continue
-            if row.status == "sending":
+                return None
+            if row.status == "sending" and not tries:
                 report.resent += 1
-            outcome = transport.send(sender, row.email, data)
-            ledger.mark(store, code, row.email, outcome.status, tick(), error=outcome.detail, attempts=outcome.attempts)
-            setattr(report, outcome.status, getattr(report, outcome.status) + 1)
-            progress("send", done, len(rows))
+            outcome = transport.send(settings.digest.sender, row.email, data)
+            wait = None
+            if outcome.temporary:
+                wait = policy.retry_delay * 2 ** tries
+                ledger.mark(store, code, row.email, "failed", tick(), error=outcome.detail, attempts=outcome.attempts,
+                            next_attempt=tick() + timedelta(seconds=wait))
+            else:
+                ledger.mark(store, code, row.email, outcome.status, tick(), error=outcome.detail, attempts=outcome.attempts)
+                setattr(report, outcome.status, getattr(report, outcome.status) + 1)
+                report.retried += bool(tries and outcome.status == "sent")
             refusals.check(outcome, report.sent)
+            return wait
+
+        report.deferred = deferring(rows, attempt, policy, sleep, lambda done: progress("send", done, len(rows)))
     report.renders = len(personaliser.rendered)
     return report
+
+
+def deferring(items: Sequence, attempt: Callable[[object, int], float | None], policy, sleep: Callable[[float], None],
+              done: Callable[[int], None] = lambda n: None) -> int:
+    """Try every item once, in order; `attempt(item, tries)` returns the seconds to wait
+    before trying it again after a temporary failure (None: finished with it). At the end,
+    deferred items are tried again when their time comes, at most `policy.retries` more
+    times each, while the waiting stays within `policy.max_wait` seconds. Returns how many
+    are still deferred (left to the next run)."""
+    deferred: list[tuple[float, int, int, object]] = []  # (due, order, tries so far, item)
+    for number, item in enumerate(items, start=1):
+        wait = attempt(item, 0)
+        if wait is not None:
+            if policy.retries:
+                deferred.append((time.monotonic() + wait, number, 1, item))
+            else:
+                deferred.append((float("inf"), number, 1, item))
+        done(number)
+    waited = 0.0
+    while deferred:
+        deferred.sort(key=lambda entry: entry[:2])
+        due, number, tries, item = deferred[0]
+        pause = max(0.0, due - time.monotonic())
+        if waited + pause > policy.max_wait:
+            break  # left to the next run, after their next_attempt
+        deferred.pop(0)
+        if pause:
+            sleep(pause)
+            waited += pause
+        wait = attempt(item, tries)
+        if wait is not None:
+            deferred.append((time.monotonic() + wait if tries < policy.retries else float("inf"), number, tries + 1, item))
+    return len(deferred)
+
+
+def unfinished(store: Store, code: str) -> tuple[int, str | None]:
+    """(deliveries of the edition a later run will still try, when the first of them is due)."""
+    return ledger.unfinished(store, code)
 
 
 def dry_run(
@@ -354,11 +446,11 @@ def dry_run(
         return report
     code = report.edition
     done_emails = {d.email for d in ledger.deliveries(store, code) if d.status in ("sent", "bounced", "skipped")}
-    todo = [t for t in targets(settings, store, personaliser, code, report) if t[0].email not in done_emails]
+    todo = [t for t in targets(settings, store, personaliser, code, report, now) if t[0].email not in done_emails]
     folder = out_dir / code
     try:
-        for done, (subscriber, sections, mid) in enumerate(todo, start=1):
-            data = personaliser.build(subscriber.email, subscriber.name, sections, mid, tick())
+        for done, (subscriber, sections, mid, topics) in enumerate(todo, start=1):
+            data = personaliser.build(subscriber.email, subscriber.name, sections, mid, tick(), topics, subscriber.id)
             if data is None:
                 continue
             path = folder / _file_name(subscriber.email)
@@ -452,6 +544,7 @@ def invite(
     progress: Progress = no_progress,
     clock: Callable[[], datetime] | None = None,
     max_refusals: int = MAX_REFUSALS,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> InviteReport:
     """E-mail the confirmation link to every pending subscriber not invited yet (`again`:
     every pending one; `only`: just these addresses). Each one is recorded as invited once
@@ -466,17 +559,23 @@ def invite(
     with send_lock(settings, "invite"):
         transport.ensure_connected()
         refusals = Refusals(transport, max_refusals, "newsfeed subscribers invite")
-        for done, subscriber in enumerate(people, start=1):
+
+        def attempt(subscriber: ledger.Subscriber, tries: int) -> float | None:
             moment = tick()
             outcome = transport.send(settings.digest.sender, subscriber.email, invitation(settings, secret, subscriber, moment))
+            wait = None
             if outcome.status == "sent":
                 ledger.mark_invited(store, subscriber.email, moment)
                 report.invited += 1
             elif outcome.status == "bounced":
                 ledger.mark_bounced(store, subscriber.email, tick(), outcome.detail)
                 report.bounced += 1
+            elif outcome.temporary:
+                wait = settings.smtp.retry_delay * 2 ** tries
             else:
                 report.failed += 1
-            progress("invite", done, len(people))
             refusals.check(outcome, report.invited)
+            return wait
+
+        report.failed += deferring(people, attempt, settings.smtp, sleep, lambda done: progress("invite", done, len(people)))
     return report

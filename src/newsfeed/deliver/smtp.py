@@ -1,23 +1,26 @@
-"""SMTP delivery: one connection reused for many messages, a rate limit, retries.
+"""SMTP delivery: one connection reused for many messages, a rate limit, one attempt a call.
 
 - security "none", "starttls" (STARTTLS after EHLO, certificate checked) or "tls"
   (implicit TLS, usually port 465); user from config.toml, password from the environment
   variable named by smtp.password_env.
 - rate limit: at most `rate_per_second` message attempts per second, evenly spaced
   (0 turns it off).
-- a temporary failure (4xx reply) or a dropped connection is retried with exponential
-  backoff on a fresh connection when needed.
-- a permanent reply (5xx) is never retried within the run, and is a bounce (the address is
-  suppressed for good) ONLY when it is about the recipient: a 5xx to RCPT TO whose
-  enhanced status code (RFC 3463) is 5.1.x (bad address) or 5.2.x (mailbox), or a plain
-  550/551/553 to RCPT TO without an enhanced code. Anything else permanent (a 5xx to MAIL
-  FROM or DATA, a 5.7.x policy or blocklist refusal even at RCPT, "554 sending IP listed")
-  says something about us or the server, not the address: it is a "failed" delivery
-  (`permanent=True`), retried by a later run. The caller stops the run after a few of those
-  in a row (newsfeed.deliver.sending).
+- `send` makes one attempt and never sleeps: a temporary failure (a 4xx reply, e.g. 451
+  greylisting) comes back as `temporary=True`, and the caller decides when to try that
+  address again (newsfeed.deliver.sending defers it to the end of the run or to the next
+  run, so one greylisted address never holds up the others). A connection that dropped is
+  opened again at once and the message sent once more.
+- a permanent reply (5xx) is a bounce (the address is suppressed for good) ONLY when it is
+  about the recipient: a 5xx to RCPT TO whose enhanced status code (RFC 3463) is 5.1.x (bad
+  address) or 5.2.x (mailbox), or a plain 550/551/553 to RCPT TO without an enhanced code.
+  Anything else permanent (a 5xx to MAIL FROM or DATA, a 5.7.x policy or blocklist refusal
+  even at RCPT, "554 sending IP listed") says something about us or the server, not the
+  address: it is a "failed" delivery (`permanent=True`), retried by a later run. The caller
+  stops the run after a few of those in a row (newsfeed.deliver.sending).
 - a server that refuses the session itself (5xx greeting, EHLO, STARTTLS or AUTH), or that
-  stays unreachable after the retries, gives an Outcome with `stop=True`: no message can
-  go out now, so the caller stops the run.
+  cannot be reached, gives an Outcome with `stop=True`: no message can go out now, so the
+  caller stops the run. `ensure_connected` (the start of a run) fails at once with the
+  error: an unreachable server is not waited for.
 
 The library never prints: `send` returns an Outcome for each message.
 """
@@ -44,11 +47,12 @@ _ENHANCED = re.compile(rb"^\s*([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    status: str  # "sent", "bounced" (the address is refused for good) or "failed" (retry in a later run)
+    status: str  # "sent", "bounced" (the address is refused for good) or "failed" (retry later)
     attempts: int
     detail: str = ""
     stop: bool = False  # the server cannot take any message now (unreachable, refused the session): stop the run
     permanent: bool = False  # "failed" with a 5xx that is not a bounce: not retried in this run
+    temporary: bool = False  # "failed" with a 4xx (or a connection lost twice): try this address again later
 
 
 def enhanced_code(message: bytes | str) -> tuple[int, int, int] | None:
@@ -92,22 +96,20 @@ class _Refused(Exception):
 
 
 class SmtpSender:
-    """Use as a context manager; `send` connects lazily and reuses the connection."""
+    """Use as a context manager; `send` connects lazily and reuses the connection.
+
+    `timeout` overrides smtp.timeout (the web app's confirmation mails wait less)."""
 
     def __init__(
         self,
         settings: SmtpSettings,
-        retries: int = 4,
-        backoff: float = 2.0,
-        max_backoff: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         local_hostname: str | None = None,
+        timeout: float | None = None,
     ):
         self.settings = settings
-        self.retries = retries
-        self.backoff = backoff
-        self.max_backoff = max_backoff
         self.sleep = sleep
+        self.timeout = settings.timeout if timeout is None else timeout
         self.limiter = RateLimiter(settings.rate_per_second, sleep=sleep)
         self.local_hostname = local_hostname
         self.password = ""
@@ -159,9 +161,9 @@ class SmtpSender:
         step = "greeting"
         try:
             if s.security == "tls":
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, self.local_hostname, timeout=s.timeout, context=context)
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, self.local_hostname, timeout=self.timeout, context=context)
             else:
-                conn = smtplib.SMTP(s.host, s.port, self.local_hostname, timeout=s.timeout)
+                conn = smtplib.SMTP(s.host, s.port, self.local_hostname, timeout=self.timeout)
         except smtplib.SMTPConnectError as exc:
             if 500 <= exc.smtp_code < 600:
                 raise _Refused(f"the SMTP server {self.where()} refused the connection ({exc.smtp_code} {_text(exc.smtp_error)})") from None
@@ -205,41 +207,36 @@ class SmtpSender:
         return conn
 
     def ensure_connected(self) -> None:
-        """Connect now, retrying temporary failures with backoff; DeliveryError if the server
-        stays unreachable or refuses the session."""
-        last = ""
-        for attempt in range(1, self.retries + 2):
-            try:
-                self.connect()
-                return
-            except _Refused as exc:
-                raise DeliveryError(f"{exc}; nothing was sent") from None
-            except (OSError, smtplib.SMTPException) as exc:
-                self._drop()
-                last = str(exc) or type(exc).__name__
-            if attempt <= self.retries:
-                self.sleep(self._delay(attempt))
-        raise DeliveryError(f"cannot reach the SMTP server {self.where()} ({last}); check [smtp] host, port and security")
-
-    def _delay(self, attempt: int) -> float:
-        return min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        """Connect now, or DeliveryError at once with what went wrong: an unreachable server
+        or one that refuses the session is reported, not waited for."""
+        try:
+            self.connect()
+        except _Refused as exc:
+            raise DeliveryError(f"{exc}; nothing was sent") from None
+        except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
+            raise DeliveryError(
+                f"cannot reach the SMTP server {self.where()} ({_problem(exc)}); check [smtp] host, port and security, "
+                "or start the server; nothing was sent"
+            ) from None
 
     def send(self, sender: str, recipient: str, data: bytes) -> Outcome:
-        """Send one message to one recipient, with the rate limit and the retries."""
+        """One attempt to deliver one message to one recipient (after the rate limit); a
+        connection found dropped is opened again and the message sent once more."""
+        self.limiter.wait()
         detail = ""
-        connecting = False
-        for attempt in range(1, self.retries + 2):
-            self.limiter.wait()
-            code: int | None = None
-            connecting = True
+        for attempt in (1, 2):
             try:
                 conn = self.connect()
-                connecting = False
-                conn.sendmail(sender, [recipient], data)
-                return Outcome("sent", attempt)
             except _Refused as exc:
                 self._drop()
                 return Outcome("failed", attempt, str(exc), stop=True, permanent=True)
+            except (OSError, smtplib.SMTPException) as exc:
+                self._drop()
+                return Outcome("failed", attempt, f"cannot reach the SMTP server {self.where()} ({_problem(exc)})", stop=True)
+            try:
+                conn.sendmail(sender, [recipient], data)
+                return Outcome("sent", attempt)
             except smtplib.SMTPRecipientsRefused as exc:
                 code, message = exc.recipients.get(recipient, next(iter(exc.recipients.values()), (0, b"")))
                 detail = f"RCPT TO: {code} {_text(message)}"
@@ -248,28 +245,30 @@ class SmtpSender:
                     if is_bounce(code, message):
                         return Outcome("bounced", attempt, detail)
                     return Outcome("failed", attempt, detail, permanent=True)
-            except smtplib.SMTPResponseException as exc:  # MAIL FROM, DATA; a 4xx greeting
+                self._after_temporary(code)
+                return Outcome("failed", attempt, detail, temporary=True)
+            except smtplib.SMTPResponseException as exc:  # MAIL FROM, DATA
                 code = exc.smtp_code
-                step = "MAIL FROM" if isinstance(exc, smtplib.SMTPSenderRefused) else "DATA" if isinstance(exc, smtplib.SMTPDataError) else "connect"
+                step = "MAIL FROM" if isinstance(exc, smtplib.SMTPSenderRefused) else "DATA" if isinstance(exc, smtplib.SMTPDataError) else "SMTP"
                 detail = f"{step}: {code} {_text(exc.smtp_error)}"
                 if 500 <= code < 600:
                     self._reset()
                     return Outcome("failed", attempt, detail, permanent=True)
+                self._after_temporary(code)
+                return Outcome("failed", attempt, detail, temporary=True)
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
-                detail = f"connection lost: {exc or type(exc).__name__}"
-                self._drop()
+                detail = f"connection lost: {_problem(exc)}"
+                self._drop()  # and once more on a new connection
             except smtplib.SMTPException as exc:
-                detail = str(exc) or type(exc).__name__
                 self._drop()
-            if code == 421:  # the server is closing the connection
-                self._drop()
-            else:
-                self._reset()
-            if attempt <= self.retries:
-                self.sleep(self._delay(attempt))
-        if connecting:  # the last attempts could not even connect
-            return Outcome("failed", self.retries + 1, f"cannot reach the SMTP server {self.where()} ({detail})", stop=True)
-        return Outcome("failed", self.retries + 1, detail)
+                return Outcome("failed", attempt, str(exc) or type(exc).__name__, temporary=True)
+        return Outcome("failed", 2, detail, temporary=True)
+
+    def _after_temporary(self, code: int) -> None:
+        if code == 421:  # the server is closing the connection
+            self._drop()
+        else:
+            self._reset()
 
     def _reset(self) -> None:
         if self.conn is None:
@@ -278,6 +277,12 @@ class SmtpSender:
             self.conn.rset()
         except (smtplib.SMTPException, OSError):
             self._drop()
+
+
+def _problem(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{exc.smtp_code} {_text(exc.smtp_error)}"
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def _text(message: bytes | str) -> str:

@@ -7,8 +7,15 @@ every URL passes `_https()`, so a hostile article cannot inject markup, handlers
 javascript: links. Dates are Indonesian via Babel ("Senin, 14 Oktober 2024"). No now():
 the same edition renders to the same bytes.
 
-The HTML still carries the tokens of newsfeed.render.message (UNSUBSCRIBE_URL, GREETING);
-`message.personalize()` fills them per subscriber by string replacement.
+The HTML still carries the tokens of newsfeed.render.message (UNSUBSCRIBE_URL,
+PREFERENCES_URL, GREETING); `message.personalize()` fills them per subscriber by string
+replacement.
+
+Every article appears once per digest: a story is never also an "Artikel Terkait" link of
+another story, and a related article is listed under the first story that links to it only.
+The preheader names the top headlines (the subject already says the site and the week). The
+web copy (`render_web_copy`) has no "Lihat di browser" link to itself, and offers the
+subscription page instead of a personal unsubscribe link.
 """
 
 from __future__ import annotations
@@ -24,9 +31,9 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from newsfeed.config import Settings
-from newsfeed.editions import Edition, RenderedDigest, priority
+from newsfeed.editions import TOPIC_PREFIX, Edition, RenderedDigest, priority
 from newsfeed.errors import RenderError
-from newsfeed.render.message import GREETING, UNSUBSCRIBE_URL, default_greeting
+from newsfeed.render.message import GREETING, PREFERENCES_URL, UNSUBSCRIBE_URL, default_greeting
 from newsfeed.render.templates import PACKAGED, render_template
 from newsfeed.types import Article
 
@@ -97,11 +104,14 @@ def _fit(settings: Settings, edition: Edition, context: dict, order: list[str], 
 
 
 def render_web_copy(settings: Settings, edition: Edition, web_url: str, archive_url: str, subscribe_url: str) -> str:
-    """Every story of the edition (no size cap), generic greeting and subscription link."""
-    context = _context(settings, edition, web_url, archive_url)
+    """Every story of the edition (no size cap), generic greeting, the subscription page in
+    place of personal links, and no "Lihat di browser" link (it is the browser copy)."""
+    context = _context(settings, edition, web_url, archive_url, web=True)
     html = _inline(_html(settings, edition, context, None))
-    page = html.replace(UNSUBSCRIBE_URL, subscribe_url).replace(GREETING, default_greeting(settings.site.name))
-    return page
+    return (
+        html.replace(UNSUBSCRIBE_URL, subscribe_url).replace(PREFERENCES_URL, subscribe_url)
+        .replace(GREETING, default_greeting(settings.site.name))
+    )
 
 
 def render_archive(settings: Settings, entries: Sequence[dict], archive_url: str) -> bytes:
@@ -157,13 +167,17 @@ def subject_for(settings: Settings, edition: Edition) -> str:
 # internals --------------------------------------------------------------------
 
 
-def _context(settings: Settings, edition: Edition, web_url: str, archive_url: str) -> dict:
+def _context(settings: Settings, edition: Edition, web_url: str, archive_url: str, web: bool = False) -> dict:
     label = week_label(edition.start.date(), (edition.end - timedelta(days=1)).date())
     subject = subject_for(settings, edition)
     return {
         "lang": settings.site.language,
         "subject": subject,
         "preheader": preheader(edition, label),
+        "web": web,  # the web copy: no link to itself, the subscription page instead of personal links
+        "subscribe_url": settings.newsletter.endpoint_url,
+        "preferences_url": PREFERENCES_URL,
+        "topics": [s.name for s in edition.topics],
         "site_name": settings.site.name,
         "site_url": _https(settings.site.base_url) or settings.site.base_url,
         "site_description": settings.site.description,
@@ -179,40 +193,65 @@ def _context(settings: Settings, edition: Edition, web_url: str, archive_url: st
     }
 
 
-def preheader(edition: Edition, label: str) -> str:
-    """40 to 140 characters: the week and its first headlines (whitespace collapsed; cut at
-    a word when that leaves at least 40 characters, else inside the overlong word)."""
-    stories = edition.stories
-    titles = "; ".join(" ".join(a.title.split()) for a in stories[:3])
-    text = f"{len(stories)} berita pekan {label}: {titles}".strip()
-    if len(text) > PREHEADER_MAX:
-        cut = text[: PREHEADER_MAX - 1]
+def preheader(edition: Edition, label: str = "") -> str:
+    """40 to 140 characters that the subject does not already say: the top headlines (sections
+    taking turns, as in the e-mail), how many more, the sections they come from. Whitespace
+    collapsed; cut at a word when that leaves at least 40 characters, else inside the
+    overlong word. (`label`, the week, is in the subject: not repeated here.)"""
+    by_id = {a.id: a for a in edition.stories}
+    order = [by_id[i] for i in priority(edition.groups)]
+    titles = [" ".join(a.title.split()) for a in order[:3]]
+    tail = f"; dan {len(order) - len(titles)} berita lainnya" if len(order) > len(titles) else ""
+    text = "; ".join(titles)
+    room = PREHEADER_MAX - len(tail)
+    if len(text) > room:
+        cut = text[: room - 1]
         at_word = cut.rsplit(" ", 1)[0]
-        text = (at_word if len(at_word) >= PREHEADER_MIN else cut).rstrip(" ,;:") + "…"
+        text = (at_word if len(at_word) + len(tail) >= PREHEADER_MIN else cut).rstrip(" ,;:") + "…"
+    text += tail
     if len(text) < PREHEADER_MIN:
-        text = f"{text.rstrip(' ,;:.')}. Ringkasan mingguan pilihan redaksi"[:PREHEADER_MAX]
+        names = [s.name for s, _a in edition.groups]
+        where = ", ".join(names[:-1]) + f" dan {names[-1]}" if len(names) > 1 else names[0]
+        text = f"{text.rstrip(' ,;:.')}. Pilihan redaksi: {where}"
+        if len(text) < PREHEADER_MIN:
+            text += ", dirangkum untuk Anda"
+        if len(text) > PREHEADER_MAX:
+            text = text[: PREHEADER_MAX - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
     return text
 
 
 def _groups(settings: Settings, edition: Edition, keep: set[str] | None) -> list[dict]:
+    """The groups as the templates show them. Every story of the edition (shown here or left
+    out of a trimmed e-mail) is never a related link too, and a related article is listed
+    under the first story that links to it only."""
     zone = ZoneInfo(settings.site.timezone)
     more = {s.slug: n for s, n in edition.more}
+    names = {s.slug: s.name for s in settings.sections}
+    seen = {a.id for a in edition.stories} | {a.url for a in edition.stories}
     groups = []
     for section, articles in edition.groups:
-        stories = [_story(settings, a, section.name, zone) for a in articles if keep is None or a.id in keep]
+        stories = [_story(settings, a, names.get(a.section, section.name), zone, seen) for a in articles if keep is None or a.id in keep]
         if not stories:
             continue
-        url = _https(f"{settings.site.base_url}/{section.slug}")
-        groups.append({"name": section.name, "stories": stories, "more": more.get(section.slug, 0) if url else 0, "url": url})
+        if section.slug.startswith(TOPIC_PREFIX):  # a followed topic: its feed page
+            url = _https(f"{settings.feeds.base_url}/{section.slug}/")
+        else:
+            url = _https(f"{settings.site.base_url}/{section.slug}")
+        groups.append({"name": section.name, "stories": stories, "more": more.get(section.slug, 0) if url else 0, "url": url,
+                       "topic": section.slug.startswith(TOPIC_PREFIX)})
     return groups
 
 
-def _story(settings: Settings, article: Article, section: str, zone: ZoneInfo) -> dict:
-    related = [
-        {"title": link.title, "url": _https(link.url)}
-        for link in article.related
-        if link.id != article.id and _https(link.url)
-    ][: settings.digest.related_per_story]
+def _story(settings: Settings, article: Article, section: str, zone: ZoneInfo, seen: set[str]) -> dict:
+    related = []
+    for link in article.related:
+        url = _https(link.url)
+        if len(related) >= settings.digest.related_per_story or link.id == article.id or not url:
+            continue
+        if link.id in seen or url in seen:
+            continue
+        seen.update((link.id, url))
+        related.append({"title": link.title, "url": url})
     return {
         "title": article.title,
         "url": _https(article.url) or _https(f"{settings.site.base_url}/{article.section}/{article.slug}"),

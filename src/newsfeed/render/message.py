@@ -4,7 +4,7 @@ Render once, personalise cheaply
 --------------------------------
 `newsfeed.render.digest.render_digest()` does the expensive work (Jinja2 + premailer
 inlining, ~50-100 ms) ONCE per distinct section selection and returns a
-`newsfeed.editions.RenderedDigest` whose `html` and `text` still hold two placeholder
+`newsfeed.editions.RenderedDigest` whose `html` and `text` still hold three placeholder
 tokens. Everything in this module is cheap string work on that result, so a sender can
 loop over 10,000 subscribers without ever rendering or inlining again:
 
@@ -28,10 +28,14 @@ loop over 10,000 subscribers without ever rendering or inlining again:
 per recipient only personalize(), part_bytes() and a few header lines.)
 
 Placeholder tokens (present in both `RenderedDigest.html` and `.text`; templates reach them
-as `{{ unsubscribe_url }}` and `{{ greeting }}`, never by spelling them out):
+as `{{ unsubscribe_url }}`, `{{ preferences_url }}` and `{{ greeting }}`, never by spelling
+them out):
 - `UNSUBSCRIBE_URL`: the href of the unsubscribe link in the HTML and the unsubscribe line
   in the text. `personalize()` replaces it with the URL (HTML-attribute-escaped in the HTML
   part, verbatim in the text part).
+- `PREFERENCES_URL`: the subscriber's signed preferences page (sections, topics, pause),
+  replaced the same way; without one (the published copies) the unsubscribe URL given,
+  which is then the generic subscription page.
 - `GREETING`: the opening line ("Halo, pembaca Warta Nusantara,"). Replaced by the given
   greeting (HTML-escaped in the HTML part); `None` gives DEFAULT_GREETING.
 Article text is rendered into the same HTML and text, and escaping cannot tell it apart
@@ -80,8 +84,9 @@ def _token(name: str) -> str:
 
 
 UNSUBSCRIBE_URL = _token("UNSUBSCRIBE_URL")
+PREFERENCES_URL = _token("PREFERENCES_URL")
 GREETING = _token("GREETING")
-TOKENS = (UNSUBSCRIBE_URL, GREETING)
+TOKENS = (UNSUBSCRIBE_URL, PREFERENCES_URL, GREETING)
 DEFAULT_GREETING = "Halo, pembaca {site},"
 
 # Headers a caller may not override through `headers=` (they are set from the edition).
@@ -97,19 +102,26 @@ def contains_token(text: str) -> bool:
     return "%%" in text and any(token in text for token in TOKENS)
 
 
-def personalize(rendered: RenderedDigest, unsubscribe_url: str, greeting: str | None = None) -> tuple[str, str]:
-    """(html, text) with the tokens replaced: two str.replace per part, no rendering.
+def personalize(
+    rendered: RenderedDigest, unsubscribe_url: str, greeting: str | None = None, preferences_url: str | None = None
+) -> tuple[str, str]:
+    """(html, text) with the tokens replaced: three str.replace per part, no rendering.
 
-    `greeting` is plain text (None: the site's default greeting); it and the URL are
+    `greeting` is plain text (None: the site's default greeting); it and the URLs are
     HTML-escaped for the HTML part and inserted verbatim into the text part.
+    `preferences_url` None: the unsubscribe URL (the published copies' subscription page).
     """
-    if not unsubscribe_url.startswith(("https://", "http://", "mailto:")):
-        raise RenderError(f"unsubscribe URL {unsubscribe_url!r} is not absolute; pass an https:// address")
+    preferences_url = unsubscribe_url if preferences_url is None else preferences_url
+    for url in (unsubscribe_url, preferences_url):
+        if not url.startswith(("https://", "http://", "mailto:")):
+            raise RenderError(f"URL {url!r} in the digest is not absolute; pass an https:// address")
     greeting = default_greeting(rendered.site_name) if greeting is None else greeting
-    body_html = rendered.html.replace(UNSUBSCRIBE_URL, html.escape(unsubscribe_url, quote=True)).replace(
-        GREETING, html.escape(greeting, quote=False)
+    body_html = (
+        rendered.html.replace(UNSUBSCRIBE_URL, html.escape(unsubscribe_url, quote=True))
+        .replace(PREFERENCES_URL, html.escape(preferences_url, quote=True))
+        .replace(GREETING, html.escape(greeting, quote=False))
     )
-    body_text = rendered.text.replace(UNSUBSCRIBE_URL, unsubscribe_url).replace(GREETING, greeting)
+    body_text = rendered.text.replace(UNSUBSCRIBE_URL, unsubscribe_url).replace(PREFERENCES_URL, preferences_url).replace(GREETING, greeting)
     return body_html, body_text
 
 

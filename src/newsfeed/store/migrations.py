@@ -254,4 +254,33 @@ MIGRATIONS: list[tuple[int, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        10,
+        """
+        -- The subscription center (issue 14). Topics a subscriber follows besides sections
+        -- (JSON array of topic slugs, [] = none), a pause (no digest while now < paused_until,
+        -- UTC; NULL = not paused), and the record of the consent given (JSON: when, how, the
+        -- text agreed to). A delivery fixes the topics as it fixes the sections; one that
+        -- failed for a while (a 4xx: greylisting) is not tried again before next_attempt.
+        ALTER TABLE subscribers ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE subscribers ADD COLUMN paused_until TEXT;
+        ALTER TABLE subscribers ADD COLUMN consent TEXT NOT NULL DEFAULT '';
+        ALTER TABLE deliveries ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE deliveries ADD COLUMN next_attempt TEXT;
+        -- Rate limits of the public forms, shared by every WSGI process: hits per bucket and
+        -- fixed window. A bucket is a keyed hash of what is limited (a client address, an
+        -- e-mail address), never the value itself.
+        CREATE TABLE web_limits (
+            bucket TEXT NOT NULL,
+            slot INTEGER NOT NULL,        -- start of the window, unix seconds
+            hits INTEGER NOT NULL,
+            PRIMARY KEY (bucket, slot)
+        ) WITHOUT ROWID;
+        -- Form tokens already used (a replayed form is refused), kept until they expire.
+        CREATE TABLE form_nonces (
+            nonce TEXT PRIMARY KEY,
+            expires INTEGER NOT NULL      -- unix seconds
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]

@@ -2,6 +2,8 @@
 
 Addresses reach this module already validated and normalised (newsfeed.subscribers).
 A subscriber's `sections` is a tuple of section slugs; the empty tuple means every section.
+`topics` are the topic slugs they follow as well (stories of those topics from any section);
+`paused_until` (UTC, stored form) stops digests until then.
 Names are cleaned (clean_name) both when they are written and when they are read back, so
 rows stored before the cleaning existed never reach a terminal, a CSV file or a greeting
 with control characters in them.
@@ -16,7 +18,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from newsfeed.errors import StoreError
 from newsfeed.store.store import Store, explain
@@ -25,7 +27,9 @@ from newsfeed.times import to_stored
 STATUSES = ("pending", "confirmed", "unsubscribed", "bounced")
 DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "bounced", "skipped")
 MAX_ATTEMPTS = 10  # SMTP attempts for one delivery over all runs before it is left 'failed'
-_COLUMNS = "id, email, name, sections, status, created, updated, confirmed, unsubscribed, note, invited"
+_COLUMNS = "id, email, name, sections, status, created, updated, confirmed, unsubscribed, note, invited, topics, paused_until, consent"
+MAX_TOPICS = 50  # followed by one subscriber
+FOREVER = "9999-12-31T00:00:00Z"  # paused_until for a pause without an end
 
 # ECMA-48 sequences, removed whole so that no "[31m" is left behind: string commands (OSC,
 # DCS, SOS, PM, APC) up to BEL or ST, CSI with its parameters, then other two-part escapes.
@@ -52,6 +56,12 @@ class Subscriber:
     unsubscribed: str | None = None
     note: str = ""
     invited: str | None = None  # last confirmation e-mail sent
+    topics: tuple[str, ...] = ()  # topic slugs followed as well as the sections
+    paused_until: str | None = None  # no digest while now < this (UTC, stored form)
+    consent: str = ""  # JSON: when and how the address opted in, and the text agreed to
+
+    def paused(self, now: datetime) -> bool:
+        return self.paused_until is not None and to_stored(now) < self.paused_until
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +73,8 @@ class Delivery:
     attempts: int
     message_id: str
     error: str = ""
+    topics: tuple[str, ...] = ()
+    next_attempt: str | None = None  # a deferred delivery waits until then (UTC, stored form)
 
 
 @contextmanager
@@ -86,7 +98,7 @@ def clean_name(name: str) -> str:
 
 def _row(row: Sequence) -> Subscriber:
     return Subscriber(row[0], row[1], clean_name(row[2]), tuple(json.loads(row[3])), row[4], row[5], row[6], row[7], row[8],
-                      row[9], row[10])
+                      row[9], row[10], tuple(json.loads(row[11])), row[12], row[13])
 
 
 def _dumps(sections: Sequence[str]) -> str:
@@ -121,46 +133,50 @@ def counts(store: Store) -> dict[str, int]:
 
 def upsert(
     conn: sqlite3.Connection, email: str, name: str, sections: Sequence[str], now: datetime, confirmed: bool = False,
-    reactivate: bool = False,
+    reactivate: bool = False, topics: Sequence[str] = (),
 ) -> str:
     """Add or merge one subscriber inside a transaction. Returns what happened.
 
-    "added", "merged" (sections united, empty name filled, pending -> confirmed when
-    `confirmed`), or "kept-unsubscribed" / "kept-bounced": an address that left the list
-    is never put back by an import. With `reactivate` (an explicit `add`), it starts over
-    as pending (or confirmed) instead.
+    "added", "merged" (sections and topics united, empty name filled, pending -> confirmed
+    when `confirmed`), or "kept-unsubscribed" / "kept-bounced": an address that left the
+    list is never put back by an import. With `reactivate` (an explicit `add`), it starts
+    over as pending (or confirmed) instead.
     """
     name = clean_name(name)
     stamp = to_stored(now)
-    row = conn.execute("SELECT id, name, sections, status FROM subscribers WHERE email = ?", (email,)).fetchone()
+    row = conn.execute("SELECT id, name, sections, status, topics FROM subscribers WHERE email = ?", (email,)).fetchone()
     status = "confirmed" if confirmed else "pending"
     if row is None:
         conn.execute(
-            "INSERT INTO subscribers (email, name, sections, status, created, updated, confirmed) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (email, name, _dumps(sections), status, stamp, stamp, stamp if confirmed else None),
+            "INSERT INTO subscribers (email, name, sections, status, created, updated, confirmed, topics) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (email, name, _dumps(sections), status, stamp, stamp, stamp if confirmed else None, _dumps(topics)),
         )
         return "added"
     ident, old_status = row[0], row[3]
     if old_status in ("unsubscribed", "bounced") and not reactivate:
         return f"kept-{old_status}"
-    new_name, merged, new_status = _merge(row, name, sections, confirmed)
+    new_name, merged, new_status, new_topics = _merge(row, name, sections, confirmed, topics)
     conn.execute(
-        "UPDATE subscribers SET name = ?, sections = ?, status = ?, updated = ?, "
+        "UPDATE subscribers SET name = ?, sections = ?, status = ?, updated = ?, topics = ?, "
         "confirmed = CASE WHEN ? = 'confirmed' THEN coalesce(confirmed, ?) ELSE NULL END, unsubscribed = NULL, "
         "invited = CASE WHEN ? THEN NULL ELSE invited END WHERE id = ?",  # a fresh start gets a fresh invitation
-        (new_name, _dumps(merged), new_status, stamp, new_status, stamp, old_status != new_status == "pending", ident),
+        (new_name, _dumps(merged), new_status, stamp, _dumps(new_topics), new_status, stamp, old_status != new_status == "pending", ident),
     )
     return "merged"
 
 
-def _merge(row: Sequence, name: str, sections: Sequence[str], confirmed: bool) -> tuple[str, tuple[str, ...], str]:
-    """(name, sections, status) after merging a new row into a stored (id, name, sections, status)."""
+def _merge(
+    row: Sequence, name: str, sections: Sequence[str], confirmed: bool, topics: Sequence[str] = ()
+) -> tuple[str, tuple[str, ...], str, tuple[str, ...]]:
+    """(name, sections, status, topics) after merging a new row into a stored (id, name,
+    sections, status, topics)."""
     old_name, old_sections, old_status = row[1], tuple(json.loads(row[2])), row[3]
+    old_topics = tuple(json.loads(row[4])) if len(row) > 4 else ()
     status = "confirmed" if confirmed else "pending"
     if old_status in ("unsubscribed", "bounced"):  # a fresh start
-        return name or old_name, tuple(sections), status
+        return name or old_name, tuple(sections), status, tuple(topics)
     merged = () if not old_sections or not sections else tuple(set(old_sections) | set(sections))
-    return name or old_name, merged, "confirmed" if old_status == "confirmed" else status
+    return name or old_name, merged, "confirmed" if old_status == "confirmed" else status, tuple(sorted(set(old_topics) | set(topics)))
 
 
 def import_row(
@@ -171,12 +187,15 @@ def import_row(
 
     "added"; "updated" (merged as in upsert, and something changed); "unchanged"; "kept" (the
     address is unsubscribed or bounced here: an import never brings it back); or, when
-    `left` is "unsubscribed" or "bounced" (the file says the address left its old list),
-    "left": a new address is stored with that status, so no later import can add it, and a
-    pending or confirmed one is unsubscribed. The delivery history is never touched.
+    `left` is "unsubscribed" or "bounced" (the file says the address left its old list):
+    "left" for a new address, stored with that status so that no later import can add it,
+    and "active" for an address pending or confirmed here, which stays as it is: the file
+    may be older than the subscription made here (a reader who left the old list and signed
+    up again on this site), and an import never ends a subscription. The delivery history
+    is never touched.
     """
     name = clean_name(name)
-    row = conn.execute("SELECT id, name, sections, status FROM subscribers WHERE email = ?", (email,)).fetchone()
+    row = conn.execute("SELECT id, name, sections, status, topics FROM subscribers WHERE email = ?", (email,)).fetchone()
     stamp = to_stored(now)
     if left is not None:
         if row is None:
@@ -186,27 +205,23 @@ def import_row(
                 (email, name, _dumps(sections), left, stamp, stamp, stamp, f"imported as {left}"),
             )
             return "left"
-        if row[3] in ("unsubscribed", "bounced"):
-            return "kept"
-        conn.execute(
-            "UPDATE subscribers SET status = ?, updated = ?, unsubscribed = ?, note = ? WHERE id = ?",
-            (left, stamp, stamp, f"{left} in an imported file", row[0]),
-        )
-        return "left"
+        return "kept" if row[3] in ("unsubscribed", "bounced") else "active"
     if row is None:
         return upsert(conn, email, name, sections, now, confirmed)
     if row[3] in ("unsubscribed", "bounced"):
         return "kept"
-    new_name, merged, new_status = _merge(row, name, sections, confirmed)
+    new_name, merged, new_status, _topics = _merge(row, name, sections, confirmed)
     if (new_name, sorted(set(merged)), new_status) == (row[1], json.loads(row[2]), row[3]):
         return "unchanged"
     upsert(conn, email, name, sections, now, confirmed)
     return "updated"
 
 
-def add(store: Store, email: str, name: str, sections: Sequence[str], now: datetime, confirmed: bool = False) -> str:
+def add(
+    store: Store, email: str, name: str, sections: Sequence[str], now: datetime, confirmed: bool = False, topics: Sequence[str] = ()
+) -> str:
     with store.transaction() as conn, guard(store):
-        return upsert(conn, email, name, sections, now, confirmed, reactivate=True)
+        return upsert(conn, email, name, sections, now, confirmed, reactivate=True, topics=topics)
 
 
 def _status_of(conn: sqlite3.Connection, email: str) -> str | None:
@@ -284,54 +299,166 @@ def _bounce(conn: sqlite3.Connection, email: str, stamp: str, reason: str) -> No
     )
 
 
+# the public subscription pages (newsfeed.web) ---------------------------------
+
+
+def request(
+    store: Store, email: str, name: str, sections: Sequence[str], topics: Sequence[str], consent: str, now: datetime
+) -> str | None:
+    """A sign-up from the public form, before the address proved it is theirs. Returns the
+    status the address had (None: it was new), which decides the e-mail sent to it.
+
+    - new: stored as pending with the choices and the consent record;
+    - pending: the choices and consent are replaced (the confirmation link confirms them);
+    - confirmed: nothing changes (anybody can type an address: only the signed
+      preferences link changes a subscription);
+    - unsubscribed or bounced: the choices and consent are stored but the status stays:
+      only the reactivation link mailed to the address brings it back (`reactivate`).
+    """
+    name = clean_name(name)
+    stamp = to_stored(now)
+    with store.transaction() as conn, guard(store):
+        before = _status_of(conn, email)
+        if before is None:
+            conn.execute(
+                "INSERT INTO subscribers (email, name, sections, status, created, updated, topics, consent) "
+                "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)",
+                (email, name, _dumps(sections), stamp, stamp, _dumps(topics), consent),
+            )
+        elif before != "confirmed":
+            conn.execute(
+                "UPDATE subscribers SET name = CASE WHEN ? != '' THEN ? ELSE name END, sections = ?, topics = ?, consent = ?, "
+                "updated = ? WHERE email = ?",
+                (name, name, _dumps(sections), _dumps(topics), consent, stamp, email),
+            )
+        return before
+
+
+def reactivate(store: Store, email: str, now: datetime, issued: datetime) -> str | None:
+    """pending, unsubscribed or bounced -> confirmed, through a signed link issued at
+    `issued`. Returns the resulting status, or None for an unknown address.
+
+    A link issued before the address last left never brings it back: one conditional
+    UPDATE compares the two, so an old link cannot undo a later unsubscribe.
+    """
+    stamp = to_stored(now)
+    with store.transaction() as conn, guard(store):
+        changed = conn.execute(
+            "UPDATE subscribers SET status = 'confirmed', updated = ?, confirmed = ?, unsubscribed = NULL, paused_until = NULL, "
+            "note = '' WHERE email = ? AND status IN ('pending', 'unsubscribed', 'bounced') AND coalesce(unsubscribed, '') <= ?",
+            (stamp, stamp, email, to_stored(issued)),
+        ).rowcount
+        return "confirmed" if changed else _status_of(conn, email)
+
+
+def set_preferences(
+    store: Store, email: str, name: str, sections: Sequence[str], topics: Sequence[str], paused_until: str | None, now: datetime
+) -> bool:
+    """A subscriber's own choices from the preferences page; False unless the address is
+    pending or confirmed. The next send reads them."""
+    with store.transaction() as conn, guard(store):
+        return conn.execute(
+            "UPDATE subscribers SET name = ?, sections = ?, topics = ?, paused_until = ?, updated = ? "
+            "WHERE email = ? AND status IN ('pending', 'confirmed')",
+            (clean_name(name), _dumps(sections), _dumps(topics), paused_until, to_stored(now), email),
+        ).rowcount > 0
+
+
+def export_data(store: Store, email: str) -> dict | None:
+    """Everything the store holds about one address (a data access request, GDPR art. 15 /
+    UU PDP art. 7), or None when it holds nothing."""
+    found = get(store, email)
+    sent = deliveries_of(store, email)
+    if found is None and not sent:
+        return None
+    data: dict = {"email": email}
+    if found is not None:
+        try:
+            consent = json.loads(found.consent) if found.consent else None
+        except json.JSONDecodeError:
+            consent = found.consent
+        data |= {
+            "name": found.name, "status": found.status, "sections": list(found.sections) or "all", "topics": list(found.topics),
+            "paused_until": found.paused_until, "created": found.created, "updated": found.updated, "confirmed": found.confirmed,
+            "unsubscribed": found.unsubscribed, "invited": found.invited, "note": found.note, "consent": consent,
+        }
+    data["deliveries"] = [
+        {"edition": d.edition, "status": d.status, "sections": list(d.sections), "topics": list(d.topics), "attempts": d.attempts,
+         "message_id": d.message_id}
+        for d in sent
+    ]
+    return data
+
+
+def deliveries_of(store: Store, email: str) -> list[Delivery]:
+    rows = store.query(f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE email = ? ORDER BY edition", (email,))
+    return [_delivery(r) for r in rows]
+
+
 # the delivery ledger --------------------------------------------------------
 
 
 def _delivery(row: Sequence) -> Delivery:
-    return Delivery(row[0], row[1], tuple(json.loads(row[2])), row[3], row[4], row[5], row[6])
+    return Delivery(row[0], row[1], tuple(json.loads(row[2])), row[3], row[4], row[5], row[6], tuple(json.loads(row[7])), row[8])
 
 
-_DELIVERY_COLUMNS = "edition, email, sections, status, attempts, message_id, error"
+_DELIVERY_COLUMNS = "edition, email, sections, status, attempts, message_id, error, topics, next_attempt"
+# An address that gets an edition now: confirmed and not paused at `:now`.
+_RECEIVING = "SELECT email FROM subscribers WHERE status = 'confirmed' AND (paused_until IS NULL OR paused_until <= :now)"
 
 
-def plan(store: Store, edition: str, targets: Sequence[tuple[Subscriber, Sequence[str], str]], now: datetime) -> int:
+def plan(store: Store, edition: str, targets: Sequence[tuple], now: datetime) -> int:
     """Insert one pending ledger row per (edition, address) not yet there. One transaction.
 
-    `targets` are (subscriber, sections with articles for them, message id). Existing rows are
-    left as they are: a rerun never resets 'sent' or 'sending', and an address removed and
-    added again finds its old rows. Returns rows inserted. Rows still pending, failed or
-    sending whose address is no longer a confirmed subscriber become 'skipped'.
+    `targets` are (subscriber, sections with articles for them, message id[, topics with
+    articles for them]). Existing rows are left as they are: a rerun never resets 'sent' or
+    'sending', and an address removed and added again finds its old rows. Returns rows
+    inserted. Rows still pending, failed or sending whose address is no longer a confirmed
+    subscriber, or is paused, become 'skipped'.
     """
     stamp = to_stored(now)
     inserted = 0
     with store.transaction() as conn, guard(store):
-        for subscriber, sections, message_id in targets:
+        for subscriber, sections, message_id, *rest in targets:
+            topics = list(rest[0]) if rest else []
             cursor = conn.execute(
-                "INSERT OR IGNORE INTO deliveries (edition, email, sections, status, message_id, created, updated) "
-                "VALUES (?, ?, ?, 'pending', ?, ?, ?)",
-                (edition, subscriber.email, json.dumps(list(sections)), message_id, stamp, stamp),
+                "INSERT OR IGNORE INTO deliveries (edition, email, sections, topics, status, message_id, created, updated) "
+                "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
+                (edition, subscriber.email, json.dumps(list(sections)), json.dumps(topics), message_id, stamp, stamp),
             )
             inserted += cursor.rowcount
         conn.execute(
-            "UPDATE deliveries SET status = 'skipped', updated = ?, error = 'no longer subscribed' "
-            "WHERE edition = ? AND status IN ('pending', 'failed', 'sending') AND email NOT IN "
-            "(SELECT email FROM subscribers WHERE status = 'confirmed')",
-            (stamp, edition),
+            "UPDATE deliveries SET status = 'skipped', updated = :now, error = 'no longer subscribed, or paused' "
+            f"WHERE edition = :edition AND status IN ('pending', 'failed', 'sending') AND email NOT IN ({_RECEIVING})",
+            {"now": stamp, "edition": edition},
         )
     return inserted
 
 
-def remaining(store: Store, edition: str) -> list[Delivery]:
-    """Rows still to send, in a stable order: 'sending' left by a crash, then pending, then
-    failed ones (so addresses that keep failing never hold the others back); a row that has
-    failed MAX_ATTEMPTS SMTP attempts in all stays 'failed' and is not tried again."""
+def remaining(store: Store, edition: str, now: datetime | None = None) -> list[Delivery]:
+    """Rows to send now, in a stable order: 'sending' left by a crash, then pending, then
+    failed ones (so addresses that keep failing never hold the others back). A failed row
+    waits for its next_attempt (a deferred temporary failure) when `now` is given; one that
+    has failed MAX_ATTEMPTS SMTP attempts in all stays 'failed' and is not tried again."""
+    bound = to_stored(now) if now is not None else "9999"
     rows = store.query(
         f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE edition = ? AND "
-        "(status IN ('pending', 'sending') OR (status = 'failed' AND attempts < ?)) "
+        "(status IN ('pending', 'sending') OR (status = 'failed' AND attempts < ? AND coalesce(next_attempt, '') <= ?)) "
         "ORDER BY CASE status WHEN 'sending' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, email",
-        (edition, MAX_ATTEMPTS),
+        (edition, MAX_ATTEMPTS, bound),
     )
     return [_delivery(r) for r in rows]
+
+
+def unfinished(store: Store, edition: str) -> tuple[int, str | None]:
+    """(rows a later run will still try, the earliest time one of them is due or None):
+    pending, sending, and failed ones with attempts left. Zero: the edition is done."""
+    row = store.query(
+        "SELECT count(*), min(CASE WHEN status = 'failed' THEN next_attempt END) FROM deliveries WHERE edition = ? AND "
+        "(status IN ('pending', 'sending') OR (status = 'failed' AND attempts < ?))",
+        (edition, MAX_ATTEMPTS),
+    )[0]
+    return row[0], row[1]
 
 
 def deliveries(store: Store, edition: str) -> list[Delivery]:
@@ -339,30 +466,41 @@ def deliveries(store: Store, edition: str) -> list[Delivery]:
     return [_delivery(r) for r in rows]
 
 
-def mark(store: Store, edition: str, email: str, status: str, now: datetime, error: str = "", attempts: int = 0) -> bool:
+def mark(
+    store: Store, edition: str, email: str, status: str, now: datetime, error: str = "", attempts: int = 0,
+    next_attempt: datetime | None = None,
+) -> bool:
     """Record one delivery's new status in its own committed transaction.
 
-    'sending' also requires the address to be a confirmed subscriber still (an unsubscribe
-    that landed during the run wins): otherwise the row becomes 'skipped' and this returns
-    False. 'bounced' also suppresses the address.
+    'sending' also requires the address to be a confirmed subscriber still, and not paused
+    (an unsubscribe or a pause that landed during the run wins): otherwise the row becomes
+    'skipped' and this returns False. 'bounced' also suppresses the address. A 'failed' row
+    with `next_attempt` is deferred: no run tries it before then.
     """
     stamp = to_stored(now)
     with store.transaction() as conn, guard(store):
-        if status == "sending" and _status_of(conn, email) != "confirmed":
+        if status == "sending" and not conn.execute(f"SELECT 1 FROM ({_RECEIVING}) WHERE email = :email", {"now": stamp, "email": email}).fetchone():
             conn.execute(
-                "UPDATE deliveries SET status = 'skipped', updated = ?, error = 'no longer subscribed' "
+                "UPDATE deliveries SET status = 'skipped', updated = ?, error = 'no longer subscribed, or paused' "
                 "WHERE edition = ? AND email = ?",
                 (stamp, edition, email),
             )
             return False
         conn.execute(
-            "UPDATE deliveries SET status = ?, updated = ?, error = ?, attempts = attempts + ?, "
+            "UPDATE deliveries SET status = ?, updated = ?, error = ?, attempts = attempts + ?, next_attempt = ?, "
             "sent = CASE WHEN ? = 'sent' THEN ? ELSE sent END WHERE edition = ? AND email = ?",
-            (status, stamp, error, attempts, status, stamp, edition, email),
+            (status, stamp, error, attempts, _not_before(next_attempt), status, stamp, edition, email),
         )
         if status == "bounced":
             _bounce(conn, email, stamp, error)
     return True
+
+
+def _not_before(moment: datetime | None) -> str | None:
+    """A stored time no earlier than `moment` (stored times have whole seconds)."""
+    if moment is None:
+        return None
+    return to_stored(moment + timedelta(microseconds=1_000_000 - moment.microsecond) if moment.microsecond else moment)
 
 
 def edition_counts(store: Store, edition: str) -> dict[str, int]:
