@@ -1,4 +1,10 @@
-from newsfeed.enrich.related import Record, RelatedIndex
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsfeed.enrich import related_search as search
+from newsfeed.enrich.related import Record, RelatedIndex, features
 
 GEMPA = [
     ("g1", "Gempa Magnitudo 6 Guncang Maluku", "Gempa bumi berkekuatan magnitudo enam mengguncang Maluku. BMKG menyatakan gempa tidak berpotensi tsunami. Warga Ambon berhamburan keluar rumah."),
@@ -145,3 +151,126 @@ def test_edit_after_loading_from_the_store_leaves_old_lists():
     assert {"g2", "g3", "g4"} <= changed
     assert all("g1" not in loaded.related(other, 5) for other in ("g2", "g3", "g4"))
     assert loaded.row_blob("b1") == index.row_blob("b1")  # an untouched list is written back as it was stored
+
+
+# -- withdrawn articles -------------------------------------------------------------------------
+def test_remove_drops_the_articles_and_reranks_the_lists_that_held_them():
+    index = build(GEMPA + BOLA + [SPACE])
+    holders = {aid for aid, _, _ in GEMPA + BOLA if "g1" in index.related(aid, 10)}
+    assert holders == {"g2", "g3", "g4"}
+    assert index.remove(["g1"]) == holders
+    assert "g1" not in index and len(index) == len(GEMPA + BOLA)
+    for aid, _, _ in GEMPA[1:] + BOLA:
+        assert "g1" not in index.related(aid, 10)
+    assert set(index.related("g2", 5)) == {"g3", "g4"}  # the rest of its list, ranked again
+
+
+def test_remove_of_unknown_or_unlinked_ids_changes_nothing():
+    index = build(GEMPA + BOLA + [SPACE])
+    before = {aid: index.related(aid, 5) for aid, _, _ in GEMPA + BOLA}
+    assert index.remove(["nope"]) == set()
+    assert index.remove(["x1"]) == set()  # nobody listed the telescope story
+    assert {aid: index.related(aid, 5) for aid, _, _ in GEMPA + BOLA} == before
+
+
+def test_removed_article_may_come_back():
+    index = build(GEMPA + BOLA)
+    index.remove(["g1", "b1"])
+    changed = index.add([Record(*GEMPA[0]), Record(*BOLA[0])])
+    assert {"g1", "b1"} <= changed
+    scratch = build(GEMPA + BOLA)
+    for aid, _, _ in GEMPA + BOLA:
+        assert set(index.related(aid, 3)) == set(scratch.related(aid, 3))
+
+
+def test_remove_after_loading_from_the_store_and_persist_again():
+    index = build(GEMPA + BOLA)
+    loaded = RelatedIndex.load(index.state_blob(), [(aid, index.row_blob(aid)) for aid, _, _ in GEMPA + BOLA])
+    assert loaded.remove(["g2"]) == index.remove(["g2"])
+    again = RelatedIndex.load(loaded.state_blob(), [(aid, loaded.row_blob(aid)) for aid in loaded.ids])
+    for aid in loaded.ids:
+        assert again.related(aid, 5) == index.related(aid, 5)
+        assert "g2" not in again.related(aid, 10)
+
+
+# -- evidence and candidate search ------------------------------------------------------------------
+def _filler(n, seed=3):
+    """n made-up one-line headlines of random made-up words (no shared subject)."""
+    rng = random.Random(seed)
+    syllables = "ba be bi bo da de di do ka ke ki ko la le li lo ma me mi mo na ne ni no ra re ri ro sa se si so ta te ti to".split()
+    vocabulary = sorted({"".join(rng.choices(syllables, k=3)) for _ in range(3 * n)})
+    return [(f"f{i:05d}", " ".join(rng.choices(vocabulary, k=6)).title(), "") for i in range(n)]
+
+
+def test_one_generic_shared_word_makes_no_link():
+    # "gegara" is in 30 of 100 headlines on unrelated subjects: a link on it alone is filler
+    filler = _filler(70)
+    generic = [(f"z{i:02d}", f"Gegara {t}", "") for i, (_, t, _) in enumerate(_filler(30, seed=9))]
+    lone = ("lone", "Masih Jomblo, Penyanyi Tak Ingin Ribet Gegara Cewek", "")
+    index = RelatedIndex.build(filler + generic + [lone])
+    assert index.related("lone", 5) == ()
+
+
+def test_a_rare_shared_name_is_found_in_a_big_archive(monkeypatch):
+    # Candidates come from the term index, not only from the latent space: two short
+    # headlines sharing a rare name find each other among thousands, also when the latent
+    # search is the approximate (clustered) one.
+    monkeypatch.setattr(search, "EXACT_LIMIT", 500)
+    pair = [("k1", "Kriss Hatta Tak Ingin Ribet", ""), ("k2", "Kriss Hatta Jawab Kabar Pacaran", "")]
+    others = [("r1", "Urusan Ribet Pajak Motor", ""), ("r2", "Kabar Terbaru Motor", ""), ("r3", "Pacaran Lama Artis", "")]
+    index = RelatedIndex.build(_filler(3000) + pair + others)
+    assert len(index.centroids)  # the clustered latent search is in use
+    assert index.related("k1", 1) == ("k2",) and index.related("k2", 1) == ("k1",)
+
+
+HEADLINES = [
+    ("c1", "Harga Cabai Naik Jelang Lebaran"), ("c2", "Pedagang Pasar Keluhkan Harga Cabai"),
+    ("c3", "Harga Bawang dan Cabai Melonjak"), ("c4", "Cabai Rawit Langka di Pasar"),
+    ("m1", "Gempa Guncang Maluku Tengah"), ("m2", "BMKG: Gempa Maluku Tak Berpotensi Tsunami"),
+    ("m3", "Warga Maluku Mengungsi Usai Gempa"), ("m4", "Gempa Susulan Guncang Ambon"),
+    ("p1", "Persib Kalahkan Persija di Bandung"), ("p2", "Pelatih Persib Puji Pemain"),
+    ("p3", "Suporter Persija Kecewa Kalah dari Persib"), ("p4", "Persija Incar Pemain Baru"),
+]
+
+
+def test_headline_only_articles_get_lists():
+    # the headline is the whole text (as in a feed of one-line items)
+    index = RelatedIndex.build([(aid, title, title) for aid, title in HEADLINES])
+    for aid, _ in HEADLINES:
+        rel = index.related(aid, 5)
+        assert rel and {r[0] for r in rel} == {aid[0]}, (aid, rel)
+
+
+def test_headlines_sharing_their_only_known_word_are_not_duplicates():
+    index = RelatedIndex.build([("a", "Gempa Maluku", "Gempa Maluku"), ("b", "Maluku Siaga", "Maluku Siaga"), ("c", "Banjir Jakarta", "Banjir Jakarta"), ("d", "Jakarta Siaga", "Jakarta Siaga")])
+    assert index.related("a", 5) == ("b",)
+
+
+def test_affixed_reduplication_keeps_its_meaning():
+    terms = features("Berjam-jam Antre, Negara-negara Sehari-hari, Dokter-Manajer", "")
+    assert "berjam" in terms and "jam" not in terms
+    assert "sehari" in terms and "hari" not in terms
+    assert terms["negara"] == terms["berjam"] == 2 * terms["dokter"] == 2 * terms["manajer"]  # as if written twice
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.text(max_size=40), st.text(max_size=200)), min_size=1, max_size=25),
+    st.lists(st.integers(min_value=0, max_value=24), max_size=5),
+)
+def test_hostile_texts_never_break_the_index(docs, withdrawn):
+    records = [(f"a{i:02d}", title, text) for i, (title, text) in enumerate(docs)]
+    index = RelatedIndex.build(records[: len(records) // 2 + 1])
+    index.add(records[len(records) // 2 + 1 :])
+    gone = {f"a{i:02d}" for i in withdrawn} & set(index.ids)
+    index.remove(gone)
+    for aid in index.ids:
+        rel = index.related(aid, 10)
+        assert aid not in rel and not gone & set(rel) and len(set(rel)) == len(rel)
+
+
+def test_long_near_duplicates_excluded():
+    body = " ".join(f"{w} kata{i} istilah{i % 7}" for i, w in enumerate(("gempa", "maluku", "ambon", "warga", "tsunami") * 30))
+    docs = GEMPA + BOLA + [("long1", "Laporan Panjang Gempa", body), ("long2", "Laporan Gempa Panjang Sekali", body + " tambahan")]
+    index = build(docs)
+    assert "long2" not in index.related("long1", 10) and "long1" not in index.related("long2", 10)

@@ -21,7 +21,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["normalize", "strip_boilerplate", "words", "terms", "term_counts", "stopwords", "fold_ascii", "base_word"]
+__all__ = [
+    "normalize", "strip_boilerplate", "words", "terms", "term_counts", "stopwords", "fold_ascii", "base_word", "compound_parts",
+]
 
 _SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\r\f\v]")
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")
@@ -151,6 +153,22 @@ def base_word(token: str) -> str:
                 return a
         return low
     return low if capital else strip_clitic(low)
+
+
+def compound_parts(token: str) -> tuple[str, ...]:
+    """Index forms of a hyphenated token (any case), for related articles, where a word must
+    keep its meaning: a full reduplication is its base ("negara-negara" -> "negara"); an
+    affixed one is its affixed word, never the bare base ("Berjam-jam" -> "berjam": for
+    hours, not "jam", a clock; "sehari-hari" -> "sehari"); any other compound gives each part
+    ("Dokter-Manajer" -> "dokter", "manajer"). Clitics are removed from lowercase parts only,
+    as in `base_word`."""
+    capital = token[:1].isupper()
+    parts = [p if capital else strip_clitic(p) for p in token.lower().split("-") if p]
+    if len(set(parts)) == 1:
+        return (parts[0],)
+    if len(parts) == 2 and len(parts[1]) >= 3 and parts[0].endswith(parts[1]):
+        return (parts[0],)
+    return tuple(parts)
 
 
 def words(text: str) -> list[str]:
