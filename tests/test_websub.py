@@ -97,3 +97,35 @@ def test_a_failing_hub_is_retried_then_pinged_again_after_the_next_publish(make_
     hub.pings.clear()
     _build(settings, NOW + timedelta(hours=2))
     assert hub.pings == []
+
+
+def test_every_feed_names_its_hubs_beside_its_self_link(make_site):
+    """WebSub 4 discovery: rel="hub" links in RSS (atom:link) and Atom, `hubs` in JSON Feed."""
+    import json
+
+    import feedparser
+    from lxml import etree
+
+    from newsfeed.config import load_settings
+
+    settings = make_site({"dunia/2024-10-01-0900-k0.txt": page("Dunia", "Korea Utara Kirim Pasukan", KORUT)})
+    hubs = ["https://pubsubhubbub.appspot.com/", "https://hub.contoh.co.id/"]
+    settings.path.write_text(settings.path.read_text().replace("[feeds]\n", f"[feeds]\nwebsub_hubs = {json.dumps(hubs)}\n"))
+    settings = load_settings(settings.path)
+    hubs = list(settings.feeds.websub_hubs)  # as config wrote them (no trailing slash)
+    assert len(hubs) == 2
+    _build(settings, NOW)
+    out = settings.feeds.output_dir
+    atom_ns = "{http://www.w3.org/2005/Atom}"
+    for name, links in (
+        ("rss.xml", lambda tree: tree.find("channel").findall(f"{atom_ns}link")),
+        ("atom.xml", lambda tree: tree.findall(f"{atom_ns}link")),
+    ):
+        tree = etree.parse(str(out / name)).getroot()
+        found = [(link.get("rel"), link.get("href")) for link in links(tree)]
+        assert found[0] == ("self", f"{settings.feeds.base_url}/{name}")
+        assert [href for rel, href in found if rel == "hub"] == hubs, name
+        parsed = feedparser.parse((out / name).read_bytes())
+        assert not parsed.bozo and [link.href for link in parsed.feed.links if link.rel == "hub"] == hubs
+    feed = json.loads((out / "feed.json").read_text())
+    assert feed["hubs"] == [{"type": "WebSub", "url": hub} for hub in hubs]

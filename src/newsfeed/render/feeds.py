@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
-from lxml.etree import SubElement
+from lxml.etree import Element, SubElement
 
 from newsfeed.config import Settings
 from newsfeed.errors import RenderError
@@ -24,6 +24,7 @@ from newsfeed.render.ids import feed_id, feed_url, item_id
 from newsfeed.render.parts import LeadImage, body_html, lead_image
 from newsfeed.types import Article, FeedSpec
 
+ATOM = "http://www.w3.org/2005/Atom"
 MEDIA = "http://search.yahoo.com/mrss/"
 WEBFEEDS = "http://webfeeds.org/rss/1.0"
 
@@ -111,6 +112,7 @@ class _Channel(BaseExtension):
     def setup(self, fmt: str, settings: Settings) -> None:
         self.fmt = fmt
         self.site = settings.site
+        self.hubs = settings.feeds.websub_hubs
         self.webfeeds = settings.feeds.webfeeds and bool(settings.site.icon or settings.site.logo or settings.site.accent_color)
 
     def extend_ns(self):
@@ -126,11 +128,21 @@ class _Channel(BaseExtension):
             if value:
                 SubElement(parent, f"{{{WEBFEEDS}}}{name}").text = value
 
+    def _hubs(self, parent, after) -> None:
+        """WebSub discovery: rel="hub" links beside the rel="self" one (W3C WebSub 4)."""
+        position = list(parent).index(after) + 1 if after is not None else len(parent)
+        for offset, hub in enumerate(self.hubs):
+            link = Element(f"{{{ATOM}}}link" if self.fmt == "rss" else "link", href=hub, rel="hub")
+            parent.insert(position + offset, link)
+
     def extend_rss(self, feed):
-        self._webfeeds(feed.find("channel"))
+        channel = feed.find("channel")
+        self._hubs(channel, channel.find(f"{{{ATOM}}}link"))
+        self._webfeeds(channel)
         return feed
 
     def extend_atom(self, feed):
+        self._hubs(feed, next((link for link in feed.findall("link") if link.get("rel") == "self"), None))
         self._webfeeds(feed)
         return feed
 

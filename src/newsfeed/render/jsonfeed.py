@@ -28,6 +28,7 @@ def render_json(spec: FeedSpec, articles: Sequence[Article], settings: Settings)
         "language": settings.site.language,
         "authors": [{"name": settings.site.name, "url": settings.site.base_url}],
         **({"icon": settings.site.icon, "favicon": settings.site.icon} if settings.site.icon else {}),
+        **({"hubs": [{"type": "WebSub", "url": hub} for hub in settings.feeds.websub_hubs]} if settings.feeds.websub_hubs else {}),
         "items": [_item(a, settings, zone, sections) for a in articles],
     }
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode()
