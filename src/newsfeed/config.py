@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from newsfeed.config_rules import (
+    DNS_NAME,
     KeyIndex,
     env_name_problem,
     host_problem,
@@ -139,6 +140,15 @@ class DigestSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DkimSettings:
+    """[smtp.dkim]: every message sent is DKIM-signed (newsfeed.deliver.dkim)."""
+
+    key_file: Path  # PEM RSA private key; its public half is published at <selector>._domainkey.<domain>
+    selector: str
+    domain: str  # d=: digest.sender's domain (default) or a parent of it (DMARC relaxed alignment)
+
+
+@dataclass(frozen=True, slots=True)
 class SmtpSettings:
     host: str = "127.0.0.1"
     port: int = 25
@@ -154,6 +164,7 @@ class SmtpSettings:
     retries: int = 2
     retry_delay: float = 300.0
     max_wait: float = 600.0
+    dkim: DkimSettings | None = None  # None: messages go out unsigned
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +284,7 @@ def _parse(r: _Reader, raw: dict[str, Any], path: Path) -> Settings:
         subject=_subject(r, "digest.subject"),
         sender=_sender(r, site),
     )
-    smtp = _smtp(r)
+    smtp = _smtp(r, root, digest.sender)
     newsletter = _newsletter(r, site)
     settings = Settings(
         path=path,
@@ -506,7 +517,7 @@ def _css_problem(selector: str) -> str:
     return ""
 
 
-def _smtp(r: _Reader) -> SmtpSettings:
+def _smtp(r: _Reader, root: Path, sender: str) -> SmtpSettings:
     smtp = SmtpSettings(
         host=r.check("smtp.host", r.str("smtp.host", "127.0.0.1"), _smtp_host_problem),
         port=r.int("smtp.port", 25, low=1, high=65535),
@@ -518,6 +529,7 @@ def _smtp(r: _Reader) -> SmtpSettings:
         retries=r.int("smtp.retries", 2, low=0, high=20),
         retry_delay=r.float("smtp.retry_delay", 300.0, high=86400),
         max_wait=r.float("smtp.max_wait", 600.0, high=86400),
+        dkim=_dkim(r, root, sender),
     )
     if smtp.timeout == 0:
         r.fail("smtp.timeout", "must be more than 0 seconds (each SMTP command waits this long); 30 is usual")
@@ -537,6 +549,30 @@ _LIST_ID = re.compile(rf"^{_ATEXT}(?:\.{_ATEXT})+$")
 # that URL would need escaped.
 _DOMAIN = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
 _MAILBOX = re.compile(rf"^[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@{_DOMAIN}$")
+
+
+def _dkim(r: _Reader, root: Path, sender: str) -> DkimSettings | None:
+    key_file, selector, domain = (r.str(f"smtp.dkim.{k}", "") for k in ("key_file", "selector", "domain"))
+    if not key_file:
+        if selector or domain:
+            r.fail("smtp.dkim.key_file", "missing; name the DKIM private key (PEM) file, relative to config.toml, or remove [smtp.dkim]")
+        return None
+    if not selector or not DNS_NAME.fullmatch(selector):
+        r.fail("smtp.dkim.selector", f"{selector!r} is not a DNS selector; name the one the public key is published under "
+               "(<selector>._domainkey.<domain>), e.g. \"newsfeed2026\"")
+    from email.utils import parseaddr
+
+    from_domain = parseaddr(sender)[1].rpartition("@")[2].lower()
+    domain = domain.lower().removesuffix(".") or from_domain
+    if not DNS_NAME.fullmatch(domain) or "." not in domain or not (from_domain == domain or from_domain.endswith("." + domain)):
+        r.fail("smtp.dkim.domain", f"{domain!r} does not match {from_domain!r}, the From domain of digest.sender; DMARC passes only "
+               f"when d= is that domain or a parent of it: set smtp.dkim.domain = \"{from_domain}\" or leave it out")
+    path = root / r.check("smtp.dkim.key_file", key_file, _path_problem)
+    from newsfeed.deliver.dkim import read_key  # dkimpy: only when signing is configured
+
+    if problem := read_key(path)[1]:
+        r.fail("smtp.dkim.key_file", problem)
+    return DkimSettings(key_file=path, selector=selector, domain=domain)
 
 
 def _newsletter(r: _Reader, site: SiteSettings) -> NewsletterSettings:

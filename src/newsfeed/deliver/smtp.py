@@ -17,6 +17,9 @@
   even at RCPT, "554 sending IP listed") says something about us or the server, not the
   address: it is a "failed" delivery (`permanent=True`), retried by a later run. The caller
   stops the run after a few of those in a row (newsfeed.deliver.sending).
+- DKIM: with [smtp.dkim] configured, `send` signs each message just before it goes out
+  (newsfeed.deliver.dkim), the one place every digest and confirmation passes; callers
+  hand over the same unsigned bytes as without it.
 - a server that refuses the session itself (5xx greeting, EHLO, STARTTLS or AUTH), or that
   cannot be reached, gives an Outcome with `stop=True`: no message can go out now, so the
   caller stops the run. `ensure_connected` (the start of a run) fails at once with the
@@ -120,6 +123,11 @@ class SmtpSender:
                     f"smtp.user is set but environment variable {settings.password_env} (smtp.password_env) "
                     "is empty; export the SMTP password there"
                 )
+        self.signer = None
+        if settings.dkim is not None:
+            from newsfeed.deliver.dkim import Signer  # dkimpy: only when signing is configured
+
+            self.signer = Signer(settings.dkim)
         self.conn: smtplib.SMTP | None = None
         self.connections = 0  # how many times a connection was opened (reuse check)
 
@@ -223,6 +231,11 @@ class SmtpSender:
     def send(self, sender: str, recipient: str, data: bytes) -> Outcome:
         """One attempt to deliver one message to one recipient (after the rate limit); a
         connection found dropped is opened again and the message sent once more."""
+        if self.signer is not None:
+            try:
+                data = self.signer.sign(data)
+            except DeliveryError as exc:
+                return Outcome("failed", 0, str(exc), stop=True, permanent=True)
         self.limiter.wait()
         detail = ""
         for attempt in (1, 2):
