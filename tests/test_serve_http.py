@@ -132,3 +132,38 @@ def test_only_published_files_and_no_hidden_or_parent_paths(served):
     (settings.feeds.output_dir / ".rahasia").write_text("x")
     for path in ("/feeds/.rahasia", "/feeds/../config.toml", "/feeds/%2e%2e/config.toml", "/feeds/dunia/../../data/newsfeed.sqlite3"):
         assert _get(port, path)[0].status in (400, 404), path
+
+
+def test_a_thousand_stalled_clients_do_not_lock_out_a_reader(make_site):
+    """Above waitress's connection cap nobody is accepted until the slow ones time out: the
+    default cap leaves room for a thousand stalled clients, and poll() watches them all."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = 2 * 1000 + 200  # both ends of every connection live in this process
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        pytest.skip(f"the open-file hard limit ({hard}) is below {needed}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, needed), hard))
+    settings = make_site({"dunia/2024-10-01-0900-k0.txt": page("Dunia", "Korea Utara Kirim Pasukan", KORUT)})
+    with core.open_store(settings) as store:
+        core.gather(settings, store, NOW)
+        core.publish(settings, store, NOW)
+    server = HttpServer(settings, "127.0.0.1", 0, threads=2)  # the defaults `newsfeed serve` uses
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    stalled = []
+    try:
+        for _ in range(1000):
+            sock = socket.create_connection(("127.0.0.1", server.server_port), timeout=10)
+            sock.sendall(b"GET /feeds/rss.xml HTTP/1.1\r\nHost: x\r\n")  # never ends its headers
+            stalled.append(sock)
+        started = time.monotonic()
+        response, body = _get(server.server_port, "/feeds/rss.xml")
+        assert response.status == 200 and body.startswith(b"<?xml")
+        assert time.monotonic() - started < 8  # was: locked out until the channel timeout dropped the slow ones
+    finally:
+        for sock in stalled:
+            sock.close()
+        server.shutdown()
+        thread.join(timeout=10)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -21,9 +21,12 @@ from newsfeed.errors import DeliveryError
 from newsfeed.web import make_app
 
 # Limits for one machine facing the internet (or a proxy): slow clients cost a socket, not
-# a thread, and are dropped; a flood of connections is refused above the cap.
+# a thread, and are dropped after CHANNEL_TIMEOUT. Above the connection cap waitress stops
+# accepting, so every reader waits for the slow ones to time out: the cap is set high (a
+# socket costs a few kB) and the file limit raised to fit it, and poll() replaces select(),
+# which cannot watch more than 1,024 sockets.
 THREADS = 8
-CONNECTION_LIMIT = 500
+CONNECTION_LIMIT = 10_000
 CHANNEL_TIMEOUT = 15  # seconds a connection may sit idle or half-sent
 MAX_BODY = 64 * 1024
 MAX_HEADERS = 16 * 1024
@@ -57,6 +60,23 @@ class _AccessLog:
         return result
 
 
+def _room_for(connections: int) -> int:
+    """Raise the open-file limit towards `connections` (plus files the app opens) as far as the
+    hard limit allows; the connection cap that then fits."""
+    import resource
+
+    spare = 64  # the listening socket, the store, files being served, the log
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + spare if hard == resource.RLIM_INFINITY else min(connections + spare, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):
+            pass
+    return connections if soft == resource.RLIM_INFINITY else max(1, min(connections, soft - spare))
+
+
 class HttpServer:
     """A bound waitress server (port 0: any free port; read it from server_port)."""
 
@@ -64,9 +84,11 @@ class HttpServer:
                  channel_timeout: int = CHANNEL_TIMEOUT):
         from waitress.server import create_server
 
+        connection_limit = _room_for(connection_limit)
         try:
             self.server = create_server(
                 _AccessLog(make_app(settings)), host=host, port=port, threads=threads, connection_limit=connection_limit,
+                asyncore_use_poll=True,
                 channel_timeout=channel_timeout, cleanup_interval=max(1, channel_timeout // 3), max_request_body_size=MAX_BODY,
                 max_request_header_size=MAX_HEADERS, ident="newsfeed", expose_tracebacks=False, clear_untrusted_proxy_headers=True,
             )
