@@ -4,6 +4,8 @@ Mount it in any WSGI server (`application = newsfeed.web.make_app(load_settings(
 run `newsfeed serve` (waitress). Routes, relative to where it is mounted:
 - the path of newsletter.endpoint_url (e.g. /langganan) + /konfirmasi, /berhenti: the signed
   confirm and unsubscribe links (newsfeed.web.links);
+- that path itself and /daftar, /preferensi, /aktifkan, /berlangganan-lagi, /data,
+  /data/kelola under it: the subscription center (newsfeed.web.center);
 - anything else: a file publish or digest wrote under feeds.output_dir (the path of
   feeds.base_url, e.g. /feeds, is accepted as a prefix), with ETag, Last-Modified, 304s,
   gzip and Cache-Control (newsfeed.web.static); a folder serves its index.html.
@@ -19,6 +21,8 @@ from urllib.parse import urlsplit
 from newsfeed.config import Settings
 from newsfeed.errors import NewsfeedError
 from newsfeed.tokens import CONFIRM_PATH, UNSUBSCRIBE_PATH
+from newsfeed.web.center import ROUTES as CENTER_ROUTES
+from newsfeed.web.center import Center
 from newsfeed.web.links import Links
 from newsfeed.web.pages import TEXT, StartResponse, page, respond
 from newsfeed.web.static import StaticFiles, content_type
@@ -41,6 +45,7 @@ class App:
         self.static = StaticFiles(settings)
         self.endpoint_prefix = urlsplit(settings.newsletter.endpoint_url).path.rstrip("/")
         self.feeds_prefix = urlsplit(settings.feeds.base_url).path.rstrip("/")
+        self.center = Center(settings, clock, self.endpoint_prefix)
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -60,6 +65,9 @@ class App:
             route = _strip(path, self.endpoint_prefix)
             if route in (f"/{CONFIRM_PATH}", f"/{UNSUBSCRIBE_PATH}"):
                 return self.links(route[1:], method, environ, start_response)
+            under = _under(path, self.endpoint_prefix)
+            if under in CENTER_ROUTES and (under != "/" or self.endpoint_prefix):
+                return self.center(under, method, environ, start_response)
             if method not in ("GET", "HEAD"):
                 return respond(start_response, "405 Method Not Allowed", b"method not allowed\n", TEXT, [("Allow", "GET, HEAD")])
             found = self.static(_strip(path, self.feeds_prefix), path, method, environ, start_response)
@@ -75,6 +83,15 @@ def _strip(path: str, prefix: str) -> str:
     if prefix and (path == prefix or path.startswith(prefix + "/")):
         return path[len(prefix):] or "/"
     return path
+
+
+def _under(path: str, prefix: str) -> str | None:
+    """The path below `prefix` ("/" for the prefix itself), or None outside it."""
+    if path == prefix or path == prefix + "/":
+        return "/"
+    if path.startswith(prefix + "/"):
+        return path[len(prefix):]
+    return None
 
 
 def make_app(settings: Settings) -> App:
