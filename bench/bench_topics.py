@@ -15,8 +15,10 @@ repetition flatters the first figure, since each article's capitalised runs are 
 (the recombined articles reuse corpus sentences too, but in new mixes and with new runs at the
 seams).
 Quality: precision, recall and F1 on the labelled check (bench/data/topics-*.toml: the
-hand-labelled subjects of 80 corpus articles, a tuning part and a held-out part; topic_check.py
-says how they are scored), beside a plain capitalised-word-run baseline on the same articles;
+hand-labelled subjects of 120 corpus articles: 80 tuned on and a fresh held-out part of 40 that
+`--parts tuning,fresh` reports, left out by default so it is not looked at while tuning;
+topic_check.py says how they are scored; `--errors` lists the wrong and missed topics of the
+tuning part only), beside a plain capitalised-word-run baseline on the same articles;
 then the `--top` most frequent topics per corpus section (`section`; null -> "(none)") and the
 most characteristic topics of each section as `section_topics` ranks them (the OPML grouping).
 """
@@ -56,6 +58,8 @@ def main() -> None:
     ap.add_argument("--distinct", type=int, default=10_000,
                     help="also time this many distinct recombined articles from cold caches (0: skip)")
     ap.add_argument("--profile", action="store_true", help="also print a cProfile of one pass")
+    ap.add_argument("--parts", default="tuning", help="labelled parts scored, comma-separated: tuning, fresh")
+    ap.add_argument("--errors", action="store_true", help="list wrong and missed topics of the tuning part")
     args = ap.parse_args()
     print("$ python " + " ".join(sys.argv))
     print(f"corpus: {args.corpus} (third-party, read only, not copied)")
@@ -126,13 +130,17 @@ def main() -> None:
     print("strict: every topic that is not a labelled subject is wrong; lenient: topics labelled `other`"
           " (events, products, a dateline city) left out")
     print(f"{'part':10} {'extractor':22} {'P':>6} {'P len.':>7} {'R':>6} {'F1':>6} {'F1 len.':>8}  topics/subjects")
-    for part, path in PARTS.items():
-        labels = load_labels(path)
+    for part in args.parts.split(","):
+        labels = load_labels(PARTS[part])
         for label, extract in (("capitalised runs", baseline),
                                ("newsfeed", lambda t, b: extract_topics(t, b, (), settings))):
-            score, _ = evaluate(labels, texts, extract)
+            score, details = evaluate(labels, texts, extract)
             print(f"{part + f' ({len(labels)})':10} {label:22} {score.precision:6.3f} {score.lenient_precision:7.3f}"
                   f" {score.recall:6.3f} {score.f1():6.3f} {score.f1(True):8.3f}  {score.predicted}/{score.gold}")
+        if args.errors and part == "tuning":
+            for art_id, wrong, missed in details:
+                if wrong or missed:
+                    print(f"  {art_id} {texts[art_id][0][:60]!r}\n    wrong: {wrong}\n    missed: {missed}")
 
     # -- quality: what the corpus gets ---------------------------------------------------------
     by_section: dict[str, Counter] = defaultdict(Counter)

@@ -16,7 +16,7 @@ from newsfeed.config import TopicSettings
 from newsfeed.enrich import text as T
 from newsfeed.enrich.topics import folding
 from newsfeed.enrich.topics.common import is_derived
-from newsfeed.enrich.topics.furniture import strip_links
+from newsfeed.enrich.topics.furniture import strip_dateline, strip_links
 from newsfeed.enrich.topics.headline import clean_headline, headline_names
 from newsfeed.enrich.topics.lexicon import Lexicon, lexicon
 from newsfeed.enrich.topics.mentions import lower_occurs, mentions
@@ -33,7 +33,7 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
     lex = lexicon(settings)
     aliases = {**lex.aliases, **settings.aliases} if settings.aliases else lex.aliases
     blocked = {b.casefold() for b in settings.blocked} if settings.blocked else ()
-    body = strip_links(T.strip_boilerplate(T.normalize(text)))
+    body = strip_links(strip_dateline(T.strip_boilerplate(T.normalize(text))))
     result: list[str] = []
 
     def push(name: str) -> None:

@@ -6,6 +6,9 @@ Bela Messi yang seperti Main dengan Patung di Inter Miami Selain itu, ...", "Pil
 name. Such a link is cut out: a quoted title to its closing quote, an unquoted one up to the
 sentence that follows it (the first lowercase word that a headline would not write in lowercase;
 the capitalised word before it opens that sentence and stays).
+
+A dateline ("TEMPO.CO, Jakarta -", "JAKARTA, KOMPAS.com -", "Jakarta, CNN Indonesia --") is the
+publisher's credit, not a mention of its city: it is cut off the text's start.
 """
 
 from __future__ import annotations
@@ -26,10 +29,23 @@ _HEADLINE_LOWER = frozenset(
     bin binti van von de der den da dos del al el la le""".split()  # (the last: particles of names)
 )
 _MAX_WORDS = 30
+# the publisher's credit opening the text, with the city it was filed from
+_CREDIT = r"(?:KOMPAS\.com|TEMPO\.CO|CNN Indonesia|CNNIndonesia\.com|detik(?:com|\w+)?|ANTARA(?:NEWS)?|Liputan6\.com)"
+_DATELINE = re.compile(
+    r"\s*(?:(?:[A-Z][A-Za-z.'-]*(?: [A-Z][A-Za-z.'-]*){0,2}),\s*" + _CREDIT + r"|" + _CREDIT
+    + r"(?:,\s*[A-Z][A-Za-z.'-]*(?: [A-Z][A-Za-z.'-]*){0,2})?|[A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*){0,2} \((?:ANTARA|Antara)\))"
+    r"\s*(?:[-\u2013\u2014]+|(?=[A-Z]))\s*"
+)
 _TOKEN = re.compile(r"[^ ]+")
 
 
 _LEAD_WORDS = ("Baca", "BACA", "Pilihan", "PILIHAN", "Simak", "Tonton", "Lihat", "Saksikan", "Artikel", "Berita")
+
+
+def strip_dateline(text: str) -> str:
+    """`text` without the dateline that opens it, if any."""
+    m = _DATELINE.match(text, 0, 120)
+    return text[m.end():] if m else text
 
 
 def strip_links(text: str) -> str:

@@ -2,7 +2,7 @@
 
 "Presiden Prabowo Subiantoberulang kali" -> "Prabowo Subianto" (+ "berulang"); "Inter
 Milansemakin" -> "Inter Milan"; "WidiariniRhenald Kasali" -> "Rhenald Kasali"; "RIPrabowo" ->
-"RI Prabowo"; "Dudung-Gus Ipul" -> "Dudung", "Gus Ipul"; and a shouted word, "JAKARTA,
+"RI Prabowo"; "Dudung-Gus Ipul" -> "Dudung", "Gus Ipul"; "PMN-PMN" -> "PMN"; and a shouted word, "JAKARTA,
 KOMPAS.com" or "FEDERASI Tinju Internasional", is written as a name. A word is split only
 where its first part is a word the article (or the lexicon) uses on its own and the rest is a
 stopword or a dictionary word, or, for two capitalised parts, where the second is such a
@@ -85,12 +85,19 @@ def _runs_with(joined: str, words) -> set[str]:
 
 def _plan(lex: Lexicon, w: str) -> tuple:
     """The splits `w` allows, best first, as (kind, parts, condition) triples (see _apply)."""
+    if "-" in w:
+        first, _, rest = w.partition("-")
+        if first == rest and len(first) >= 2 and first.isupper():
+            return (("double", (first,), None),)  # "PMN-PMN", "BUMN-BUMN": an acronym repeated for a plural
+            # (not "Undang-Undang", "Bangsa-Bangsa": words written so)
     if w.isupper():
         title = w.title()  # a shouted word
         if len(w) >= 5 and w.isalpha():
             static = title in lex.never_alone or w.lower() in lex.generic or is_common(w.lower())
             return (("caps", (title,), static),)
         return ()
+    if w.lower() in lex.generic:
+        return ()  # a medium's name ("CNNIndonesia") is no glued pair: it names nothing at all
     if "-" in w:
         first, _, rest = w.partition("-")  # "Dudung-Gus Ipul", "Aceh-Sumut": two names
         if len(first) >= _MIN_PART and rest[:1].isupper() and first != rest:
@@ -107,8 +114,9 @@ def _plan(lex: Lexicon, w: str) -> tuple:
             if i >= _MIN_PART:
                 out.append(("camel", (w[:i], None, w[i:]), None))  # "WidiariniRhenald", "LenovoLenovo"
             break
-    if out or not w[-1].islower():
-        return tuple(out)
+    if not w[-1].islower():
+        return tuple(out)  # (a camel-case word that ends in lowercase may have a word glued on too:
+        # "Line SplitBillterbukti")
     stop = T.stopwords()
     roots = common_roots()
     for i in range(len(w) - 2, _MIN_PART - 1, -1):  # a lowercase word glued on, longest first part first
@@ -153,6 +161,8 @@ def _apply(plan: tuple, body: str, w: str, seen: set[str], known: frozenset[str]
             if (rest in seen or rest in known) and (first in seen or first in known or body.count(w) == 1):
                 return parts
         elif kind == "function" and body.count(w) == 1:
+            return parts
+        elif kind == "double":
             return parts
     return None
 

@@ -25,9 +25,14 @@ from newsfeed.enrich.topics.runs import analyse
 # words joined by single spaces, or by a lowercase particle of a name ("Mohammed bin Salman").
 # (The lookahead spares the engine retries at each run's end. No possessive quantifiers: on
 # Python 3.11.2, Debian 12's, `(...)*+` matches differently and yields empty words.)
+# A run may start inside a word where a scraper glued it on ("diGaza", "mediaIsrael"), but not
+# after a publisher's sub-brand ("dilansir detikJatim" credits a medium, it names no province)
+# nor after a one-letter lowercase prefix ("iPhone", "eKTP": one word, not "Phone"). (The
+# lookbehinds stand after the first capital, so they are tried only where a run may start.)
 _WORD = r"[A-ZÀ-ÖØ-Þ][\w'-]*"
+_FIRST_WORD = r"[A-ZÀ-ÖØ-Þ](?<!detik[A-ZÀ-ÖØ-Þ])(?<!\b[a-z][A-ZÀ-ÖØ-Þ])[\w'-]*"
 _CONNECTORS = r"b(?:inti|in)|v[ao]n|d(?:e[rn]?|el|a|os)|[ae]l|l[ae]"  # bin binti van von de der den...
-_RUN_BODY = rf"{_WORD}(?: (?=[A-ZÀ-ÖØ-Þbvdael])(?:(?:{_CONNECTORS}) )?{_WORD})*"
+_RUN_BODY = rf"{_FIRST_WORD}(?: (?=[A-ZÀ-ÖØ-Þbvdael])(?:(?:{_CONNECTORS}) )?{_WORD})*"
 RUN = re.compile(_RUN_BODY)
 
 

@@ -36,9 +36,11 @@ def word(lex: Lexicon, w: str) -> tuple:
         cache.clear()
     stop = T.stopwords()
     expansion = None
+    low = w.lower()
     if "-" in w and _CLITIC.search(w):
         expansion = (w[: w.rindex("-")], "|")  # the clitic ends the name: "BAP-nya Reza"
-    elif not w.isupper() and not w[1:].islower():  # (an ordinary "Zelensky" needs no look)
+    elif not w.isupper() and not w[1:].islower() and low not in lex.generic:  # (an ordinary "Zelensky"
+        # needs no look; a medium's name, "CNNIndonesia", is no glued pair)
         m = _GLUED_LOWER.match(w)
         if m:
             expansion = (m.group(1), "|")  # "ATTmeninggal"
@@ -46,8 +48,8 @@ def word(lex: Lexicon, w: str) -> tuple:
             m = _GLUE.match(w)
             if m and (m.group(1) in lex.standalone or m.group(1) in lex.compass or m.group(1).lower() in lex.generic
                       or m.group(1).lower() in lex.portfolio):
-                expansion = m.groups()  # "PresidenPrabowo", "IsraelBenjamin"
-    low = w.lower()
+                rest = m.group(2)  # "PresidenPrabowo", "IsraelBenjamin"; "MenteriThailandPaetongtarn": twice
+                expansion = (m.group(1), *(word(lex, rest)[0] or (rest,)))
     kind = _kind(lex, w, low, stop)
     alone = kind in "wop" and (w in lex.aliases or not (
         w in lex.never_alone or low in stop or (low in lex.portfolio and not w.isupper())

@@ -1,0 +1,86 @@
+"""Topics that are not subjects of the article, and the general rules that keep them out:
+credits and datelines, scraper glue, generic acronyms and their long forms, offices, plural
+acronyms (issue 10 point 2, precision)."""
+
+from newsfeed.config import TopicSettings
+from newsfeed.enrich.topics import extract_topics
+
+
+def _topics(title, body, **settings):
+    return extract_topics(title, body, (), TopicSettings(**settings))
+
+
+def test_the_dateline_city_is_the_publishers_credit_not_a_mention():
+    body = ("TEMPO.CO, Jakarta - Menteri Keuangan Sri Mulyani menyampaikan laporan anggaran di Jakarta. "
+            "Sri Mulyani menyebut defisit masih terkendali.")
+    assert "Jakarta" not in _topics("Sri Mulyani Sampaikan Laporan", body)
+    body = ("JAKARTA, KOMPAS.com - Menteri Keuangan Sri Mulyani menyampaikan laporan anggaran di Jakarta. "
+            "Sri Mulyani menyebut defisit masih terkendali.")
+    assert "Jakarta" not in _topics("Sri Mulyani Sampaikan Laporan", body)
+    # a city named twice in the text itself still is a topic
+    body = ("TEMPO.CO, Jakarta - Banjir melanda Jakarta sejak pagi. Warga Jakarta mengungsi ke masjid. "
+            "Sri Mulyani meninjau lokasi.")
+    assert "Jakarta" in _topics("Banjir Melanda", body)
+
+
+def test_a_publishers_sub_brand_and_credit_name_no_place():
+    body = ("Gunung Semeru kembali erupsi, kata petugas dilansir detikJatim, Rabu. Status Gunung Semeru "
+            "masih waspada, kata petugas kepada detikJatim. Nasri Djalal berbicara kepadaCNNIndonesia.com, "
+            "Kamis. Nasri Djalal juga berkata kepadaCNNIndonesia.com bahwa warga aman.")
+    topics = _topics("Semeru Erupsi Lagi", body)
+    assert "Gunung Semeru" in topics and "Nasri Djalal" in topics
+    for junk in ("Jawa Timur", "Jatim", "Indonesia", "CNNI", "CNN"):
+        assert junk not in topics, topics
+
+
+def test_a_word_with_a_one_letter_lowercase_prefix_is_one_word():
+    body = "Apple merilis iPhone baru. Penjualan iPhone naik, kata Kevin Lynch. Kevin Lynch optimistis."
+    topics = _topics("Apple Rilis iPhone", body)
+    assert "Phone" not in topics and "Kevin Lynch" in topics, topics
+
+
+def test_words_glued_twice_are_split_twice():
+    body = ("Perdana MenteriThailandPaetongtarn Shinawatra menghadapi tekanan. Paetongtarn meminta maaf "
+            "kepada warga Thailand.")
+    topics = _topics("Tekanan untuk Paetongtarn", body)
+    assert "Paetongtarn Shinawatra" in topics, topics
+    assert not any(t.startswith("Thailand") and t != "Thailand" for t in topics), topics
+    assert "Paetongtarn" not in topics
+
+
+def test_a_camel_case_name_with_a_word_glued_on_is_split():
+    body = ("Fitur SplitBill milik Line ditutup. Layanan Line SplitBillterbukti kurang diminati. Line "
+            "meminta maaf, dan SplitBill berhenti bulan depan.")
+    topics = _topics("Line Tutup SplitBill", body)
+    assert not any("terbukti" in t for t in topics), topics
+
+
+def test_an_acronym_repeated_for_a_plural_is_the_acronym():
+    body = ("Kementerian BUMN mengawasi perusahaan negara. BUMN-BUMN itu diminta efisien. Direksi "
+            "BUMN-BUMN melapor ke Kementerian BUMN.")
+    topics = _topics("Perusahaan Negara Diminta Efisien", body)
+    assert "BUMN-BUMN" not in topics, topics
+    body = ("Serangan itu dikecam Perserikatan Bangsa-Bangsa. Juru bicara Perserikatan Bangsa-Bangsa "
+            "menyerukan gencatan senjata.")
+    assert "Perserikatan Bangsa-Bangsa" in _topics("Serangan Dikecam", body)
+
+
+def test_generic_acronyms_of_devices_and_funding_are_not_topics():
+    body = ("Laptop baru Lenovo memakai CPU AMD dan NPU dengan 50 TOPS. CPU itu hemat daya, NPU-nya cepat, "
+            "dan 50 TOPS cukup untuk AI dari AMD. Lenovo menjual laptop itu dengan RAM 32 GB dan RAM cepat. "
+            "Perusahaan swasta tidak mendapat PMN. Tanpa PMN, kata Prabowo, perusahaan harus efisien.")
+    topics = _topics("Lenovo Rilis Laptop", body)
+    assert "Lenovo" in topics and "AMD" in topics
+    for junk in ("CPU", "NPU", "TOPS", "RAM", "GB", "PMN"):
+        assert junk not in topics, topics
+
+
+def test_office_words_and_titles_do_not_start_a_name():
+    body = ("Aktifis Greenpeace memprotes pernikahan itu. Greenpeace menyebut aksinya damai. "
+            "Perum Bulog Kantor Cabang Probolinggo menyewa gudang, kata Pemimpin Cabang Perum Bulog Kantor "
+            "Cabang Probolinggo. Gudang di Markas PBB penuh, dan Markas PBB di New York tutup. "
+            "Dokumen dikirim ke US Secretary of Commerce dan US Secretary of the Treasury.")
+    topics = _topics("Protes Pernikahan", body)
+    assert "Greenpeace" in topics and "Aktifis Greenpeace" not in topics, topics
+    for junk in ("Cabang", "Markas", "Secretary"):
+        assert junk not in topics, topics
