@@ -84,3 +84,36 @@ def test_office_words_and_titles_do_not_start_a_name():
     assert "Greenpeace" in topics and "Aktifis Greenpeace" not in topics, topics
     for junk in ("Cabang", "Markas", "Secretary"):
         assert junk not in topics, topics
+
+
+def test_the_long_form_of_a_generic_acronym_is_no_topic():
+    body = ("Prabowo tidak menghadiri Konferensi Tingkat Tinggi (KTT) G7 di Kanada. Menurut Hikmahanto Juwana, "
+            "Konferensi Tingkat Tinggi itu kurang penting. Hikmahanto Juwana menilai Prabowo tepat.")
+    topics = _topics("Prabowo Pilih Rusia", body)
+    assert "Konferensi Tingkat Tinggi" not in topics, topics
+    assert "Hikmahanto Juwana" in topics
+
+
+def test_a_dictionary_word_opening_sentences_and_brackets_is_no_name():
+    body = ("Guru itu ditangkap polisi. Modus Ajarkan soal Hadas. Sebelumnya, guru itu mengajar di Tebet. "
+            '"(Modus) Memberikan pelajaran tambahan," kata Ardian Satrio. Ardian Satrio memeriksa saksi.')
+    topics = _topics("Guru Ditangkap di Tebet", body)
+    assert "Modus" not in topics and "Ardian Satrio" in topics, topics
+
+
+def test_an_office_described_in_dictionary_words_is_cut_off_the_person():
+    body = ("Menteri Desa dan Pembangunan Daerah Tertinggal Yandri Susanto meresmikan program itu. "
+            "Yandri menyebut desa harus diawasi. Kata Yandri, desa harus maju.")
+    topics = _topics("Program Desa Diresmikan", body)
+    assert "Yandri Susanto" in topics and not any(t.startswith("Tertinggal") for t in topics), topics
+
+
+def test_a_hospital_and_a_city_government_are_organisations_named_whole():
+    body = ("Israel menyerang Gaza. Direktur Rumah Sakit Indonesia di Gaza tewas. Staf Rumah Sakit Indonesia "
+            "berduka. Pemerintah KotaCimahimengambil langkah tegas. Pemkot Cimahi membongkar bangunan liar, "
+            "kata Wakil Wali Kota Cimahi.")
+    topics = _topics("Serangan di Gaza, Pemkot Cimahi Bongkar Bangunan", body)
+    assert "Rumah Sakit Indonesia" in topics and "Indonesia" not in topics, topics
+    assert "Pemkot Cimahi" in topics and "Cimahi" not in topics, topics
+    topics = _topics("Israel Serang RS Indonesia", "Israel menyerang Gaza. Rumah Sakit Indonesia rusak. Israel membantah.")
+    assert "Rumah Sakit Indonesia" in topics and "Indonesia" not in topics and "RS Indonesia" not in topics, topics

@@ -74,7 +74,7 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
     ranked = []
     for name, n in counts.items():
         others = forms.get(name) if forms else None
-        named = name in head_hits or (name in head and _in_head(name, head)) or bool(
+        named = name in head_hits or (name in head and _in_head(name, head) and not _inside(name, head_hits)) or bool(
             others and any(f in head and _in_head(f, head) for f in others))
         if n < MIN_MENTIONS and not (named and (n or _reliable(lex, name, aliases))):
             continue
@@ -123,7 +123,10 @@ def _folds(lex: Lexicon, body: str, counts: dict[str, int], special: list[tuple]
             takers, _, acronyms = folding.takers(counts, [folding.info(lex, name) for name in counts])
     merge = folding.short_forms(lex, counts, takers, body) if takers else {}
     merge.update(acronyms)
-    defined = folding.acronyms(lex, body, counts, merge)
+    generic: set[str] = set()
+    defined = folding.acronyms(lex, body, counts, merge, generic)
+    for name in generic:
+        del counts[name]  # "Konferensi Tingkat Tinggi (KTT)": the long form of a generic acronym
     folding.nicknames(lex, body, counts, merge)
     return merge, defined
 
@@ -151,6 +154,14 @@ def _in_head(name: str, head: str) -> bool:
         if not head[i - 1].isalnum() and not head[j].isalnum():
             return True
         i = head.find(name, i + 1)
+    return False
+
+
+def _inside(name: str, names) -> bool:
+    """Is `name` part of a longer one of `names` ("Cimahi" of the headline's "Pemkot Cimahi")?"""
+    for other in names:
+        if name in other and name != other and _in_head(name, f" {other} "):
+            return True
     return False
 
 

@@ -24,10 +24,13 @@ _ACRONYM_AFTER = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
 _ALIAS = re.compile(r"(?P<a>" + RUN.pattern + r"),? (?P<how>alias|a\.k\.a\.?|sapaan(?: akrab)?|(?:yang |atau )?(?:akrab |biasa )?disapa) (?P<b>" + RUN.pattern + ")")
 
 
-def acronyms(lex: Lexicon, body: str, counts: Mapping[str, int], merge: dict[str, str]) -> dict[str, int]:
+def acronyms(lex: Lexicon, body: str, counts: Mapping[str, int], merge: dict[str, str],
+             generic: set[str] | None = None) -> dict[str, int]:
     """Long form -> acronym added to `merge` (which holds those whose initials match, see
     `takers`) where the text defines it: "Kementerian Perhubungan (Kemenhub)". Returns acronym
-    -> how often it is defined so: a definition is one mention, not two."""
+    -> how often it is defined so: a definition is one mention, not two. The long forms of
+    generic acronyms ("Konferensi Tingkat Tinggi (KTT)", "Penyertaan Modal Negara (PMN)") name
+    nothing either: they are added to `generic`."""
     defined: dict[str, int] = {}
     if "(" not in body:
         return defined
@@ -35,6 +38,10 @@ def acronyms(lex: Lexicon, body: str, counts: Mapping[str, int], merge: dict[str
     for m in _ACRONYM_AFTER.finditer(body):
         short = m.group(1)
         if short not in counts:
+            if generic is not None and short in lex.generic_acronyms:
+                long = _long_form(lex, runs, body, m.start())
+                if long and long in counts:
+                    generic.add(long)
             continue
         start = m.start()
         window = body[max(0, start - 100):start].rstrip(" ")
@@ -49,6 +56,17 @@ def acronyms(lex: Lexicon, body: str, counts: Mapping[str, int], merge: dict[str
                     defined[short] = defined.get(short, 0) + 1
                 break
     return defined
+
+
+def _long_form(lex: Lexicon, runs: dict, body: str, start: int) -> str:
+    """The name that ends right before `start` ("Konferensi Tingkat Tinggi" before "(KTT)"), if any."""
+    window = body[max(0, start - 100):start].rstrip(" ")
+    found = RUN.findall(window)
+    if not found or not window.endswith(found[-1]):
+        return ""
+    hit = runs.get(found[-1]) or analyse(lex, found[-1])
+    names = hit[0] if hit else ()
+    return names[-1] if names and " " in names[-1] else ""
 
 
 def person_split(lex: Lexicon, words: tuple[str, ...], counts: Mapping[str, int]) -> tuple[str, str] | None:

@@ -139,8 +139,9 @@ def _apply(plan: tuple, body: str, w: str, seen: set[str], known: frozenset[str]
     for kind, parts, condition in plan:
         first = parts[0]
         if kind == "lower":
-            # the first part is used on its own; a dictionary word (not a stopword) only on a one-off
-            if first in seen or first in known:
+            # the first part is used on its own (or is two such words glued: "KotaCimahi|mengambil");
+            # a dictionary word (not a stopword) only on a one-off
+            if first in seen or first in known or _known_pair(first, seen, known):
                 if condition:
                     return parts
                 n = n or body.count(w)
@@ -165,6 +166,15 @@ def _apply(plan: tuple, body: str, w: str, seen: set[str], known: frozenset[str]
         elif kind == "double":
             return parts
     return None
+
+
+def _known_pair(w: str, seen: set[str], known: frozenset[str]) -> bool:
+    """Is `w` two capitalised words the article or the lexicon uses, glued ("KotaCimahi")?"""
+    for i in range(_MIN_PART, len(w) - _MIN_PART + 1):
+        if w[i].isupper() and w[i - 1].islower():
+            a, b = w[:i], w[i:]
+            return (a in seen or a in known) and (b in seen or b in known)
+    return False
 
 
 def _pieces(words: list[str], cuts: dict[str, tuple]) -> list[str]:

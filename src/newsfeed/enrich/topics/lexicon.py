@@ -38,8 +38,9 @@ class Lexicon:
     not_organisations: frozenset[str]
     name_acronyms: frozenset[str]
     known_forms: frozenset[str]  # names kept whole, places, generic phrases
-    form_heads: frozenset[str]  # first words of the multi-word known forms
+    form_heads: frozenset[str]  # first words of the multi-word known forms and head phrases
     form_max: int  # words in the longest known form
+    head_phrases: Mapping[str, str]  # "Pemerintah Kota" -> "Pemkot", "Rumah Sakit" -> itself
     aliases: Mapping[str, str]
     name_words: frozenset[str]  # every word of a known name, place, alias or organisation
     short_places: frozenset[str]  # places written short, with an alias: "Sumut", "Jaksel"
@@ -91,14 +92,17 @@ def _build(generic_words: tuple[str, ...], names: tuple[str, ...], places: tuple
     compass = frozenset(d["compass"])
     known = frozenset(d["names"]) | frozenset(names) | standalone | generic_phrases
     multi = [f for f in known if " " in f]
+    head_phrases = dict(d.get("head_phrases", {}))
+    phrase_heads = frozenset(head_phrases.values())
     return Lexicon(
         generic=titles | lower(d["generic"]) | lower(generic_phrases) | lower(generic_words),
         titles=titles,
         portfolio=lower(d["portfolio"]),
         name_stopwords=lower(d["name_stopwords"]),
-        never_alone=frozenset(d["never_alone"]) | frozenset(d["organisation_heads"]) | frozenset(d["generic_acronyms"]),
-        heads=frozenset(d["organisation_heads"]) | frozenset(d["joins_place"]),
-        org_openers=frozenset(d["organisation_heads"]),
+        never_alone=frozenset(d["never_alone"]) | frozenset(d["organisation_heads"]) | frozenset(d["generic_acronyms"])
+        | phrase_heads,
+        heads=frozenset(d["organisation_heads"]) | frozenset(d["joins_place"]) | phrase_heads,
+        org_openers=frozenset(d["organisation_heads"]) | phrase_heads,
         generic_acronyms=frozenset(d["generic_acronyms"]),
         standalone=standalone,
         placeish=standalone | compass,
@@ -109,8 +113,9 @@ def _build(generic_words: tuple[str, ...], names: tuple[str, ...], places: tuple
         not_organisations=frozenset(d["not_organisations"]),
         name_acronyms=frozenset(d["name_acronyms"]),
         known_forms=known,
-        form_heads=frozenset(f.split(" ", 1)[0] for f in multi),
-        form_max=max(len(f.split(" ")) for f in multi),
+        form_heads=frozenset(f.split(" ", 1)[0] for f in [*multi, *head_phrases]),
+        form_max=max(len(f.split(" ")) for f in [*multi, *head_phrases]),
+        head_phrases=head_phrases,
         aliases=d["aliases"],
         short_places=frozenset(k for k in d["aliases"] if k in standalone),
         name_words=frozenset(w for f in known | frozenset(d["aliases"]) | frozenset(d["aliases"].values())

@@ -82,9 +82,12 @@ def mentions(lex: Lexicon, body: str, head: str, lowered: dict[str, bool]) -> tu
                 counts[name] = get(name, 0) + n
             if hit[3]:
                 special += hit[3]
-            if hit[1] is not None and (n > 1 or not names or names[0] in head or names[-1] in head
-                                       or hit[2] is not None and " " in names[0]):  # ("Nama Agustina Hastarini")
+            if hit[1] is not None:
                 doubtful.append((run, n, hit))
+    # (where it can matter: the name is mentioned more than once, in this run or in others
+    # ("Modus Ajarkan ...", "(Modus) Memberikan ..."), or named in the headline)
+    doubtful = [d for d in doubtful if d[1] > 1 or not d[2][0] or counts[d[2][0][0]] > 1 or d[2][0][0] in head
+                or d[2][0][-1] in head or d[2][2] is not None and " " in d[2][0][0]]  # ("Nama Agustina Hastarini")
     # a first word that the article never writes in lowercase is a name wherever it stands
     if doubtful:
         for d in doubtful:
@@ -100,8 +103,10 @@ def mentions(lex: Lexicon, body: str, head: str, lowered: dict[str, bool]) -> tu
         k = _initial(body, run)
         if not k:
             continue
-        if by_dictionary and _written(body, run.split(" ", 1)[0]) > k:
-            continue  # a word, but the article writes it with a capital mid-sentence too: a name here
+        if by_dictionary:
+            first = run.split(" ", 1)[0]
+            if _written(body, first) > _initial(body, first, whole=True):
+                continue  # a word, but the article writes it with a capital mid-sentence too: a name here
         k = min(k, n)
         for name in names:
             left = counts[name] - k
@@ -114,19 +119,24 @@ def mentions(lex: Lexicon, body: str, head: str, lowered: dict[str, bool]) -> tu
     return counts, special, words
 
 
-def _initial(body: str, run: str) -> int:
-    """How often `run` opens the text, a paragraph, a sentence, a quotation or what follows a
-    colon (found with str.find: far cheaper than a pattern over the whole text)."""
+def _initial(body: str, run: str, whole: bool = False) -> int:
+    """How often `run` opens the text, a paragraph, a sentence, a quotation, a bracket ("(Modus)
+    Memberikan ...") or what follows a colon (found with str.find: far cheaper than a pattern over the whole text)."""
     k = 0
     i = body.find(run)
     while i >= 0:
         j = i - 1
         while j >= 0 and body[j] == " ":
             j -= 1
-        if j < 0 or body[j] in '"\n' or j < i - 1 and body[j] in ".!?:":
-            m = RUN.match(body, i)
-            if m and m.group() == run:
-                k += 1
+        if j < 0 or body[j] in '"\n(' or j < i - 1 and body[j] in ".!?:":
+            if whole:  # `run` is one word, counted whatever run it opens
+                j = i + len(run)
+                if j >= len(body) or not body[j].isalnum():
+                    k += 1
+            else:
+                m = RUN.match(body, i)
+                if m and m.group() == run:
+                    k += 1
         i = body.find(run, i + 1)
     return k
 

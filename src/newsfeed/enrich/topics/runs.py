@@ -11,6 +11,7 @@ the acronym's office and are dropped ("Gedung Merah Putih KPK" -> "KPK"). Known 
 
 from __future__ import annotations
 
+from newsfeed.enrich.topics.common import is_common, roots
 from newsfeed.enrich.topics.lexicon import Lexicon
 from newsfeed.enrich.topics.names import info
 from newsfeed.enrich.topics.words import tokens as _tokens
@@ -141,6 +142,15 @@ def _close(lex: Lexicon, out: list[str], words: list[str], left: str, right: str
             i += 1
         if i == len(words):
             return  # an office without its title: "Perhubungan Darat", "Luar Negeri"
+        while len(words) - i > 2 and _affixed_word(lex, words[i]):
+            i += 1  # the office goes on in words of the dictionary: "(Pembangunan Daerah) Tertinggal Yandri Susanto"
         if len(words) - i >= 2 and not any(w.lower() in portfolio for w in words[i:]):
             name = " ".join(words[i:])  # "(Menteri Pendidikan Tinggi, Sains, dan) Teknologi Brian Yuliarto"
     out.append(name)
+
+
+def _affixed_word(lex: Lexicon, word: str) -> bool:
+    """A dictionary root with affixes ("Tertinggal", "Terpadu"): a word, while a bare root may
+    be a name ("Budi", "Jaya")."""
+    low = word.lower()
+    return word not in lex.name_words and low not in roots() and is_common(low)

@@ -71,6 +71,8 @@ def _kind(lex: Lexicon, tok: str, low: str, stop: frozenset[str]) -> str:
         return "g"
     if tok in lex.known_forms:  # a known multi-word name stands alone: "Real Madrid" | "Xabi Alonso"
         return "p" if tok in lex.standalone or " " in tok else "w"
+    if tok in lex.heads:
+        return "w"  # (a head phrase, "Rumah Sakit", opens a name)
     if tok == "|" or tok[0].isdigit() or tok.startswith(("Rp", "US", "IDR")) and _MONEY.match(tok):
         return "g"
     if tok[0].islower():
@@ -104,15 +106,24 @@ def tokens(lex: Lexicon, words: list[str]) -> list[str]:
     if heads.isdisjoint(out):
         return out
     known = lex.known_forms
+    phrases = lex.head_phrases
     words, out = out, []
     i, n = 0, len(words)
     while i < n:
         w = words[i]
+        if w in phrases:  # "RS" -> "Rumah Sakit"
+            out.append(phrases[w])
+            i += 1
+            continue
         if w in heads:
             for size in range(min(lex.form_max, n - i), 1, -1):
                 form = " ".join(words[i:i + size])
                 if form in known:
                     out.append(form)
+                    i += size
+                    break
+                if form in phrases:
+                    out.append(phrases[form])  # "Pemerintah Kota" -> "Pemkot"
                     i += size
                     break
             else:
