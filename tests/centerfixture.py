@@ -68,7 +68,6 @@ def center(make_site, monkeypatch, smtp):  # noqa: F811
     yield Center(settings, f"http://127.0.0.1:{server.server_port}", server.server_port, smtp)
     server.shutdown()
     server.server_close()
-    thread.join(5)
 
 
 @dataclass

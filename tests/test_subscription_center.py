@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from urllib.parse import urljoin
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -110,3 +109,463 @@ def test_the_answer_is_the_same_whether_or_not_the_address_is_known(center):
     # the already-subscribed mail carries working preferences and unsubscribe links
     prefs = center.local(link_in(center.smtp.for_("aktif@contoh.co.id")[0], "/preferensi?token="))
     assert request(center, "GET", prefs).status == 200
+
+
+# hostile input on the subscribe form ----------------------------------------------------
+
+HOSTILE_ADDRESSES = [
+    "", "   ", "bukan-alamat", "ani@", "@contoh.co.id", "ani@contoh", "ani@@contoh.co.id", "ani@contoh..co.id",
+    "ani@contoh.co.id\r\nBcc: korban@lain.example", "ani@contoh.co.id\nTo: korban@lain.example", "ani\r\n@contoh.co.id",
+    "ani@contoh.co.id, budi@contoh.co.id", "Ani <ani@contoh.co.id>; budi@lain.example", '"><script>alert(1)</script>@contoh.co.id',
+    "ani@[127.0.0.1]", "ani@127.0.0.1", "a" * 65 + "@contoh.co.id", "ani@" + "a" * 250 + ".id", "ani\x00@contoh.co.id",
+    "ani@contoh.co.id\x00budi@lain.example", "ani @contoh.co.id", "ani@-contoh.co.id", "ani@contoh.co.id%0d%0abcc:x@y.id",
+    "ané@contoh.co.id", "ani@contoh.co.id\u202e", "../../etc/passwd",
+]
+
+
+def test_hostile_addresses_are_refused_with_the_form_and_nothing_stored(center):
+    for n, address in enumerate(HOSTILE_ADDRESSES):
+        answer = subscribe(center, address, nama="Ani", client=f"127.0.3.{n}")
+        assert answer.status == 400 and "Periksa isian Anda" in answer.text, address
+        assert 'id="surel-salah"' in answer.text and 'aria-invalid="true" aria-describedby="surel-salah"' in answer.text, address
+        assert "<script>" not in answer.text, address  # what was typed comes back escaped
+    assert subscribers(center) == [] and center.smtp.messages == []
+
+
+def test_a_name_with_line_breaks_and_controls_reaches_no_header(center):
+    hostile = "Ani\r\nBcc: korban@lain.example\r\n\r\n<b>x</b>\x1b[31m\u202e"
+    assert subscribe(center, "ani@contoh.co.id", nama=hostile).status == 200
+    stored = center.subscriber("ani@contoh.co.id").name
+    assert stored == "Ani Bcc: korban@lain.example <b>x</b>"
+    assert center.smtp.per_recipient() == Counter({"ani@contoh.co.id": 1})  # nobody else got it
+    message = center.smtp.for_("ani@contoh.co.id")[0]
+    assert message["Bcc"] is None and message["To"] == "ani@contoh.co.id"
+    assert "<b>x</b>" not in message.get_body(("html",)).get_content()  # escaped in the HTML part
+
+
+@pytest.mark.parametrize("case", ["big-body", "long-field", "long-name", "many-fields", "not-utf8", "raw-bytes", "multipart",
+                                  "unknown-section", "unknown-topic", "no-consent", "unknown-typed-topic"])
+def test_malformed_forms_are_refused_and_nothing_stored(center, case):
+    shown = request(center, "GET", "/langganan/")
+    token = form_token(shown.text)
+    good = subscribe_fields("ani@contoh.co.id", token)
+    headers = {}
+    fields, raw = good, None
+    if case == "big-body":
+        fields = good + [("nama", "x" * 20_000)]
+    elif case == "long-field":
+        fields = good + [("topik_lain", "x" * 2001)]
+    elif case == "long-name":
+        fields = subscribe_fields("ani@contoh.co.id", token, nama="N" * 201)
+    elif case == "many-fields":
+        fields = good + [("topik", "x")] * 250
+    elif case == "not-utf8":
+        raw = b"ft=" + token.encode() + b"&surel=ani%40contoh.co.id&setuju=ya&nama=%ff%fe"
+    elif case == "raw-bytes":
+        raw = b"ft=" + token.encode() + b"&surel=ani@contoh.co.id&setuju=ya&nama=\xc3\xa9"
+    elif case == "multipart":
+        raw, headers = b"--x\r\nContent-Disposition: form-data; name=\"surel\"\r\n\r\nani@contoh.co.id\r\n--x--\r\n", {
+            "Content-Type": "multipart/form-data; boundary=x"}
+    elif case == "unknown-section":
+        fields = subscribe_fields("ani@contoh.co.id", token, rubrik=["dunia", "rahasia"])
+    elif case == "unknown-topic":
+        fields = subscribe_fields("ani@contoh.co.id", token, topik=["korea-utara", "tidak-ada"])
+    elif case == "no-consent":
+        fields = subscribe_fields("ani@contoh.co.id", token, setuju=False)
+    elif case == "unknown-typed-topic":
+        fields = subscribe_fields("ani@contoh.co.id", token, topik_lain="Korea Utara, <i>Atlantis</i>")
+    answer = request(center, "POST", "/langganan/daftar", fields if raw is None else None, raw=raw,
+                     headers={**SAME_ORIGIN, **headers})
+    expected = {"big-body": 413, "long-field": 413, "many-fields": 400, "not-utf8": 400, "raw-bytes": 400, "multipart": 415}
+    assert answer.status == expected.get(case, 400), answer.text[:500]
+    assert "<i>" not in answer.text
+    assert subscribers(center) == [] and center.smtp.messages == []
+    if case == "no-consent":
+        assert 'id="setuju-salah"' in answer.text
+    if case == "unknown-typed-topic":
+        assert "Topik tidak ditemukan: &lt;i&gt;Atlantis&lt;/i&gt;" in answer.text
+        assert 'value="Korea Utara, &lt;i&gt;Atlantis&lt;/i&gt;"' in answer.text  # kept to be corrected
+
+
+def test_a_body_over_the_server_cap_is_refused_by_waitress(center):
+    answer = request(center, "POST", "/langganan/daftar", raw=b"surel=" + b"a" * 70_000, headers=SAME_ORIGIN)
+    assert answer.status == 413 and subscribers(center) == []
+
+
+def test_topics_typed_by_name_are_followed(center):
+    answer = subscribe(center, "ani@contoh.co.id", topik=["rupiah", "rupiah"], topik_lain="korea utara ,  RUPIAH")
+    assert answer.status == 200
+    assert center.subscriber("ani@contoh.co.id").topics == ("korea-utara", "rupiah")  # each once
+
+
+# form tokens: replayed, forged, expired, for another form --------------------------------
+
+
+def test_a_replayed_form_is_refused_and_sends_nothing_more(center):
+    shown = request(center, "GET", "/langganan/")
+    fields = subscribe_fields("ani@contoh.co.id", form_token(shown.text))
+    assert post(center, "/langganan/daftar", fields).status == 200
+    replay = post(center, "/langganan/daftar", fields)
+    assert replay.status == 400 and "sudah pernah dikirim" in replay.text
+    fresh = form_token(replay.text)  # the form comes back with a new token, filled in
+    assert fresh != fields[0][1] and 'value="ani@contoh.co.id"' in replay.text
+    assert len(center.smtp.messages) == 1
+    assert len(center.rows("form_nonces")) == 1  # the nonce, nothing else of the form
+
+
+@pytest.mark.parametrize("kind", ["forged", "altered", "expired", "other-form", "bound", "empty", "garbage", "huge"])
+def test_forged_and_stale_form_tokens_are_refused(center, kind):
+    now = datetime.now(UTC)
+    good = form_token(request(center, "GET", "/langganan/").text)
+    token = {
+        "forged": make_form_token(b"rahasia-lain-yang-juga-cukup-panjang", "daftar", now),
+        "altered": good[:-2] + ("AA" if not good.endswith("AA") else "BB"),
+        "expired": make_form_token(SECRET.encode(), "daftar", now - timedelta(hours=3)),
+        "other-form": make_form_token(SECRET.encode(), "data", now),
+        "bound": make_form_token(SECRET.encode(), "daftar", now, bound="ani@contoh.co.id"),
+        "empty": "",
+        "garbage": "../../\r\n<script>",
+        "huge": "A" * 1999,
+    }[kind]
+    answer = post(center, "/langganan/daftar", subscribe_fields("ani@contoh.co.id", token))
+    assert answer.status == 400 and ("tidak berlaku" in answer.text or "terlalu lama terbuka" in answer.text)
+    assert subscribers(center) == [] and center.smtp.messages == [] and center.rows("form_nonces") == []
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "https://jahat.example"}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"},
+                                     {"Sec-Fetch-Site": "same-site"}])
+def test_a_form_posted_from_another_site_is_refused(center, headers):
+    shown = request(center, "GET", "/langganan/")
+    answer = request(center, "POST", "/langganan/daftar", subscribe_fields("ani@contoh.co.id", form_token(shown.text)), headers=headers)
+    assert answer.status == 403 and subscribers(center) == [] and center.smtp.messages == []
+
+
+def test_the_honeypot_gets_the_usual_answer_and_nothing_is_stored_or_sent(center):
+    real = subscribe(center, "ani@contoh.co.id")
+    bot = subscribe(center, "bot@contoh.co.id", situs="https://spam.example")
+    assert (bot.status, bot.body) == (real.status, real.body)
+    assert center.subscriber("bot@contoh.co.id") is None and center.smtp.per_recipient() == Counter({"ani@contoh.co.id": 1})
+
+
+# rate limits -------------------------------------------------------------------------
+
+
+def test_a_hundred_subscribe_requests_from_one_client(center):
+    tokens = [form_token(request(center, "GET", "/langganan/").text) for _ in range(100)]  # showing the form is not limited
+    answers = [post(center, "/langganan/daftar", subscribe_fields(f"pembaca{n}@contoh.co.id", t)) for n, t in enumerate(tokens)]
+    codes = Counter(a.status for a in answers)
+    assert codes == Counter({200: 10, 429: 90})
+    assert all(a.status == 200 for a in answers[:10])
+    refused = answers[-1]
+    assert 0 < int(refused.headers["Retry-After"]) <= 600 and "Terlalu banyak permintaan" in refused.text
+    assert "pembaca99" not in refused.text
+    assert len(subscribers(center)) == 10 and len(center.smtp.messages) == 10
+    # the counters are keyed hashes: neither the client nor an address is in the table
+    dump = repr(center.rows("web_limits"))
+    assert "127.0.0.1" not in dump and "pembaca" not in dump
+    # another client is not held back by this one
+    assert subscribe(center, "lain@contoh.co.id", client="127.0.0.2").status == 200
+
+
+def test_one_address_gets_a_few_mails_whoever_asks(center):
+    answers = [subscribe(center, "ani@contoh.co.id", client=f"127.0.2.{n}") for n in range(6)]
+    assert {a.status for a in answers} == {200} and len({a.body for a in answers}) == 1  # the answer never says
+    assert center.smtp.per_recipient() == Counter({"ani@contoh.co.id": 3})  # ADDRESS_LIMITS: 3 an hour
+
+
+def test_limits_hold_across_processes_sharing_the_store(center):
+    """Two apps (as two WSGI processes would be) share one store: the client's POSTs add up."""
+    from newsfeed.deliver.server import make_http_server
+    import threading
+
+    other = make_http_server(center.settings, "127.0.0.1", 0)
+    thread = threading.Thread(target=other.serve_forever, daemon=True)
+    thread.start()
+    try:
+        second = type(center)(center.settings, f"http://127.0.0.1:{other.server_port}", other.server_port, center.smtp)
+        codes = []
+        for n in range(12):
+            served_by = center if n % 2 else second
+            codes.append(subscribe(served_by, f"p{n}@contoh.co.id").status)
+        assert codes == [200] * 10 + [429, 429]
+    finally:
+        other.shutdown()
+        other.server_close()
+        thread.join(5)
+
+
+# the topic filter ----------------------------------------------------------------------
+
+
+def test_topics_are_searched_by_name_with_a_get_filter(center):
+    found = request(center, "GET", "/langganan/?cari=korea")
+    names = lxml_html.fromstring(found.body).xpath('//input[@name="topik"]/@value')
+    assert found.status == 200 and names == ["korea-utara"] and "1 topik cocok" in found.text
+    assert lxml_html.fromstring(request(center, "GET", "/langganan/?cari=INDONESIA").body).xpath('//input[@name="topik"]/@value') == [
+        "timnas-indonesia"]
+    hostile = request(center, "GET", "/langganan/?cari=%3Cscript%3E%22%0d%0a")
+    assert hostile.status == 200 and "<script>" not in hostile.text and "0 topik cocok" in hostile.text
+    every = lxml_html.fromstring(request(center, "GET", "/langganan/").body)
+    assert every.xpath('//input[@name="topik"]/@value') == ["korea-utara", "rupiah", "timnas-indonesia"]
+    assert every.xpath("//datalist/option/@value") == ["Korea Utara", "Rupiah", "Timnas Indonesia"]
+
+
+# preferences by the digest's signed link -------------------------------------------------
+
+
+def _confirmed(center, address="ani@contoh.co.id", sections=("dunia",), topics=()) -> ledger.Subscriber:
+    with core.open_store(center.settings) as store:
+        ledger.add(store, address, "Ani", sections, NOW, confirmed=True, topics=topics)
+        return ledger.get(store, address)
+
+
+def _story_sections(message) -> set[str]:
+    text = message.get_body(("plain",)).get_content()
+    return {name for _slug, name, _topic in (("dunia", "Dunia", ""), ("ekonomi", "Ekonomi", ""), ("olahraga", "Olahraga", ""))
+            if f"Kabar {name} " in text}
+
+
+def test_the_preferences_link_of_a_sent_digest_changes_what_the_next_send_sends(center):
+    _confirmed(center, sections=("dunia",))
+    report = send_week(center, "2024-W42")
+    assert report.sent == 1
+    first = center.smtp.for_("ani@contoh.co.id")[0]
+    assert _story_sections(first) == {"Dunia"}
+    link = center.local(link_in(first, "/preferensi?token="))
+    page = request(center, "GET", link)
+    assert page.status == 200 and "ani@contoh.co.id" in page.text
+    tree = lxml_html.fromstring(page.body)
+    assert tree.xpath('//input[@name="rubrik"][@checked]/@value') == ["dunia"]
+    fields = [("ft", form_token(page.text)), ("aksi", "simpan"), ("nama", "Ani P."), ("rubrik", "ekonomi"), ("topik", "timnas-indonesia"),
+              ("jeda", "")]
+    saved = post(center, form_action(page.text), fields)
+    assert saved.status == 200 and "Preferensi Anda tersimpan" in saved.text
+    found = center.subscriber("ani@contoh.co.id")
+    assert (found.name, found.sections, found.topics, found.status) == ("Ani P.", ("ekonomi",), ("timnas-indonesia",), "confirmed")
+    assert post(center, form_action(page.text), fields).status == 400  # the same form twice: refused
+    send_week(center, "2024-W43")
+    second = center.smtp.for_("ani@contoh.co.id")[1]
+    assert _story_sections(second) == {"Ekonomi", "Olahraga"}  # its section, and its topic's stories from any section
+    assert "Halo, Ani P.," in second.get_body(("plain",)).get_content()
+
+
+def test_pause_and_unsubscribe_from_the_preferences_page_and_come_back(center):
+    found = _confirmed(center)
+    link = center.local(preferences_url(center.settings, SECRET.encode(), found.id, found.email))
+    page = request(center, "GET", link)
+    options = lxml_html.fromstring(page.body).xpath('//select[@name="jeda"]/option/@value')
+    assert options == ["", "2", "4", "13", "selamanya"]
+    paused = post(center, form_action(page.text), [("ft", form_token(page.text)), ("aksi", "simpan"), ("rubrik", "dunia"), ("jeda", "4")])
+    assert paused.status == 200 and "dijeda sampai" in paused.text
+    assert center.subscriber(found.email).paused(datetime.now(UTC) + timedelta(weeks=3))
+    assert send_week(center, "2024-W42").sent == 0 and center.smtp.messages == []  # a paused address gets nothing
+    kept = request(center, "GET", link)  # the pause is shown, and kept when saving other things
+    assert lxml_html.fromstring(kept.body).xpath('//select[@name="jeda"]/option[@selected]/@value') == ["tetap"]
+    post(center, form_action(kept.text), [("ft", form_token(kept.text)), ("aksi", "simpan"), ("rubrik", "ekonomi"), ("jeda", "tetap")])
+    assert center.subscriber(found.email).paused_until == found_pause(center, found.email)
+    assert center.subscriber(found.email).sections == ("ekonomi",)
+    bad = request(center, "GET", link)
+    assert post(center, form_action(bad.text), [("ft", form_token(bad.text)), ("aksi", "simpan"), ("jeda", "99")]).status == 400
+    # unsubscribe, then undo it at once
+    page = request(center, "GET", link)
+    gone = post(center, form_action(page.text, 1), [("ft", form_token(page.text, 1)), ("aksi", "berhenti")])
+    assert gone.status == 200 and "Anda telah berhenti berlangganan" in gone.text
+    assert center.subscriber(found.email).status == "unsubscribed"
+    undo_action, undo_token = form_action(gone.text), form_token(gone.text)
+    back = post(center, undo_action, [("ft", undo_token)])
+    assert back.status == 200 and center.subscriber(found.email).status == "confirmed"
+    assert center.subscriber(found.email).sections == ("ekonomi",)  # as chosen before leaving
+    # the undo form of one unsubscribe never undoes a later one
+    page = request(center, "GET", link)
+    post(center, form_action(page.text, 1), [("ft", form_token(page.text, 1)), ("aksi", "berhenti")])
+    stale = post(center, undo_action, [("ft", undo_token)])
+    assert stale.status == 400 and center.subscriber(found.email).status == "unsubscribed"
+    # an RFC 8058 one-click unsubscribe still works as before, and the preferences link then offers to come back
+    left = request(center, "GET", link)
+    assert left.status == 200 and "Anda tidak berlangganan" in left.text and "Berlangganan lagi" in left.text
+
+
+def found_pause(center, address):
+    return center.subscriber(address).paused_until
+
+
+@pytest.mark.parametrize("kind", ["forged", "other-id", "erased", "confirm-token", "empty"])
+def test_a_bad_preferences_link_shows_and_changes_nothing(center, kind):
+    found = _confirmed(center)
+    from newsfeed.tokens import PREFERENCES, confirm_url, make_token
+
+    url = {
+        "forged": f"/langganan/preferensi?token={make_token(b'rahasia-lain-yang-juga-cukup-panjang', PREFERENCES, f'{found.id}:{found.email}')}",
+        "other-id": f"/langganan/preferensi?token={make_token(SECRET.encode(), PREFERENCES, f'{found.id + 1}:{found.email}')}",
+        "erased": center.local(preferences_url(center.settings, SECRET.encode(), found.id, found.email)),
+        "confirm-token": "/langganan/preferensi?token=" + confirm_url(center.settings, SECRET.encode(), found.email, NOW).split("token=")[1],
+        "empty": "/langganan/preferensi",
+    }[kind]
+    if kind == "erased":  # erased, then signed up again: the old link is dead (a new id)
+        with core.open_store(center.settings) as store:
+            ledger.remove(store, found.email, forget=True)
+            ledger.add(store, found.email, "", ("dunia",), NOW, confirmed=True)
+    answer = request(center, "GET", url)
+    assert answer.status in (400, 404) and "ani@contoh.co.id" not in answer.text and "<form" not in answer.text
+    posted = post(center, url, [("ft", "x"), ("aksi", "berhenti")])
+    assert posted.status in (400, 404) and center.subscriber(found.email).status == "confirmed"
+
+
+# data export and erasure -------------------------------------------------------------------
+
+
+def test_data_export_and_erasure_by_a_mailed_link(center):
+    _confirmed(center, topics=("rupiah",))
+    send_week(center, "2024-W42")
+    center.smtp.messages.clear()
+    ask = request(center, "GET", "/langganan/data")
+    known = post(center, "/langganan/data", [("ft", form_token(ask.text)), ("surel", "ANI@contoh.co.id"), ("situs", "")])
+    ask = request(center, "GET", "/langganan/data")
+    unknown = post(center, "/langganan/data", [("ft", form_token(ask.text)), ("surel", "siapa@contoh.co.id"), ("situs", "")])
+    assert known.status == unknown.status == 200 and known.body == unknown.body  # the same answer
+    assert center.smtp.per_recipient() == Counter({"ani@contoh.co.id": 1})  # a link only where there is data
+    link = center.local(link_in(center.smtp.for_("ani@contoh.co.id")[0], "/data/kelola?token="))
+    page = request(center, "GET", link)
+    assert page.status == 200 and "ani@contoh.co.id" in page.text
+    download = post(center, form_action(page.text, 0), [("ft", form_token(page.text, 0)), ("aksi", "unduh")])
+    assert download.status == 200 and download.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert "attachment" in download.headers["Content-Disposition"]
+    data = json.loads(download.body)
+    assert data["email"] == "ani@contoh.co.id" and data["topics"] == ["rupiah"] and data["status"] == "confirmed"
+    assert [d["edition"] for d in data["deliveries"]] == ["2024-W42"]
+    # the erase button needs the box ticked, and a download token cannot erase
+    assert post(center, form_action(page.text, 1), [("ft", form_token(page.text, 1)), ("aksi", "hapus")]).status == 400
+    assert post(center, form_action(page.text, 1), [("ft", form_token(page.text, 0)), ("aksi", "hapus"), ("yakin", "ya")]).status == 400
+    assert center.subscriber("ani@contoh.co.id") is not None
+    page = request(center, "GET", link)
+    erased = post(center, form_action(page.text, 1), [("ft", form_token(page.text, 1)), ("aksi", "hapus"), ("yakin", "ya")])
+    assert erased.status == 200 and "telah dihapus" in erased.text
+    with core.open_store(center.settings) as store:
+        assert ledger.get(store, "ani@contoh.co.id") is None and ledger.deliveries_of(store, "ani@contoh.co.id") == []
+        assert store.query("SELECT count(*) FROM subscribers WHERE email LIKE '%ani%'")[0][0] == 0
+    assert "Tidak ada data" in request(center, "GET", link).text
+
+
+def test_bad_data_links_and_forms(center):
+    _confirmed(center)
+    from newsfeed.tokens import DATA, make_token
+
+    expired = make_token(SECRET.encode(), DATA, "ani@contoh.co.id", datetime.now(UTC) - timedelta(seconds=1))
+    forged = make_token(b"rahasia-lain-yang-juga-cukup-panjang", DATA, "ani@contoh.co.id", datetime.now(UTC) + timedelta(hours=1))
+    for token in (expired, forged, "", "x.y.z"):
+        answer = request(center, "GET", f"/langganan/data/kelola?token={token}")
+        assert answer.status == 400 and "ani@" not in answer.text
+        assert post(center, f"/langganan/data/kelola?token={token}", [("aksi", "hapus"), ("yakin", "ya")]).status == 400
+    ask = request(center, "GET", "/langganan/data")
+    assert post(center, "/langganan/data", [("ft", form_token(ask.text)), ("surel", "ani@contoh.co.id\r\nBcc: x@y.id")]).status == 400
+    ask = request(center, "GET", "/langganan/data")
+    bot = post(center, "/langganan/data", [("ft", form_token(ask.text)), ("surel", "ani@contoh.co.id"), ("situs", "x")])
+    assert bot.status == 200 and center.smtp.messages == [] and center.subscriber("ani@contoh.co.id") is not None
+
+
+# logs, links, pages ----------------------------------------------------------------------
+
+
+def test_tokens_never_reach_the_access_log(center, caplog):
+    caplog.set_level(logging.INFO, logger="newsfeed.access")
+    found = _confirmed(center)
+    link = center.local(preferences_url(center.settings, SECRET.encode(), found.id, found.email))
+    token = link.split("token=")[1]
+    page = request(center, "GET", link + "&cari=rup")
+    post(center, form_action(page.text), [("ft", form_token(page.text)), ("aksi", "simpan"), ("rubrik", "dunia")])
+    subscribe(center, "budi@contoh.co.id")
+    confirm = center.local(link_in(center.smtp.for_("budi@contoh.co.id")[0], "/konfirmasi?token="))
+    request(center, "GET", confirm)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "newsfeed.access")
+    assert "/langganan/preferensi?token=" in logged and "/langganan/konfirmasi?token=" in logged
+    for secret_part in (token, token[6:30], confirm.split("token=")[1][6:30], form_token(page.text)):
+        assert secret_part not in logged
+    assert "budi@contoh.co.id" not in logged and "ani@contoh.co.id" not in logged
+
+
+def test_the_archive_and_the_web_copy_link_to_the_subscribe_page(center):
+    from newsfeed import editions
+
+    with core.open_store(center.settings) as store:
+        editions.publish_edition(center.settings, store, editions.select_week(center.settings, store, datetime.now(UTC), "2024-W42"))
+    subscribe_url = center.settings.newsletter.endpoint_url
+    assert subscribe_url == "https://kabaruji.example/langganan"
+    for path in ("/feeds/edisi/", "/feeds/edisi/2024-W42/"):
+        page = request(center, "GET", path)
+        assert page.status == 200, path
+        links = lxml_html.fromstring(page.body).xpath("//a")
+        assert any(a.get("href") == subscribe_url and "Berlangganan" in a.text_content() for a in links), path
+        assert not any("preferensi" in (a.get("href") or "") or "berhenti" in (a.get("href") or "") for a in links), path
+    # and that address is the subscribe page, served by the same app
+    answer = request(center, "GET", center.local(subscribe_url))
+    assert answer.status == 200 and 'action="/langganan/daftar"' in answer.text
+    head = request(center, "HEAD", "/langganan")
+    assert head.status == 200 and head.body == b"" and int(head.headers["Content-Length"]) == len(answer.body)  # a fresh form token, of the same length
+
+
+PAGES = ["/langganan/", "/langganan/data", "PREFS", "/langganan/?cari=rupiah"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_are_accessible_without_javascript(center, path):
+    if path == "PREFS":
+        found = _confirmed(center)
+        path = center.local(preferences_url(center.settings, SECRET.encode(), found.id, found.email))
+    answer = request(center, "GET", path)
+    tree = lxml_html.fromstring(answer.body)
+    assert tree.get("lang") == "id" and tree.xpath("//title") and tree.xpath("//h1")
+    assert not tree.xpath("//script") and not tree.xpath("//@*[starts-with(name(), 'on')]")  # no script, no handlers
+    labelled = {label.get("for") for label in tree.xpath("//label[@for]")}
+    for control in tree.xpath("//input[not(@type='hidden')] | //select | //textarea"):
+        inside_label = bool(control.xpath("ancestor::label"))
+        assert inside_label or control.get("id") in labelled, lxml_html.tostring(control)
+    for form in tree.xpath("//form[@method='post']"):
+        assert form.xpath(".//input[@name='ft']") or "konfirmasi" in form.get("action"), lxml_html.tostring(form)[:200]
+        assert form.xpath(".//button[@type='submit']")
+    assert ":focus-visible" in answer.text  # a visible focus ring on every control
+    honeypot = tree.xpath("//input[@name='situs']")
+    for field in honeypot:
+        assert field.get("tabindex") == "-1" and field.xpath("ancestor::div[@aria-hidden='true']")
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_text_colours_keep_wcag_aa_contrast():
+    from newsfeed.render.templates import PACKAGED
+
+    css = (PACKAGED / "langganan-dasar.html").read_text(encoding="utf-8")
+    pairs = [("#1f2328", "#ffffff"), ("#57606a", "#ffffff"), ("#57606a", "#f6f8fa"), ("#b3261e", "#ffffff"), ("#ffffff", "#b3261e"),
+             ("#0b5cad", "#ffffff"), ("#b3261e", "#fff5f5"), ("#1f2328", "#f0fff4")]
+    for fg, bg in pairs:
+        assert fg in css and bg in css
+        light, dark = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+        assert (light + 0.05) / (dark + 0.05) >= 4.5, (fg, bg)
+
+
+# any input at all --------------------------------------------------------------------------
+
+_clients = iter(f"127.{a}.{b}.{c}" for a in range(10, 250) for b in range(256) for c in range(1, 255))
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(address=st.text(max_size=80), name=st.text(max_size=250), topics=st.lists(st.text(max_size=30), max_size=4),
+       sections=st.lists(st.sampled_from(["dunia", "ekonomi", "x", ""]), max_size=3))
+def test_any_input_is_stored_valid_or_refused(center, address, name, topics, sections):
+    answer = subscribe(center, address, client=next(_clients), nama=name, rubrik=sections, topik=topics)
+    assert answer.status in (200, 400, 413), answer.status
+    from newsfeed.subscribers import AddressError, normalise_email
+
+    for found in subscribers(center):  # whatever got in is a clean address with known choices
+        assert normalise_email(found.email) == found.email and len(found.name) <= 200
+        assert set(found.sections) <= {"dunia", "ekonomi"} and set(found.topics) <= {"korea-utara", "rupiah", "timnas-indonesia"}
+        assert found.name == ledger.clean_name(found.name)
+    if answer.status == 200:
+        try:
+            stored = normalise_email(address)
+        except AddressError:
+            pytest.fail(f"accepted {address!r}")
+        assert center.subscriber(stored) is not None
