@@ -274,3 +274,21 @@ def test_long_near_duplicates_excluded():
     docs = GEMPA + BOLA + [("long1", "Laporan Panjang Gempa", body), ("long2", "Laporan Gempa Panjang Sekali", body + " tambahan")]
     index = build(docs)
     assert "long2" not in index.related("long1", 10) and "long1" not in index.related("long2", 10)
+
+
+# -- batch term counting ----------------------------------------------------------------------------
+def _as_dicts(counts):
+    terms, indptr, ids, values = counts
+    return [{terms[ids[j]]: int(values[j]) for j in range(indptr[i], indptr[i + 1])} for i in range(len(indptr) - 1)]
+
+
+_PIECES = st.sampled_from(["Gempa", "gempa-gempa", "Berjam-jam", "a-bc", "ab-c-de", "-ab-", "x", "yang", "dan", "pemerintahnya", "Jokowi", "café", "²ab", "\u00a0", "\u201cKata\u201d", "e\u0301t\u00e9", "__", "a1b", "12", " ", "\n", "-", ",", "ADVERTISEMENT", "Baca juga: x\n", "\ud800"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=30) | st.lists(_PIECES, max_size=8).map("".join), st.text(max_size=120) | st.lists(_PIECES, max_size=90).map(" ".join)), max_size=6))
+def test_batch_counts_equal_one_article_at_a_time(docs):
+    from newsfeed.enrich.related_terms import feature_counts, gram_counts, headline_grams
+
+    assert _as_dicts(feature_counts(docs)) == [features(title, text) for title, text in docs]
+    assert _as_dicts(gram_counts([title for title, _ in docs])) == [headline_grams(title) for title, _ in docs]

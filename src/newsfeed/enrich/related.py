@@ -42,7 +42,7 @@ from threadpoolctl import threadpool_limits
 from newsfeed.enrich import related_model as M
 from newsfeed.enrich import related_rank as rank
 from newsfeed.enrich import related_search as search
-from newsfeed.enrich.related_terms import features, headline_grams, title_key
+from newsfeed.enrich.related_terms import feature_counts, features, gram_counts, title_key
 from newsfeed.parallel import batched, fork_map
 
 __all__ = ["RelatedIndex", "Record", "features"]
@@ -285,8 +285,8 @@ class RelatedIndex:
 
     def _append(self, recs: list[tuple[str, str, str]]) -> np.ndarray:
         """Vectors for new or edited records with the frozen model; returns their rows."""
-        X = M.weigh(*M.counts_of([features(title, text) for _, title, text in recs], self.vocab), self.idf)
-        G = M.weigh(*M.counts_of([headline_grams(title) for _, title, _ in recs], self.gram_vocab), self.gram_idf)
+        X = M.weigh(*M.counts_of(feature_counts([(title, text) for _, title, text in recs]), self.vocab), self.idf)
+        G = M.weigh(*M.counts_of(gram_counts([title for _, title, _ in recs]), self.gram_vocab), self.gram_idf)
         Z = M.latent(X, self.basis)
         rows, new_rows, edited = [], [], []
         for i, (rid, title, _) in enumerate(recs):
@@ -458,7 +458,7 @@ def _count_terms(docs: Iterable[tuple[str, str]]):
 
 def _count_piece(chunk: list[tuple[str, str]], start: int):
     part = chunk[start : start + PIECE]
-    return M.local_counts([features(title, text) for title, text in part]), M.local_counts([headline_grams(title) for title, _ in part])
+    return feature_counts(part), gram_counts([title for title, _ in part])
 
 
 def _records(records: Iterable[Any]) -> list[tuple[str, str, str]]:

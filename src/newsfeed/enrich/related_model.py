@@ -81,9 +81,10 @@ def weigh(counts: sp.csr_matrix, column: np.ndarray, idf: np.ndarray) -> sp.csr_
     return X
 
 
-def counts_of(feats: list[dict[str, int]], vocab: dict[str, int]) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Counts of new documents and their columns in a frozen vocabulary (-1: unknown)."""
-    terms, counts = merge([local_counts(feats)])
+def counts_of(local, vocab: dict[str, int]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Counts of new documents (as `local_counts` gives them) and their columns in a frozen
+    vocabulary (-1: unknown)."""
+    terms, counts = merge([local])
     return counts, np.array([vocab.get(t, -1) for t in terms], dtype=np.int64)
 
 

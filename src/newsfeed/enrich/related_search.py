@@ -25,32 +25,49 @@ PROBES = 8
 
 
 def postings(X: sp.csr_matrix) -> sp.csr_matrix:
-    """Terms x articles: for each term its POSTINGS heaviest articles (all where fewer)."""
+    """Terms x articles: for each term its POSTINGS heaviest articles (all where fewer); among
+    equal weights the earlier article, the same on every run."""
     XT = X.T.tocsr()
+    XT.sort_indices()
     lengths = np.diff(XT.indptr)
-    long = np.nonzero(lengths > POSTINGS)[0]
-    if not len(long):
+    if not len(lengths) or lengths.max() <= POSTINGS:
         return XT
-    keep = np.ones(XT.nnz, dtype=bool)
-    for term in long.tolist():
-        start, end = XT.indptr[term], XT.indptr[term + 1]
-        keep[start:end] = False
-        # kind="stable": among equal weights the earlier article, the same on every run
-        keep[start + np.argsort(-XT.data[start:end], kind="stable")[:POSTINGS]] = True
-    rows = np.repeat(np.arange(XT.shape[0]), lengths)[keep]
-    return sp.csr_matrix((XT.data[keep], (rows, XT.indices[keep])), shape=XT.shape)
+    return _top_per_row(XT, POSTINGS)
 
 
 def heaviest_terms(X: sp.csr_matrix, q: int) -> sp.csr_matrix:
-    """X with each row cut to its q heaviest terms."""
+    """X with each row cut to its q heaviest terms (among equal weights the lower column)."""
     counts = np.diff(X.indptr)
     if not len(counts) or counts.max() <= q:
         return X
-    rows = np.repeat(np.arange(X.shape[0]), counts)
-    order = np.lexsort((X.indices, -X.data, rows))
-    rank = np.arange(X.nnz) - X.indptr[rows[order]]
-    kept = order[rank < q]
-    return sp.csr_matrix((X.data[kept], (rows[kept], X.indices[kept])), shape=X.shape)
+    if not X.has_sorted_indices:
+        X = X.copy()
+        X.sort_indices()
+    return _top_per_row(X, q)
+
+
+def _top_per_row(X: sp.csr_matrix, q: int) -> sp.csr_matrix:
+    """X (column indices sorted in each row) with each row cut to its q largest values, ties
+    to the lower column. Rows of one length are sorted together as one 2-D array (a stable
+    sort along each row), so no sort ever spans the whole matrix."""
+    counts = np.diff(X.indptr)
+    keep = np.ones(X.nnz, dtype=bool)
+    long = np.nonzero(counts > q)[0]
+    lengths = counts[long]
+    order = np.argsort(lengths, kind="stable")
+    long, lengths = long[order], lengths[order]
+    bounds = np.flatnonzero(np.diff(lengths)) + 1
+    for group in np.split(np.arange(len(long)), bounds):
+        rows, width = long[group], int(lengths[group[0]])
+        at = X.indptr[rows][:, None] + np.arange(width)
+        keep[at.ravel()] = False
+        top = np.argsort(-X.data[at], axis=1, kind="stable")[:, :q]
+        keep[np.take_along_axis(at, top, axis=1).ravel()] = True
+    indptr = np.zeros(X.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.minimum(counts, q), out=indptr[1:])
+    out = sp.csr_matrix((X.data[keep], X.indices[keep], indptr), shape=X.shape)
+    out.has_sorted_indices = True
+    return out
 
 
 def lexical(queries: sp.csr_matrix, index: sp.csr_matrix, want: int) -> np.ndarray:
