@@ -117,3 +117,52 @@ def test_a_hospital_and_a_city_government_are_organisations_named_whole():
     assert "Pemkot Cimahi" in topics and "Cimahi" not in topics, topics
     topics = _topics("Israel Serang RS Indonesia", "Israel menyerang Gaza. Rumah Sakit Indonesia rusak. Israel membantah.")
     assert "Rumah Sakit Indonesia" in topics and "Indonesia" not in topics and "RS Indonesia" not in topics, topics
+
+
+def test_items_of_a_list_open_sentences():
+    body = ("Cara mendaftar SPMB Bersama Jakarta: - Mengunggah dokumen kartu keluarga - Mencetak tanda bukti "
+            "pendaftaran 1) Mengakses laman publik 2) Mencetak tanda bukti pemilihan 3) Mengakses hasil. Posko "
+            "dibuka Dinas Pendidikan DKI Jakarta, kata Dinas Pendidikan DKI Jakarta.")
+    topics = _topics("Cara Daftar Sekolah Gratis", body)
+    assert "Mencetak" not in topics and "Mengunggah" not in topics and "Mengakses" not in topics, topics
+
+
+def test_a_generic_acronym_with_common_words_is_no_name():
+    body = ("Murid memilih SMA Swasta tujuan di laman SPMB. Setelah memilih SMA Swasta, murid mencetak bukti. "
+            "Kuota sekolah swasta terbatas, kata Kepala Dinas Pendidikan Budi Awaluddin. Budi Awaluddin "
+            "meminta orang tua sabar.")
+    topics = _topics("Cara Daftar Sekolah Swasta", body)
+    assert "SMA Swasta" not in topics and "Budi Awaluddin" in topics, topics
+
+
+def test_the_long_form_of_an_office_acronym_is_no_topic():
+    body = ("Hal itu disampaikan mantan Kepala Staf Angkatan Darat (KSAD) Dudung Abdurachman. Dudung "
+            "menolak jabatan itu, ujar mantan Kepala Staf Angkatan Darat (KSAD) itu.")
+    topics = _topics("Dudung Tolak Jabatan", body)
+    assert "Angkatan Darat" not in topics and "Dudung Abdurachman" in topics, topics
+
+
+def test_a_numbered_commission_is_a_mention_of_its_parliament():
+    body = ("Anggota Komisi I DPR RI Abraham Sridjaja mengadu ke menteri. Rapat di DPR berlangsung tertutup. "
+            "Hasilnya akan dibahas oleh Komisi I, kata Abraham Sridjaja. Komisi I DPRRI juga memanggil duta "
+            "besar.")
+    topics = _topics("Rapat Tertutup di DPR", body)
+    assert "DPR" in topics, topics
+    assert not any(t.startswith("Komisi") or t == "DPRRI" for t in topics), topics
+
+
+def test_a_title_glued_to_an_acronym_glued_to_a_name_is_cut_three_times():
+    body = ("JAKARTA, KOMPAS.com - KetuaDPRRIPuan Maharanimengatakan calon duta besar dibahas tertutup. "
+            "Puan menyebut itu aturan. Menurut Puan, tata tertibnya seperti itu.")
+    topics = _topics("Puan: Tata Tertibnya Seperti Itu", body)
+    assert "Puan Maharani" in topics, topics
+    assert not any("Ketua" in t or "mengat" in t or t == "DPRRI" for t in topics), topics
+
+
+def test_an_organisation_word_is_no_persons_first_name_when_written_in_lowercase():
+    body = ("Sanksi disiapkan Unit Pelaksana Teknis (UPT) Pengelolaan Kawasan Cagar Budaya Kota Yogyakarta. "
+            "Malioboro menjadi Kawasan Tanpa Rokok. Kawasan itu ramai, kata Kepala UPT Pengelolaan Kawasan "
+            "Cagar Budaya Kota Yogyakarta, Ekwanto. Ekwanto meminta wisatawan tertib di kawasan itu.")
+    topics = _topics("Merokok di Malioboro Disanksi", body)
+    assert "UPT Pengelolaan Kawasan Cagar Budaya" in topics, topics
+    assert "Kawasan Cagar Budaya" not in topics and "UPT Pengelolaan" not in topics, topics

@@ -97,6 +97,9 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
                 common = lowered[low] = lower_occurs(body, low)
             if common or is_derived(low) and name not in lex.name_words:
                 continue  # a common word written with a capital ("Penerima BSU ...", "Peraturan"), not a name
+        elif " " in name and name.split(" ", 1)[0] in lex.generic_acronyms and name not in lex.known_forms:
+            if all(_lowered(body, w.lower(), lowered) for w in name.split(" ")[1:]):
+                continue  # a generic acronym and common words: "SMA Swasta (tujuan)", "SMA Jalur (Afirmasi)"
         result.append(name)
         taken += 1
     for name in settings.always:
@@ -113,7 +116,7 @@ def _folds(lex: Lexicon, body: str, counts: dict[str, int], special: list[tuple]
     if splits:
         split = False
         for name in splits:
-            pieces = folding.person_split(lex, folding.info(lex, name)[1], counts)
+            pieces = folding.person_split(lex, folding.info(lex, name)[1], counts, body)
             if pieces:
                 split = True
                 n = counts.pop(name)
@@ -128,6 +131,8 @@ def _folds(lex: Lexicon, body: str, counts: dict[str, int], special: list[tuple]
     for name in generic:
         del counts[name]  # "Konferensi Tingkat Tinggi (KTT)": the long form of a generic acronym
     folding.nicknames(lex, body, counts, merge)
+    if lex.subunit_heads:
+        folding.subunits(lex, body, counts, merge)
     return merge, defined
 
 
@@ -155,6 +160,13 @@ def _in_head(name: str, head: str) -> bool:
             return True
         i = head.find(name, i + 1)
     return False
+
+
+def _lowered(body: str, low: str, lowered: dict[str, bool]) -> bool:
+    hit = lowered.get(low)
+    if hit is None:
+        hit = lowered[low] = lower_occurs(body, low)
+    return hit
 
 
 def _inside(name: str, names) -> bool:

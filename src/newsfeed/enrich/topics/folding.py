@@ -14,10 +14,11 @@ import re
 from collections.abc import Mapping
 
 from newsfeed.enrich.topics.lexicon import Lexicon
-from newsfeed.enrich.topics.mentions import RUN
+from newsfeed.enrich.topics.mentions import RUN, lower_occurs
 from newsfeed.enrich.topics.names import info
 from newsfeed.enrich.topics.runs import analyse
 
+_NUMBER = re.compile(r"(?:[IVX]+|\d+)$")
 _ACRONYM_AFTER = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
 # "Saifullah alias Gus Ipul", "M Fauzi alias Pablo": the second is the first; "Boni, sapaan
 # Bonavisius" and "Bonavisius atau akrab disapa Boni" name one person too
@@ -29,8 +30,8 @@ def acronyms(lex: Lexicon, body: str, counts: Mapping[str, int], merge: dict[str
     """Long form -> acronym added to `merge` (which holds those whose initials match, see
     `takers`) where the text defines it: "Kementerian Perhubungan (Kemenhub)". Returns acronym
     -> how often it is defined so: a definition is one mention, not two. The long forms of
-    generic acronyms ("Konferensi Tingkat Tinggi (KTT)", "Penyertaan Modal Negara (PMN)") name
-    nothing either: they are added to `generic`."""
+    generic acronyms ("Konferensi Tingkat Tinggi (KTT)", "Penyertaan Modal Negara (PMN)") and of
+    offices ("Kepala Staf Angkatan Darat (KSAD)") name nothing either: they are added to `generic`."""
     defined: dict[str, int] = {}
     if "(" not in body:
         return defined
@@ -38,7 +39,7 @@ def acronyms(lex: Lexicon, body: str, counts: Mapping[str, int], merge: dict[str
     for m in _ACRONYM_AFTER.finditer(body):
         short = m.group(1)
         if short not in counts:
-            if generic is not None and short in lex.generic_acronyms:
+            if generic is not None and (short in lex.generic_acronyms or short.isupper() and short.lower() in lex.generic):
                 long = _long_form(lex, runs, body, m.start())
                 if long and long in counts:
                     generic.add(long)
@@ -69,10 +70,12 @@ def _long_form(lex: Lexicon, runs: dict, body: str, start: int) -> str:
     return names[-1] if names and " " in names[-1] else ""
 
 
-def person_split(lex: Lexicon, words: tuple[str, ...], counts: Mapping[str, int]) -> tuple[str, str] | None:
+def person_split(lex: Lexicon, words: tuple[str, ...], counts: Mapping[str, int], body: str = "") -> tuple[str, str] | None:
     """"Partai Golkar Bahlil Lahadalia" -> ("Partai Golkar", "Bahlil Lahadalia") when the person
     is also named on their own in the article (in full, or, after an organisation's word, by
-    first or last name); "Tesla Elon Musk" -> ("Tesla", "Elon Musk") when "Elon Musk" is."""
+    first or last name, a name the article never writes in lowercase: "Kawasan" of "UPT
+    Pengelolaan Kawasan Cagar Budaya" is a word); "Tesla Elon Musk" -> ("Tesla", "Elon Musk")
+    when "Elon Musk" is."""
     first = 2 if words[0] in lex.never_alone else 1
     cuts = [c for c in range(first, len(words)) if words[c] not in lex.never_alone
             and words[c].lower() not in lex.portfolio
@@ -84,9 +87,10 @@ def person_split(lex: Lexicon, words: tuple[str, ...], counts: Mapping[str, int]
     if not cuts or words[0] not in lex.never_alone:
         return None
     for c in cuts:  # by first name
-        if words[c] in counts:
+        if words[c] in counts and not (body and lower_occurs(body, words[c].lower())):
             return " ".join(words[:c]), " ".join(words[c:])
-    if words[-1] in counts and cuts[0] < len(words) - 1:  # by last name
+    if words[-1] in counts and cuts[0] < len(words) - 1 and not (body and lower_occurs(body, words[-1].lower())):
+        # by last name
         c = cuts[0]
         return " ".join(words[:c]), " ".join(words[c:])
     return None
@@ -159,3 +163,32 @@ def nicknames(lex: Lexicon, body: str, counts: Mapping[str, int], merge: dict[st
             first, second = second, first  # "Boni, sapaan Bonavisius": Boni is the nickname
         if first != second and first in counts and second in counts and second not in merge:
             merge[second] = merge.get(first, first)
+
+
+def subunits(lex: Lexicon, body: str, counts: Mapping[str, int], merge: dict[str, str]) -> None:
+    """Add to `merge` the numbered parts of an organisation that the text writes with it:
+    "Komisi I DPR RI" makes "Komisi I" (there and alone) a mention of "DPR RI" (so of "DPR")."""
+    heads = lex.subunit_heads
+    runs = lex.cache["runs"]
+    for name in counts:
+        head, _, number = name.partition(" ")
+        if head not in heads or name in merge:
+            continue
+        number, _, parent = number.partition(" ")
+        if not _NUMBER.match(number):
+            continue
+        if parent:  # "Komisi I DPR RI", one name: a mention of "DPR RI"
+            if parent in counts or parent in lex.aliases:
+                merge[name] = merge.get(parent, parent)
+            continue
+        i = body.find(name + " ")
+        while i >= 0:
+            j = i + len(name) + 1
+            m = RUN.match(body, j)
+            if m:
+                hit = runs.get(m.group()) or analyse(lex, m.group())
+                parent = hit[0][0] if hit and hit[0] else ""
+                if parent and parent in counts and parent != name:
+                    merge[name] = merge.get(parent, parent)
+                    break
+            i = body.find(name + " ", j)

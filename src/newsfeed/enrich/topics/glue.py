@@ -40,17 +40,33 @@ def repair(lex: Lexicon, runs: dict[str, int], body: str) -> tuple[dict[str, int
         plans.clear()
         unsplittable.clear()
     cuts: dict[str, tuple] = {}  # written word -> the words it stands for (None: the run ends there)
-    for w in (seen - known) - unsplittable:  # (set operations run in C, over the article's words)
+
+    def resolve(w: str, depth: int = 0) -> tuple | None:
+        """The cut of `w` this article supports; its parts cut again where they are glued too
+        ("KetuaDPRRIPuan" -> "Ketua" | "DPR RI" "Puan")."""
+        if w in unsplittable:
+            return None
         plan = plans.get(w)
         if plan is None:
-            plan = plans[w] = _plan(lex, w) if len(w) >= 2 * _MIN_PART else ()
+            plan = plans[w] = _plan(lex, w) if len(w) >= 2 * _MIN_PART or w.isupper() and len(w) >= 4 else ()
             if not plan:
                 unsplittable.add(w)
-                continue
-        if plan:
-            cut = _apply(plan, body, w, seen, known)
-            if cut is not None:
-                cuts[w] = cut
+                return None
+        sub = (lambda part: resolve(part, depth + 1)) if depth < 3 else None
+        cut = _apply(plan, body, w, seen, known, sub)
+        if cut is not None and sub is not None:
+            out: list = []
+            for part in cut:
+                more = sub(part) if part is not None and part != w and part not in known and (
+                    part.isupper() or part not in seen) else None
+                out.extend(more if more else (part,))
+            cut = tuple(out)
+        return cut
+
+    for w in (seen - known) - unsplittable:  # (set operations run in C, over the article's words)
+        cut = resolve(w)
+        if cut is not None:
+            cuts[w] = cut
     if not cuts:
         return runs, seen
     out = dict(runs)
@@ -91,6 +107,10 @@ def _plan(lex: Lexicon, w: str) -> tuple:
             return (("double", (first,), None),)  # "PMN-PMN", "BUMN-BUMN": an acronym repeated for a plural
             # (not "Undang-Undang", "Bangsa-Bangsa": words written so)
     if w.isupper():
+        for i in range(2, len(w) - 1):
+            pair = w[:i] + " " + w[i:]  # "DPRRI": "DPR RI", a known name glued
+            if pair in lex.known_forms:
+                return (("known", (pair,), None),)
         title = w.title()  # a shouted word
         if len(w) >= 5 and w.isalpha():
             static = title in lex.never_alone or w.lower() in lex.generic or is_common(w.lower())
@@ -112,7 +132,8 @@ def _plan(lex: Lexicon, w: str) -> tuple:
             break
         if w[i].isupper() and w[i - 1].islower():
             if i >= _MIN_PART:
-                out.append(("camel", (w[:i], None, w[i:]), None))  # "WidiariniRhenald", "LenovoLenovo"
+                out.append(("camel", (w[:i], None, w[i:]), w[:i].lower() in lex.generic))  # "WidiariniRhenald",
+                # "LenovoLenovo"; "KetuaDPRRIPuan" (a title first) also when the rest is glued again
             break
     if not w[-1].islower():
         return tuple(out)  # (a camel-case word that ends in lowercase may have a word glued on too:
@@ -126,15 +147,16 @@ def _plan(lex: Lexicon, w: str) -> tuple:
         if rest in stop or (len(rest) >= 4 and rest in roots) or (len(rest) >= 6 and rest.startswith(_AFFIXED)
                                                                     and is_common(rest)):
             out.append(("lower", (w[:i], None), rest in stop))
-    for i in range(len(w) - 2, 4, -1):
+    for i in range(5, len(w) - 2):  # (the longest function word: "Maharani|mengatakan", not "...mengat|akan")
         if w[i:] in _GLUED_FUNCTION_WORDS and w[i - 1].islower():
             out.append(("function", (w[:i], None), None))
             break
     return tuple(out)
 
 
-def _apply(plan: tuple, body: str, w: str, seen: set[str], known: frozenset[str]) -> tuple | None:
-    """The first split of `plan` that this article supports."""
+def _apply(plan: tuple, body: str, w: str, seen: set[str], known: frozenset[str], sub=None) -> tuple | None:
+    """The first split of `plan` that this article supports (`sub`: the cut of a part glued
+    again, or None)."""
     n = 0  # how often the article writes `w` (counted only when a split needs to know)
     for kind, parts, condition in plan:
         first = parts[0]
@@ -161,6 +183,12 @@ def _apply(plan: tuple, body: str, w: str, seen: set[str], known: frozenset[str]
             rest = parts[2]
             if (rest in seen or rest in known) and (first in seen or first in known or body.count(w) == 1):
                 return parts
+            if condition and sub is not None:
+                more = sub(rest)  # "KetuaDPRRIPuan", "KotaCimahimengambil": a title or generic word, then
+                if more:  # a word glued again (the title stays in the run: it cuts a name there anyway)
+                    return (first, *more)
+        elif kind == "known":
+            return parts
         elif kind == "function" and body.count(w) == 1:
             return parts
         elif kind == "double":

@@ -41,6 +41,7 @@ class Lexicon:
     form_heads: frozenset[str]  # first words of the multi-word known forms and head phrases
     form_max: int  # words in the longest known form
     head_phrases: Mapping[str, str]  # "Pemerintah Kota" -> "Pemkot", "Rumah Sakit" -> itself
+    subunit_heads: frozenset[str]  # "Komisi": "Komisi I DPR" is a part of the DPR
     aliases: Mapping[str, str]
     name_words: frozenset[str]  # every word of a known name, place, alias or organisation
     short_places: frozenset[str]  # places written short, with an alias: "Sumut", "Jaksel"
@@ -116,6 +117,7 @@ def _build(generic_words: tuple[str, ...], names: tuple[str, ...], places: tuple
         form_heads=frozenset(f.split(" ", 1)[0] for f in [*multi, *head_phrases]),
         form_max=max(len(f.split(" ")) for f in [*multi, *head_phrases]),
         head_phrases=head_phrases,
+        subunit_heads=frozenset(d.get("subunit_heads", ())),
         aliases=d["aliases"],
         short_places=frozenset(k for k in d["aliases"] if k in standalone),
         name_words=frozenset(w for f in known | frozenset(d["aliases"]) | frozenset(d["aliases"].values())

@@ -121,14 +121,14 @@ def mentions(lex: Lexicon, body: str, head: str, lowered: dict[str, bool]) -> tu
 
 def _initial(body: str, run: str, whole: bool = False) -> int:
     """How often `run` opens the text, a paragraph, a sentence, a quotation, a bracket ("(Modus)
-    Memberikan ...") or what follows a colon (found with str.find: far cheaper than a pattern over the whole text)."""
+    Memberikan ..."), an item of a list ("- Mencetak ...", "2) Memilih ...") or what follows a colon (found with str.find: far cheaper than a pattern over the whole text)."""
     k = 0
     i = body.find(run)
     while i >= 0:
         j = i - 1
         while j >= 0 and body[j] == " ":
             j -= 1
-        if j < 0 or body[j] in '"\n(' or j < i - 1 and body[j] in ".!?:":
+        if j < 0 or body[j] in '"\n(' or j < i - 1 and (body[j] in ".!?:-\u2022" or body[j] == ")" and body[j - 1].isdigit()):
             if whole:  # `run` is one word, counted whatever run it opens
                 j = i + len(run)
                 if j >= len(body) or not body[j].isalnum():

@@ -41,6 +41,8 @@ def info(lex: Lexicon, name: str) -> tuple:
             takes += (words[0] + " " + words[2],)  # "Ayatollah Khamenei" is "Ayatollah Ali Khamenei"
             if len(words[1]) > 2 and words[1][0].isupper():
                 takes += (words[1],)  # "Andi Amran Sulaiman" is "Amran", "Sufmi Dasco Ahmad" "Dasco"
+    if n > 2 and words[0] in lex.org_openers and not placeish:
+        takes += (" ".join(words[1:]),)  # "UPT Pengelolaan Kawasan Cagar Budaya" is "Pengelolaan Kawasan Cagar Budaya"
     takeable = not placeish and not name.isupper()
     alone = lex.never_alone
     splittable = n >= 3
