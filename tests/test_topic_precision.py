@@ -166,3 +166,51 @@ def test_an_organisation_word_is_no_persons_first_name_when_written_in_lowercase
     topics = _topics("Merokok di Malioboro Disanksi", body)
     assert "UPT Pengelolaan Kawasan Cagar Budaya" in topics, topics
     assert "Kawasan Cagar Budaya" not in topics and "UPT Pengelolaan" not in topics, topics
+
+
+def test_a_country_inside_a_formal_title_or_law_is_no_mention():
+    body = ("Kapolri berziarah ke makam Presiden ke-4 RI Abdurrahman Wahid. Sebelumnya ia ke makam Presiden "
+            "ke-3 RI BJ Habibie. Terdakwa melanggar Pasal 5 Undang-Undang RI Nomor 31 Tahun 1999 dan "
+            "Undang-Undang Republik Indonesia No. 20 Tahun 2001.")
+    topics = _topics("Kapolri Berziarah", body)
+    assert "Indonesia" not in topics, topics
+    body = "Duta Besar RI di Tokyo menemui warga. Pemerintah RI menyiapkan bantuan."
+    assert "Indonesia" in _topics("Bantuan untuk Warga", body)
+
+
+def test_a_place_head_written_in_lowercase_names_the_whole_place():
+    body = ("Cuaca di perairan Selat Bali cerah saat kapal tenggelam. Arus di selat Bali tenang, dan gelombang "
+            "di selat Bali rendah, kata Arif Wiyono. Arif Wiyono memantau radar.")
+    topics = _topics("Kapal Tenggelam", body)
+    assert "Selat Bali" in topics and "Bali" not in topics, topics
+
+
+def test_a_product_line_does_not_take_its_makers_name():
+    body = ("Lenovo merilis laptop baru. Lenovo Yoga 7 bisa menjadi tablet, dan Lenovo Yoga Slim 7 lebih tipis. "
+            "Menurut Lenovo, harganya bersaing.")
+    topics = _topics("Laptop Baru", body)
+    assert "Lenovo" in topics, topics
+    body = "Donald Trump berpidato. Trump menyebut tarif naik. Trump, 79, tetap optimistis."
+    topics = _topics("Pidato Trump", body)
+    assert "Donald Trump" in topics and "Trump" not in topics
+
+
+def test_a_headline_that_shortens_a_name_names_the_texts_name():
+    body = ("Kapal KMP Tunu Pratama Jaya tenggelam di Selat Bali. Penumpang KMP Tunu Pratama Jaya dievakuasi. "
+            "Tim SAR mencari korban.")
+    topics = _topics("KMP Tunu Pratama Tenggelam", body)
+    assert "KMP Tunu Pratama Jaya" in topics and "KMP Tunu Pratama" not in topics, topics
+
+
+def test_a_known_place_of_three_words_is_not_split_like_an_organisation_and_a_person():
+    body = ("Kejaksaan Tinggi Kepulauan Bangka Belitung menandatangani nota. Pemerintah se-Provinsi Kepulauan "
+            "Bangka Belitung ikut hadir. Bangka Belitung menyambut program itu.")
+    topics = _topics("Nota Ditandatangani", body)
+    assert "Kepulauan" not in topics and "Bangka Belitung" in topics, topics
+
+
+def test_a_publishers_sub_brand_glued_to_a_word_names_no_place():
+    body = ("Gunung Semeru erupsi lagi. DilansirdetikJatim, status Gunung Semeru waspada. Warga Lumajang "
+            "di Jawa Timur diminta menjauh.")
+    topics = _topics("Semeru Erupsi", body)
+    assert "Jawa Timur" not in topics, topics

@@ -16,6 +16,7 @@ from newsfeed.config import TopicSettings
 from newsfeed.enrich import text as T
 from newsfeed.enrich.topics import folding
 from newsfeed.enrich.topics.common import is_derived
+from newsfeed.enrich.topics.citations import strip_formal_country
 from newsfeed.enrich.topics.furniture import strip_dateline, strip_links
 from newsfeed.enrich.topics.headline import clean_headline, headline_names
 from newsfeed.enrich.topics.lexicon import Lexicon, lexicon
@@ -33,7 +34,7 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
     lex = lexicon(settings)
     aliases = {**lex.aliases, **settings.aliases} if settings.aliases else lex.aliases
     blocked = {b.casefold() for b in settings.blocked} if settings.blocked else ()
-    body = strip_links(strip_dateline(T.strip_boilerplate(T.normalize(text))))
+    body = strip_formal_country(strip_links(strip_dateline(T.strip_boilerplate(T.normalize(text)))))
     result: list[str] = []
 
     def push(name: str) -> None:
@@ -51,7 +52,13 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
     in_head = headline_names(lex, headline, body, words, lowered, counts)
     for name in in_head:
         counts.setdefault(name, 0)  # (never a taker: a name only the headline gives takes no mention)
+    _lowercase_heads(lex, body, counts)
     merge, defined = _folds(lex, body, counts, special)
+    for name in in_head:
+        if " " in name and not counts.get(name) and name not in merge:
+            longer = _written_in_full(name, counts)
+            if longer:
+                merge[name] = merge.get(longer, longer)  # the headline's "Perumda Sarana Jaya"
     short_places = lex.short_places
     for name in [n for n in counts if n in aliases or n not in merge and " " in n and n.rsplit(" ", 1)[1] in short_places]:
         target = merge.get(name, name)
@@ -134,6 +141,40 @@ def _folds(lex: Lexicon, body: str, counts: dict[str, int], special: list[tuple]
     if lex.subunit_heads:
         folding.subunits(lex, body, counts, merge)
     return merge, defined
+
+
+def _written_in_full(name: str, counts: dict[str, int]) -> str:
+    """The text's longer name that a headline's name shortens: same first word, the other words
+    in order ("Perumda Sarana Jaya" of "Perumda Pembangunan Sarana Jaya", "KMP Tunu Pratama" of
+    "KMP Tunu Pratama Jaya"); the most mentioned, "" when there is none."""
+    words = name.split(" ")
+    best, most = "", 0
+    for other, n in counts.items():
+        if n <= most or not other.startswith(words[0] + " ") or len(other) <= len(name):
+            continue
+        rest = iter(other.split(" ")[1:])
+        if all(w in rest for w in words[1:]):  # (a subsequence: `in` consumes the iterator)
+            best, most = other, n
+    return best
+
+
+def _lowercase_heads(lex: Lexicon, body: str, counts: dict[str, int]) -> None:
+    """"perairan selat Bali" names "Selat Bali" (the article's name for it), not "Bali": where
+    the text writes a place's head word in lowercase, those mentions move from the place after
+    it to the whole name."""
+    heads = lex.joins_place
+    for name in [n for n in counts if " " in n and n.split(" ", 1)[0] in heads]:
+        head, rest = name.split(" ", 1)
+        if rest not in counts:
+            continue
+        k = body.count(" " + head.lower() + " " + rest)
+        if k:
+            k = min(k, counts[rest])
+            counts[name] += k
+            if counts[rest] == k:
+                del counts[rest]
+            else:
+                counts[rest] -= k
 
 
 def _place_alias(lex: Lexicon, name: str, aliases) -> str:

@@ -127,6 +127,10 @@ def short_forms(lex: Lexicon, counts: Mapping[str, int], takers_: Mapping[str, l
     Watch" -> "Samsung Galaxy Watch" (`takers_`: shorter form -> the full names that take it)."""
     merge = {}
     for short, fulls in takers_.items():
+        if body:  # "Lenovo Yoga 7", "Lenovo Yoga Slim 7": a maker's product line does not take the maker
+            fulls = [f for f in fulls if not (f.startswith(short + " ") and f not in lex.known_forms and _model(body, f))]
+            if not fulls:
+                continue
         if len(fulls) > 1:
             fulls = [f for f in fulls if f.startswith(short + " ")] or fulls  # "Hoegeng" is "Hoegeng Iman
             if len(fulls) > 1:  # Santoso" more than "Meriyati Hoegeng"; then the most named, the first named
@@ -141,6 +145,21 @@ def short_forms(lex: Lexicon, counts: Mapping[str, int], takers_: Mapping[str, l
             full = merge[full]
         merge[short] = full
     return merge
+
+
+_MODEL_AFTER = re.compile(r"(?: [A-Z][\w-]*){0,2} \d+[A-Za-z]?(?![\d.,:-])")  # " 7", " Slim 7", " Pro 5i"; not "2-1"
+
+
+def _model(body: str, name: str) -> bool:
+    """Does the text write `name` with a model number after it (a product line)? (Not "(26)":
+    an age follows a person's name; not "2-1": a score.)"""
+    i = body.find(name + " ")
+    while i >= 0:
+        j = i + len(name)
+        if _MODEL_AFTER.match(body, j):
+            return True
+        i = body.find(name + " ", j)
+    return False
 
 
 def _first(body: str, name: str) -> int:

@@ -131,6 +131,8 @@ def _plan(lex: Lexicon, w: str) -> tuple:
             out.append(("acronym", (w[:i], w[i:]), None))  # "RIPrabowo"
             break
         if w[i].isupper() and w[i - 1].islower():
+            if w[:i].endswith("detik"):
+                break  # "DilansirdetikJatim": a publisher's sub-brand (a credit), no place
             if i >= _MIN_PART:
                 out.append(("camel", (w[:i], None, w[i:]), w[:i].lower() in lex.generic))  # "WidiariniRhenald",
                 # "LenovoLenovo"; "KetuaDPRRIPuan" (a title first) also when the rest is glued again

@@ -45,10 +45,12 @@ def info(lex: Lexicon, name: str) -> tuple:
         takes += (" ".join(words[1:]),)  # "UPT Pengelolaan Kawasan Cagar Budaya" is "Pengelolaan Kawasan Cagar Budaya"
     takeable = not placeish and not name.isupper()
     alone = lex.never_alone
-    splittable = n >= 3
+    splittable = n >= 3 and name not in lex.known_forms  # ("Kepulauan Bangka Belitung" is one place)
     initials = None
     if (n > 2 or n == 2 and (words[0] in alone or "-" in name)) and not placeish and name[0].isupper():
         letters = "".join(_INITIALS.findall(name))
+        if n > 3 and words[0] in lex.generic_acronyms:
+            letters = letters[1:]  # "PT Totalindo Eka Persada" is "TEP", not "PTEP"
         if letters.isalpha() and (len(letters) >= 3 or words[0] in alone):
             initials = letters.upper()
     hit = cache[name] = (name, tuple(words), takes, takeable, splittable, initials)
