@@ -214,3 +214,9 @@ def test_a_publishers_sub_brand_glued_to_a_word_names_no_place():
             "di Jawa Timur diminta menjauh.")
     topics = _topics("Semeru Erupsi", body)
     assert "Jawa Timur" not in topics, topics
+
+
+def test_a_continent_named_twice_is_a_topic():
+    body = ("Gelombang panas melanda Eropa. Separuh warga Eropa kepanasan, dan Asia bersiap. Kasus di Asia naik.")
+    topics = _topics("Gelombang Panas", body)
+    assert "Eropa" in topics and "Asia" in topics, topics
