@@ -232,12 +232,21 @@ def test_forged_and_stale_form_tokens_are_refused(center, kind):
     assert subscribers(center) == [] and center.smtp.messages == [] and center.rows("form_nonces") == []
 
 
-@pytest.mark.parametrize("headers", [{"Origin": "https://jahat.example"}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"},
-                                     {"Sec-Fetch-Site": "same-site"}])
+@pytest.mark.parametrize("headers", [{"Origin": "https://jahat.example"}, {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+                                     {"Sec-Fetch-Site": "same-site", "Origin": "https://kabaruji.example.jahat.example"},
+                                     {"Origin": "http://127.0.0.1.jahat.example"}])
 def test_a_form_posted_from_another_site_is_refused(center, headers):
     shown = request(center, "GET", "/langganan/")
     answer = request(center, "POST", "/langganan/daftar", subscribe_fields("ani@contoh.co.id", form_token(shown.text)), headers=headers)
     assert answer.status == 403 and subscribers(center) == [] and center.smtp.messages == []
+
+
+@pytest.mark.parametrize("headers", [{"Sec-Fetch-Site": "same-origin", "Origin": "null"},  # Chromium under no-referrer
+                                     {"Origin": "https://kabaruji.example"}, {}])
+def test_a_form_from_our_own_page_is_taken(center, headers):
+    shown = request(center, "GET", "/langganan/")
+    answer = request(center, "POST", "/langganan/daftar", subscribe_fields("ani@contoh.co.id", form_token(shown.text)), headers=headers)
+    assert answer.status == 200 and center.subscriber("ani@contoh.co.id") is not None
 
 
 def test_the_honeypot_gets_the_usual_answer_and_nothing_is_stored_or_sent(center):

@@ -4,9 +4,11 @@ CSRF protection without cookies or sessions:
 - every form carries a signed, expiring form token (newsfeed.tokens.make_form_token) made
   for that form, and for the subscriber it changes; each token is accepted once (its nonce
   is recorded in the store until it expires), so a replayed form is refused;
-- a POST whose Sec-Fetch-Site says it came from another site, or whose Origin names
-  another host than the request's, is refused (OWASP's "verify the origin with standard
-  headers"); browsers send both, so a forged cross-site form fails even with a token.
+- a POST whose Sec-Fetch-Site says it came from another site is refused; without that
+  header (older browsers), one whose Origin names another host than the request's is
+  (OWASP's "verify the origin with standard headers"), so a forged cross-site form fails
+  even with a token. `Origin: null` alone is not refused: it is what Chromium and WebKit
+  send for a same-site form under the app's `Referrer-Policy: no-referrer`.
 The honeypot is a field that people never see nor reach with the keyboard: a submission
 that fills it gets the usual answer, and nothing is stored or sent.
 """
@@ -81,13 +83,15 @@ def check_origin(environ: dict, public_host: str = "") -> None:
     """FormError for a POST a browser says came from another site. The Origin may name the
     request's Host or `public_host` (newsletter.endpoint_url's, for a proxy that rewrites Host)."""
     fetch_site = environ.get("HTTP_SEC_FETCH_SITE", "").strip().lower()
-    if fetch_site and fetch_site not in ("same-origin", "none"):
-        raise _cross_site()
+    if fetch_site:  # the browser's own word (every current browser sends it)
+        if fetch_site not in ("same-origin", "none"):
+            raise _cross_site()
+        return
     origin = environ.get("HTTP_ORIGIN", "").strip()
-    if not origin:
+    if not origin or origin == "null":  # null: no-referrer policy (or a privacy setting)
         return
     host = (environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")).strip().lower()
-    if origin == "null" or urlsplit(origin).netloc.lower() not in {host, public_host.lower()} - {""}:
+    if urlsplit(origin).netloc.lower() not in {host, public_host.lower()} - {""}:
         raise _cross_site()
 
 
