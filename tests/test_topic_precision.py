@@ -220,3 +220,21 @@ def test_a_continent_named_twice_is_a_topic():
     body = ("Gelombang panas melanda Eropa. Separuh warga Eropa kepanasan, dan Asia bersiap. Kasus di Asia naik.")
     topics = _topics("Gelombang Panas", body)
     assert "Eropa" in topics and "Asia" in topics, topics
+
+
+def test_a_mediums_name_and_the_publishers_promotions_name_nothing():
+    body = ("Samsung merilis jam pintar baru, dihimpun KompasTekno dari situs resminya. Samsung menyebut "
+            "baterainya awet, kata KompasTekno. Mari bergabung di Kanal WhatsApp KompasTekno. Caranya klik "
+            "link di bawah. Dapatkan update berita pilihan setiap hari di Kanal WhatsApp Kompas.")
+    topics = _topics("Jam Pintar Samsung", body)
+    assert "Samsung" in topics, topics
+    for junk in ("Tekno", "KompasTekno", "Kanal WhatsApp", "WhatsApp"):
+        assert junk not in topics, topics
+
+
+def test_a_capital_di_inside_a_name_is_its_particle():
+    body = ("Tembakan Valverde ditepis Michele Di Gregorio. Di Gregorio kembali menyelamatkan gawang. "
+            "Di Jakarta, laga itu disiarkan langsung. Di Jakarta pula ada nonton bareng.")
+    topics = _topics("Juventus Kalah", body)
+    assert "Michele Di Gregorio" in topics and "Gregorio" not in topics, topics
+    assert "Di Jakarta" not in topics and "Jakarta" in topics, topics

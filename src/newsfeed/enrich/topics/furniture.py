@@ -2,7 +2,7 @@
 
 Scrapers that drop line breaks leave links to other stories inline: "Baca juga: Ibrahimovic
 Bela Messi yang seperti Main dengan Patung di Inter Miami Selain itu, ...", "Pilihan Editor:
-...", "Simak juga Video '...'". Their headlines are Title Case, so every word would count as a
+...", "Simak juga Video '...'", "Mari bergabung di Kanal WhatsApp ...". Their headlines are Title Case, so every word would count as a
 name. Such a link is cut out: a quoted title to its closing quote, an unquoted one up to the
 sentence that follows it (the first lowercase word that a headline would not write in lowercase;
 the capitalised word before it opens that sentence and stays).
@@ -18,7 +18,7 @@ import re
 _LEAD = re.compile(
     r"(?:Baca|BACA) (?:[Jj]uga|JUGA|[Pp]ula|[Ss]elengkapnya|[Aa]rtikel|[Bb]erita)|(?:Pilihan|PILIHAN) (?:[Ee]ditor|EDITOR|[Rr]edaksi)"
     r"|(?:Simak|Tonton|Lihat|Saksikan) (?:[Jj]uga|[Vv]ideo|[Ll]ive)(?: [Vv]ideo)?|Artikel ini telah tayang"
-    r"|(?:Berita|Artikel) [Tt]erkait"
+    r"|(?:Berita|Artikel) [Tt]erkait|Mari bergabung|Dapatkan update|Ayo berlangganan"  # (promotions of the publisher's channels)
 )
 _QUOTES = {"'": "'", '"': '"'}
 # lowercase words that a Title Case headline writes in lowercase
@@ -39,7 +39,8 @@ _DATELINE = re.compile(
 _TOKEN = re.compile(r"[^ ]+")
 
 
-_LEAD_WORDS = ("Baca", "BACA", "Pilihan", "PILIHAN", "Simak", "Tonton", "Lihat", "Saksikan", "Artikel", "Berita")
+_LEAD_WORDS = ("Baca", "BACA", "Pilihan", "PILIHAN", "Simak", "Tonton", "Lihat", "Saksikan", "Artikel", "Berita",
+               "Mari", "Dapatkan", "Ayo")
 
 
 def strip_dateline(text: str) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from newsfeed.enrich import text as T
 from newsfeed.enrich.topics.common import is_common
 from newsfeed.enrich.topics.common import roots as common_roots
-from newsfeed.enrich.topics.lexicon import CACHE_LIMIT, Lexicon
+from newsfeed.enrich.topics.lexicon import CACHE_LIMIT, Lexicon, is_medium
 
 _MIN_PART = 3
 _AFFIXED = ("me", "di", "be", "te", "ke", "se", "pe")  # the prefixes is_common undoes
@@ -116,8 +116,8 @@ def _plan(lex: Lexicon, w: str) -> tuple:
             static = title in lex.never_alone or w.lower() in lex.generic or is_common(w.lower())
             return (("caps", (title,), static),)
         return ()
-    if w.lower() in lex.generic:
-        return ()  # a medium's name ("CNNIndonesia") is no glued pair: it names nothing at all
+    if w.lower() in lex.generic or is_medium(lex, w):
+        return ()  # a medium's name ("CNNIndonesia", "KompasTekno") is no glued pair: it names nothing at all
     if "-" in w:
         first, _, rest = w.partition("-")  # "Dudung-Gus Ipul", "Aceh-Sumut": two names
         if len(first) >= _MIN_PART and rest[:1].isupper() and first != rest:

@@ -42,6 +42,7 @@ class Lexicon:
     form_max: int  # words in the longest known form
     head_phrases: Mapping[str, str]  # "Pemerintah Kota" -> "Pemkot", "Rumah Sakit" -> itself
     subunit_heads: frozenset[str]  # "Komisi": "Komisi I DPR" is a part of the DPR
+    media_prefixes: tuple[str, ...]  # "Kompas": "KompasTekno" is a medium
     aliases: Mapping[str, str]
     name_words: frozenset[str]  # every word of a known name, place, alias or organisation
     short_places: frozenset[str]  # places written short, with an alias: "Sumut", "Jaksel"
@@ -118,9 +119,19 @@ def _build(generic_words: tuple[str, ...], names: tuple[str, ...], places: tuple
         form_max=max(len(f.split(" ")) for f in [*multi, *head_phrases]),
         head_phrases=head_phrases,
         subunit_heads=frozenset(d.get("subunit_heads", ())),
+        media_prefixes=tuple(d.get("media_prefixes", ())),
         aliases=d["aliases"],
         short_places=frozenset(k for k in d["aliases"] if k in standalone),
         name_words=frozenset(w for f in known | frozenset(d["aliases"]) | frozenset(d["aliases"].values())
                              | frozenset(d["organisations"]) | frozenset(organisations) for w in f.split(" ")),
     )
 
+
+
+def is_medium(lex: Lexicon, w: str) -> bool:
+    """Is `w` a medium's name written as one word ("KompasTekno", "detikJatim")?"""
+    if w.startswith(lex.media_prefixes):
+        for p in lex.media_prefixes:
+            if w.startswith(p) and len(w) > len(p) and (w[len(p)].isupper() or w[len(p)] == "."):
+                return True
+    return False

@@ -74,6 +74,8 @@ def _names(lex: Lexicon, toks: list[str], facts: list[tuple]) -> tuple[str, ...]
     heads = lex.org_openers
     for tok, f in zip(toks, facts):
         k = f[1]
+        if tok == "Di" and not cur:
+            continue  # "di" (in, at) written with a capital; inside a name a particle ("Michele Di Gregorio")
         if k == "w" and not place_part:
             if after_generic and not cur and f[3] == "r" and tok.lower() in portfolio:
                 continue  # "Menteri Keuangan ...": the portfolio belongs to the title

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from newsfeed.enrich import text as T
-from newsfeed.enrich.topics.lexicon import CACHE_LIMIT, Lexicon
+from newsfeed.enrich.topics.lexicon import CACHE_LIMIT, Lexicon, is_medium
 
 # A word glued to the next by a scraper ("PresidenPrabowo", "IsraelBenjamin"): split it when the
 # first part is a word we know.
@@ -39,7 +39,7 @@ def word(lex: Lexicon, w: str) -> tuple:
     low = w.lower()
     if "-" in w and _CLITIC.search(w):
         expansion = (w[: w.rindex("-")], "|")  # the clitic ends the name: "BAP-nya Reza"
-    elif not w.isupper() and not w[1:].islower() and low not in lex.generic:  # (an ordinary "Zelensky"
+    elif not w.isupper() and not w[1:].islower() and low not in lex.generic and not is_medium(lex, w):  # (an ordinary "Zelensky"
         # needs no look; a medium's name, "CNNIndonesia", is no glued pair)
         m = _GLUED_LOWER.match(w)
         if m:
@@ -67,7 +67,7 @@ def word(lex: Lexicon, w: str) -> tuple:
 
 
 def _kind(lex: Lexicon, tok: str, low: str, stop: frozenset[str]) -> str:
-    if low in lex.generic:
+    if low in lex.generic or is_medium(lex, tok):
         return "g"
     if tok in lex.known_forms:  # a known multi-word name stands alone: "Real Madrid" | "Xabi Alonso"
         return "p" if tok in lex.standalone or " " in tok else "w"
