@@ -578,3 +578,37 @@ def test_any_input_is_stored_valid_or_refused(center, address, name, topics, sec
         except AddressError:
             pytest.fail(f"accepted {address!r}")
         assert center.subscriber(stored) is not None
+
+
+def test_no_smtp_server_answers_at_once_and_invite_sends_later(make_site, monkeypatch, smtp):  # noqa: F811
+    """The configured SMTP server is down: the reader hears so within seconds; the sign-up is
+    kept uninvited, so `newsfeed subscribers invite` mails it once the server is back."""
+    import socket
+    import threading
+    import time
+
+    from centerfixture import Center
+    from newsfeed.deliver.server import make_http_server
+
+    monkeypatch.setenv("NEWSFEED_SECRET", SECRET)
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        dead = closed.getsockname()[1]
+    settings = make_site(center_pages(), extra_config=f'[smtp]\nhost = "127.0.0.1"\nport = {dead}\n')
+    with core.open_store(settings) as store:
+        core.gather(settings, store, NOW)
+    server = make_http_server(settings, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        served = Center(settings, f"http://127.0.0.1:{server.server_port}", server.server_port, smtp)
+        started = time.monotonic()
+        answer = subscribe(served, "ani@contoh.co.id")
+        assert time.monotonic() - started < 5
+        assert answer.status == 503 and "belum bisa kami kirim" in answer.text and "ani@" not in answer.text
+        found = served.subscriber("ani@contoh.co.id")
+        assert found.status == "pending" and found.invited is None
+    finally:
+        server.shutdown()
+        server.server_close()
+    with core.open_store(settings) as store:
+        assert [s.email for s in ledger.to_invite(store)] == ["ani@contoh.co.id"]

@@ -1,9 +1,10 @@
-"""`newsfeed serve [--host 127.0.0.1] [--port 8080]`: confirm/unsubscribe and the feeds."""
+"""`newsfeed serve [--host 127.0.0.1] [--port 8080]`: the subscription pages and the feeds."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from urllib.parse import urlsplit
 
 import click
 
@@ -18,7 +19,7 @@ from newsfeed.tokens import secret_from_env
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @common_options
 def serve(settings: Settings, quiet: bool, host: str, port: int) -> None:
-    """Serve the confirm/unsubscribe endpoints and the feeds/ folder (one machine)."""
+    """Serve the subscription pages (subscribe, confirm, preferences, unsubscribe, data) and the feeds/ folder."""
     secret_from_env(settings)  # fail now, not at the first click
     server = make_http_server(settings, host, port)
     if not quiet:
@@ -26,7 +27,8 @@ def serve(settings: Settings, quiet: bool, host: str, port: int) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
         ACCESS.addHandler(handler)
         ACCESS.setLevel(logging.INFO)
-        click.echo(f"serving on http://{server.server_address[0]}:{server.server_port}/ (Ctrl-C to stop)")
+        where = f"http://{server.server_address[0]}:{server.server_port}"
+        click.echo(f"serving on {where}/ (Ctrl-C to stop); subscribe page: {where}{urlsplit(settings.newsletter.endpoint_url).path}")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
