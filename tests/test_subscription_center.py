@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from urllib.parse import urljoin
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -283,24 +284,27 @@ def test_one_address_gets_a_few_mails_whoever_asks(center):
 
 
 def test_limits_hold_across_processes_sharing_the_store(center):
-    """Two apps (as two WSGI processes would be) share one store: the client's POSTs add up."""
-    from newsfeed.deliver.server import make_http_server
-    import threading
+    """A second server process (`newsfeed serve`) on the same store, as several WSGI processes
+    would be: one client's POSTs to both add up to the one limit."""
+    import os
+    import subprocess
+    import sys
 
-    other = make_http_server(center.settings, "127.0.0.1", 0)
-    thread = threading.Thread(target=other.serve_forever, daemon=True)
-    thread.start()
+    from centerfixture import Center
+
+    cli = [sys.executable, "-c", "import sys; from newsfeed.cli import main; sys.exit(main())"]
+    other = subprocess.Popen([*cli, "serve", "--port", "0", "--config", str(center.settings.path)], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, env={**os.environ, "NEWSFEED_SECRET": SECRET})
     try:
-        second = type(center)(center.settings, f"http://127.0.0.1:{other.server_port}", other.server_port, center.smtp)
-        codes = []
-        for n in range(12):
-            served_by = center if n % 2 else second
-            codes.append(subscribe(served_by, f"p{n}@contoh.co.id").status)
+        line = other.stdout.readline()
+        port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", line)[1])
+        second = Center(center.settings, f"http://127.0.0.1:{port}", port, center.smtp)
+        codes = [subscribe(center if n % 2 else second, f"p{n}@contoh.co.id").status for n in range(12)]
         assert codes == [200] * 10 + [429, 429]
+        assert len(center.smtp.messages) == 10  # the other process mailed its half through the same [smtp]
     finally:
-        other.shutdown()
-        other.server_close()
-        thread.join(5)
+        other.terminate()
+        other.wait(10)
 
 
 # the topic filter ----------------------------------------------------------------------
