@@ -1,5 +1,6 @@
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -292,3 +293,19 @@ def test_batch_counts_equal_one_article_at_a_time(docs):
 
     assert _as_dicts(feature_counts(docs)) == [features(title, text) for title, text in docs]
     assert _as_dicts(gram_counts([title for title, _ in docs])) == [headline_grams(title) for title, _ in docs]
+
+
+# -- ranking in forked workers ----------------------------------------------------------------------
+def test_lists_ranked_by_forked_workers_equal_one_process(monkeypatch):
+    import newsfeed.enrich.related as related
+    import newsfeed.parallel as parallel
+
+    monkeypatch.setattr(related, "BLOCK", 64)  # 16 blocks of the 1,000 articles, shared by the workers
+    docs = _filler(993) + GEMPA + BOLA
+    if parallel.workers() < 2:
+        pytest.skip("one CPU core: no workers to fork")
+    forked = RelatedIndex.build(docs)
+    monkeypatch.setattr(parallel, "workers", lambda: 1)
+    alone = RelatedIndex.build(docs)
+    assert [forked.scored(i) for i in forked.ids] == [alone.scored(i) for i in alone.ids]
+    assert set(forked.related("g1", 5)) == {"g2", "g3", "g4"}

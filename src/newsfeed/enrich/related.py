@@ -5,6 +5,8 @@ No section, publisher or URL is used; quality and speed are measured by bench/be
 1. Terms (related_terms): weighted words of the headline, lead and body, and letter pieces
    of the headline.
 2. Vectors (related_model): TF-IDF word and headline-piece vectors, latent (LSA) vectors.
+   The latent vectors are made from the whole word vectors; then only each article's
+   rank.SCORE_TERMS heaviest terms are kept (and stored), all that ranking reads.
 3. Candidates (related_search): the lexical neighbours from an inverted index over the term
    vectors joined with the latent neighbours; the latent space never filters.
 4. Score and links (related_rank): word, headline-piece and latent cosines weighed by how
@@ -52,12 +54,13 @@ T_ = TypeVar("T_")
 KEEP = 10
 BLOCK = 512
 GROWTH_FOR_REBUILD = 0.25
-FORMAT = 2  # of the state and row blobs
+FORMAT = 3  # of the state and row blobs
 CHUNK = 8000  # documents held in memory at once while counting
 PIECE = 1000  # documents per piece of a chunk counted in parallel
+PARALLEL_BLOCKS = 16  # blocks of rows ranked by forked workers at once (progress is reported between)
 
-# a stored row: terms, headline pieces, cluster, headline key bytes, list bytes
-_ROW_HEAD = struct.Struct(">IIiII")
+# a stored row: kept terms, headline pieces, cluster, distinct terms, headline key bytes, list bytes
+_ROW_HEAD = struct.Struct(">IIiIII")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,14 +97,17 @@ class RelatedIndex:
         self.gram_idf = np.zeros(0, dtype=np.float32)
         self.basis = np.zeros((0, 0), dtype=np.float32)  # LATENT_DIM x vocabulary
         self.centroids = np.zeros((0, 0), dtype=np.float32)
-        self.X = sp.csr_matrix((0, 0), dtype=np.float32)  # word vectors
+        # word vectors cut to each article's rank.SCORE_TERMS heaviest terms (all the ranking
+        # reads of them; the latent vectors are made from the whole vectors first)
+        self.X = sp.csr_matrix((0, 0), dtype=np.float32)
+        self.terms = np.zeros(0, dtype=np.int32)  # distinct terms of each whole word vector
         self.G = sp.csr_matrix((0, 0), dtype=np.float32)  # headline-piece vectors
         self.Z = np.zeros((0, 0), dtype=np.float32)
         self.cluster = np.zeros(0, dtype=np.int32)
         self.lists: list[list[tuple[float, str]] | bytes] = []  # bytes: as stored, parsed on first use
         self.built_size = 0
         self._postings: sp.csr_matrix | None = None  # derived from X when first needed
-        self._heavy: sp.csr_matrix | None = None  # X cut to each row's heaviest terms
+        self._norms: np.ndarray | None = None  # of the rows of X
         self._coarse: np.ndarray | None = None  # derived from Z
 
     # -- public -------------------------------------------------------------------------------
@@ -151,12 +157,12 @@ class RelatedIndex:
         holders = {self.ids[r] for r in self._holders(gone)} - gone
         keep = np.array([r for r, i in enumerate(self.ids) if i not in gone], dtype=np.int64)
         self.X, self.G, self.Z = self.X[keep], self.G[keep], self.Z[keep]
-        self.cluster = self.cluster[keep]
+        self.cluster, self.terms = self.cluster[keep], self.terms[keep]
         self.ids = [self.ids[r] for r in keep.tolist()]
         self.titles = [self.titles[r] for r in keep.tolist()]
         self.lists = [self.lists[r] for r in keep.tolist()]
         self.pos = {i: r for r, i in enumerate(self.ids)}
-        self._postings = self._heavy = self._coarse = None
+        self._postings = self._norms = self._coarse = None
         self._rank_rows(np.array(sorted(self.pos[i] for i in holders), dtype=np.int64), changed=None)
         return holders
 
@@ -209,7 +215,7 @@ class RelatedIndex:
         (terms, weights), (grams, gram_weights) = _row_of(self.X, row), _row_of(self.G, row)
         return b"".join(
             (
-                _ROW_HEAD.pack(len(terms), len(grams), int(self.cluster[row]), len(title), len(listed)),
+                _ROW_HEAD.pack(len(terms), len(grams), int(self.cluster[row]), int(self.terms[row]), len(title), len(listed)),
                 title,
                 listed,
                 terms.astype(np.int32).tobytes(),
@@ -237,14 +243,15 @@ class RelatedIndex:
         index.gram_idf = data[bounds[1] : bounds[2]].copy()
         index.basis = data[bounds[2] : bounds[3]].reshape(bd, bv).copy()
         index.centroids = data[bounds[3] : bounds[4]].reshape(cd, cv).copy()
-        words, pieces, latents, clusters = _Rows(), _Rows(), [], []
+        words, pieces, latents, clusters, distinct = _Rows(), _Rows(), [], [], []
         for article_id, blob in sorted(rows):
-            n, g, cluster, title_size, list_size = _ROW_HEAD.unpack_from(blob)
+            n, g, cluster, terms, title_size, list_size = _ROW_HEAD.unpack_from(blob)
             offset = _ROW_HEAD.size + title_size + list_size
             words.add(blob, n, offset)
             pieces.add(blob, g, offset + 8 * n)
             latents.append(np.frombuffer(blob, dtype=np.float32, offset=offset + 8 * (n + g)))
             clusters.append(cluster)
+            distinct.append(terms)
             index.pos[article_id] = len(index.ids)
             index.ids.append(article_id)
             index.titles.append(blob[_ROW_HEAD.size : _ROW_HEAD.size + title_size].decode())
@@ -253,6 +260,7 @@ class RelatedIndex:
         index.G = pieces.matrix(grams)
         index.Z = np.vstack(latents) if latents else np.zeros((0, bd or 1), dtype=np.float32)  # no basis: 1 zero
         index.cluster = np.array(clusters, dtype=np.int32)
+        index.terms = np.array(distinct, dtype=np.int32)
         return index
 
     # -- building -----------------------------------------------------------------------------
@@ -271,12 +279,15 @@ class RelatedIndex:
         n = len(self.ids)
         self.pos = {rid: i for i, rid in enumerate(self.ids)}
         self.vocab, self.idf, column = M.vocabulary(terms, counts)
-        self.X = M.weigh(counts, column, self.idf)
+        X = M.weigh(counts, column, self.idf)
         del counts
         self.gram_vocab, self.gram_idf, gram_column = M.vocabulary(grams, gram_counts)
         self.G = M.weigh(gram_counts, gram_column, self.gram_idf)
-        self.basis = M.latent_basis(self.X, M.LATENT_DIM)
-        self.Z = M.latent(self.X, self.basis)
+        self.basis = M.latent_basis(X, M.LATENT_DIM)
+        self.Z = M.latent(X, self.basis)
+        self.terms = np.diff(X.indptr).astype(np.int32)
+        self.X = search.heaviest_terms(X, rank.SCORE_TERMS)
+        del X
         big = n > search.EXACT_LIMIT
         self.centroids = M.kmeans(self.Z, int(np.sqrt(n))) if big else np.zeros((0, self.Z.shape[1]), np.float32)
         self.cluster = M.nearest(self.Z, self.centroids)
@@ -288,6 +299,8 @@ class RelatedIndex:
         X = M.weigh(*M.counts_of(feature_counts([(title, text) for _, title, text in recs]), self.vocab), self.idf)
         G = M.weigh(*M.counts_of(gram_counts([title for _, title, _ in recs]), self.gram_vocab), self.gram_idf)
         Z = M.latent(X, self.basis)
+        terms = np.diff(X.indptr).astype(np.int32)
+        X = search.heaviest_terms(X, rank.SCORE_TERMS)
         rows, new_rows, edited = [], [], []
         for i, (rid, title, _) in enumerate(recs):
             if rid in self.pos:
@@ -302,6 +315,7 @@ class RelatedIndex:
             self.X = _replace_rows(self.X, at, X[edited])
             self.G = _replace_rows(self.G, at, G[edited])
             self.Z[at] = Z[edited]
+            self.terms[at] = terms[edited]
             if len(self.centroids):
                 self.cluster[at] = M.nearest(Z[edited], self.centroids)
         if new_rows:
@@ -315,9 +329,10 @@ class RelatedIndex:
             self.X = sp.vstack([self.X, X[new_rows]], format="csr")
             self.G = sp.vstack([self.G, G[new_rows]], format="csr")
             self.Z = np.vstack([self.Z, Z[new_rows]])
+            self.terms = np.concatenate([self.terms, terms[new_rows]])
             self.cluster = np.concatenate([self.cluster, M.nearest(Z[new_rows], self.centroids)])
             rows += list(range(first, len(self.ids)))
-        self._postings = self._heavy = self._coarse = None
+        self._postings = self._norms = self._coarse = None
         return np.array(sorted(rows), dtype=np.int64)
 
     # -- ranking ------------------------------------------------------------------------------
@@ -327,37 +342,44 @@ class RelatedIndex:
             return
         if len(self.centroids):  # rows of one cluster share their search pool: keep them together
             rows = rows[np.lexsort((rows, self.cluster[rows]))]
-        if self._heavy is None:
-            self._heavy = search.heaviest_terms(self.X, rank.SCORE_TERMS)
-            norms = np.sqrt(np.asarray(self._heavy.multiply(self._heavy).sum(axis=1)).ravel())
-            self._heavy_norms = np.where(norms > 0, norms, 1.0)
+        if self._norms is None:
+            norms = np.sqrt(np.asarray(self.X.multiply(self.X).sum(axis=1)).ravel())
+            self._norms = np.where(norms > 0, norms, 1.0)
         if self._postings is None:
-            self._postings = search.postings(self._heavy)
+            self._postings = search.postings(self.X)
         if self._coarse is None:
             self._coarse = M.coarse(self.Z)
         id_order = np.argsort(np.argsort(np.array(self.ids)))  # ties are broken by id
         title_hash = np.array([hash(t) for t in self.titles], dtype=np.int64)
         generic = rank.generic_idf(self.built_size)
-        terms = np.diff(self.X.indptr)
         blocks = [rows[start : start + BLOCK] for start in range(0, len(rows), BLOCK)]
-        score = partial(self._rank_block, id_order, title_hash, generic, terms)
+        # a build keeps each row's best KEEP; an add offers every linkable pair to the older lists
+        score = partial(self._rank_block, id_order, title_hash, generic, KEEP if changed is None else None)
+        offers: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         done = 0
-        for block, lists in zip(blocks, map(score, blocks)):
-            for row, entries in zip(block.tolist(), lists):
-                self.lists[row] = entries[:KEEP]
+        for group in batched(blocks, PARALLEL_BLOCKS):
+            # the blocks are independent: forked workers rank them (same lists as one process)
+            for block, (left, right, scores) in zip(group, fork_map(score, group, min_items=2)):
+                bounds = np.searchsorted(left, np.arange(len(block) + 1)).tolist()
+                ids, values = [self.ids[r] for r in right.tolist()], scores.tolist()
+                for i, row in enumerate(block.tolist()):
+                    a, b = bounds[i], bounds[i + 1]
+                    self.lists[row] = list(zip(values[a : min(b, a + KEEP)], ids[a : min(b, a + KEEP)]))
                 if changed is not None:
-                    for score_value, other in entries:
-                        if self._offer(self.pos[other], (score_value, self.ids[row])):
-                            changed.add(other)
-            done += len(block)
+                    offers.append((block[left], right, scores))
+                done += len(block)
             if ranked is not None:
                 ranked(done, len(rows))
+        if offers:
+            self._offer(*(np.concatenate(parts) for parts in zip(*offers)), changed)
 
     def _rank_block(
-        self, id_order: np.ndarray, title_hash: np.ndarray, generic: float, terms: np.ndarray, block: np.ndarray
-    ) -> list[list[tuple[float, str]]]:
-        """Every linkable candidate of each row of `block`, best first, with its score."""
-        mine = self._heavy[block]
+        self, id_order: np.ndarray, title_hash: np.ndarray, generic: float, keep: int | None, block: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The linkable candidates of each row of `block` (all, or the best `keep`), as (place
+        of the row in `block`, candidate row, score), each row's best first."""
+        terms = self.terms
+        mine = self.X[block]
         pool = search.joined(
             search.lexical(search.heaviest_terms(mine, search.QUERY_TERMS), self._postings, search.LEXICAL + 1),
             search.latent(self.Z, block, search.LATENT + 1, self.centroids, self.cluster),
@@ -368,29 +390,41 @@ class RelatedIndex:
         present = (right >= 0) & (right != np.repeat(block, width))
         left, right = left[present], right[present]
         rows = block[left]
-        cosine, shared, shared_idf = rank.dots(mine, self._heavy, left, right, self.idf)
+        cosine, shared, shared_idf = rank.dots(mine, self.X, left, right, self.idf)
         grams = rank.dots(self.G[block], self.G, left, right)[0]
         latent = np.einsum("ij,ij->i", self.Z[rows], self.Z[right])
         coarse = np.einsum("ij,ij->i", self._coarse[rows], self._coarse[right])
         scores = rank.score_pairs(cosine, grams, latent, coarse, terms[rows], terms[right])
         fewer = np.minimum(terms[rows], terms[right])
-        alike = cosine / (self._heavy_norms[rows] * self._heavy_norms[right])  # cosine of the cut vectors
+        alike = cosine / (self._norms[rows] * self._norms[right])  # cosine of the cut vectors
         ok = rank.linkable(alike, shared, shared_idf, generic, fewer) & (title_hash[rows] != title_hash[right])
         left, right, scores = left[ok], right[ok], scores[ok]
         order = np.lexsort((id_order[right], -scores, left))
         left, right, scores = left[order], right[order], scores[order]
-        bounds = np.searchsorted(left, np.arange(len(block) + 1))
-        ids, values = [self.ids[r] for r in right.tolist()], scores.tolist()
-        return [list(zip(values[a:b], ids[a:b])) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+        if keep is not None:
+            first = np.searchsorted(left, np.arange(len(block)))
+            best = np.arange(len(left)) - first[left] < keep
+            left, right, scores = left[best], right[best], scores[best]
+        return left, right, scores
 
-    def _offer(self, row: int, entry: tuple[float, str]) -> bool:
-        """Put entry into row's list if it belongs among the best KEEP; True if the list changed."""
-        current = [e for e in self._entries(row) if e[1] != entry[1]]
-        merged = sorted([*current, entry], key=lambda e: (-e[0], e[1]))[:KEEP]
-        if merged == self.lists[row]:
-            return False
-        self.lists[row] = merged
-        return True
+    def _offer(self, sources: np.ndarray, rows: np.ndarray, scores: np.ndarray, changed: set[str]) -> None:
+        """Offer each source article, with its score, to the list of the row it was paired
+        with; a list keeps its best KEEP (an entry already there for that source is replaced).
+        The ids of the lists that changed join `changed`."""
+        if not len(rows):
+            return
+        order = np.lexsort((sources, rows))
+        sources, rows, scores = sources[order], rows[order], scores[order]
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]).tolist() + [len(rows)]
+        ids, values, targets = [self.ids[r] for r in sources.tolist()], scores.tolist(), rows.tolist()
+        for a, b in zip(starts[:-1], starts[1:]):
+            row = targets[a]
+            offered = set(ids[a:b])
+            current = self._entries(row)
+            merged = sorted([*(e for e in current if e[1] not in offered), *zip(values[a:b], ids[a:b])], key=_best_first)[:KEEP]
+            if merged != current:
+                self.lists[row] = merged
+                changed.add(self.ids[row])
 
     def _entries(self, row: int) -> list[tuple[float, str]]:
         entries = self.lists[row]
@@ -408,6 +442,10 @@ class RelatedIndex:
             if any(other in ids for _, other in self._entries(row)):
                 found.append(row)
         return found
+
+
+def _best_first(entry: tuple[float, str]) -> tuple[float, str]:
+    return -entry[0], entry[1]
 
 
 class _Rows:
