@@ -104,6 +104,7 @@ def test_subscribe_confirm_send_change_preferences_in_a_browser(browser, center,
     assert [r for r, _m in center.smtp.messages] == ["pembaca@contoh.co.id"]
     page.goto(center.local(link_in(center.smtp.for_("pembaca@contoh.co.id")[0], "/konfirmasi?token=")))
     assert center.subscriber("pembaca@contoh.co.id").status == "pending"
+    screenshot(page, shots, "konfirmasi")
     with page.expect_navigation():
         page.get_by_role("button", name="Ya, konfirmasi").click()
     assert "dikonfirmasi" in page.locator("h1").inner_text().lower()

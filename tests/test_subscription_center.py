@@ -393,7 +393,7 @@ def test_pause_and_unsubscribe_from_the_preferences_page_and_come_back(center):
     post(center, form_action(page.text, 1), [("ft", form_token(page.text, 1)), ("aksi", "berhenti")])
     stale = post(center, undo_action, [("ft", undo_token)])
     assert stale.status == 400 and center.subscriber(found.email).status == "unsubscribed"
-    # an RFC 8058 one-click unsubscribe still works as before, and the preferences link then offers to come back
+    # the preferences link of an address that left offers to come back
     left = request(center, "GET", link)
     assert left.status == 200 and "Anda tidak berlangganan" in left.text and "Berlangganan lagi" in left.text
 
@@ -616,3 +616,37 @@ def test_no_smtp_server_answers_at_once_and_invite_sends_later(make_site, monkey
         server.server_close()
     with core.open_store(settings) as store:
         assert [s.email for s in ledger.to_invite(store)] == ["ani@contoh.co.id"]
+
+
+def test_one_click_unsubscribe_stays_and_its_page_offers_to_come_back(center):
+    from newsfeed.tokens import unsubscribe_url
+
+    found = _confirmed(center, sections=("olahraga",))
+    url = center.local(unsubscribe_url(center.settings, SECRET.encode(), found.email))
+    # RFC 8058: a mail client's POST, no cookie, no form token, no Origin: unsubscribed at once
+    answer = request(center, "POST", url, raw=b"List-Unsubscribe=One-Click", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status == 200 and center.subscriber(found.email).status == "unsubscribed"
+    assert "Berlangganan lagi" in answer.text and "Set-Cookie" not in answer.headers
+    back = post(center, form_action(answer.text), [("ft", form_token(answer.text))])
+    assert back.status == 200 and center.subscriber(found.email).status == "confirmed"
+    assert center.subscriber(found.email).sections == ("olahraga",)
+    assert post(center, form_action(answer.text), [("ft", form_token(answer.text))]).status in (200, 400)  # once only
+    assert center.subscriber(found.email).status == "confirmed"
+    # a second one-click from the same old digest unsubscribes again, whatever happened before
+    request(center, "POST", url, raw=b"List-Unsubscribe=One-Click")
+    assert center.subscriber(found.email).status == "unsubscribed"
+
+
+def test_the_confirmed_page_leads_to_the_preferences(center):
+    subscribe(center, "ani@contoh.co.id", rubrik=["dunia"])
+    link = center.local(link_in(center.smtp.for_("ani@contoh.co.id")[0], "/konfirmasi?token="))
+    page = request(center, "GET", link)
+    done = post(center, form_action(page.text), [])
+    assert done.status == 200 and center.subscriber("ani@contoh.co.id").status == "confirmed"
+    prefs = html_link(done.text, "Atur rubrik dan topik")
+    shown = request(center, "GET", prefs)
+    assert shown.status == 200 and "ani@contoh.co.id" in shown.text and "Atur langganan" in shown.text
+
+
+def html_link(text: str, label: str) -> str:
+    return next(a.get("href") for a in lxml_html.fromstring(text).xpath("//a") if a.text_content().strip() == label)

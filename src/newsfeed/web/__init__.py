@@ -41,11 +41,11 @@ SECURITY_HEADERS = [
 class App:
     def __init__(self, settings: Settings, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.settings = settings
-        self.links = Links(settings, clock)
         self.static = StaticFiles(settings)
         self.endpoint_prefix = urlsplit(settings.newsletter.endpoint_url).path.rstrip("/")
         self.feeds_prefix = urlsplit(settings.feeds.base_url).path.rstrip("/")
         self.center = Center(settings, clock, self.endpoint_prefix)
+        self.links = Links(settings, clock, self.center)
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
