@@ -650,3 +650,32 @@ def test_the_confirmed_page_leads_to_the_preferences(center):
 
 def html_link(text: str, label: str) -> str:
     return next(a.get("href") for a in lxml_html.fromstring(text).xpath("//a") if a.text_content().strip() == label)
+
+
+def test_behind_a_trusted_proxy_each_reader_has_its_own_limit_and_nobody_can_spoof_one(center):
+    import threading
+
+    from centerfixture import Center
+    from newsfeed.deliver.server import make_http_server
+
+    # no trusted proxy (the fixture's server): X-Forwarded-For is ignored, the limit holds
+    codes = [subscribe_via(center, f"s{n}@contoh.co.id", {"X-Forwarded-For": f"203.0.113.{n}"}) for n in range(11)]
+    assert codes == [200] * 10 + [429]
+    # behind nginx on 127.0.0.1: the proxy's header names the reader
+    proxied = make_http_server(center.settings, "127.0.0.1", 0, trusted_proxy="127.0.0.1")
+    threading.Thread(target=proxied.serve_forever, daemon=True).start()
+    try:
+        behind = Center(center.settings, f"http://127.0.0.1:{proxied.server_port}", proxied.server_port, center.smtp)
+        readers = [subscribe_via(behind, f"r{n}@contoh.co.id", {"X-Forwarded-For": f"198.51.100.{n}"}, client="127.0.0.1") for n in range(12)]
+        assert readers == [200] * 12  # twelve readers through one proxy
+        one = [subscribe_via(behind, f"o{n}@contoh.co.id", {"X-Forwarded-For": "198.51.100.200"}) for n in range(11)]
+        assert one == [200] * 10 + [429]  # one reader through it is still limited
+    finally:
+        proxied.shutdown()
+        proxied.server_close()
+
+
+def subscribe_via(center, address: str, headers: dict, client: str = "127.0.0.1") -> int:
+    shown = request(center, "GET", "/langganan/", client=client, headers=headers)
+    return request(center, "POST", "/langganan/daftar", subscribe_fields(address, form_token(shown.text)), client=client,
+                   headers={**SAME_ORIGIN, **headers}).status

@@ -17,11 +17,13 @@ from newsfeed.tokens import secret_from_env
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--trusted-proxy", default=None, metavar="ADDRESS",
+              help="A reverse proxy (e.g. 127.0.0.1) whose X-Forwarded-For names the client, for the forms' rate limits.")
 @common_options
-def serve(settings: Settings, quiet: bool, host: str, port: int) -> None:
+def serve(settings: Settings, quiet: bool, host: str, port: int, trusted_proxy: str | None) -> None:
     """Serve the subscription pages (subscribe, confirm, preferences, unsubscribe, data) and the feeds/ folder."""
     secret_from_env(settings)  # fail now, not at the first click
-    server = make_http_server(settings, host, port)
+    server = make_http_server(settings, host, port, trusted_proxy=trusted_proxy)
     if not quiet:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))

@@ -6,6 +6,11 @@ without holding a worker thread), caps open connections, speaks HTTP/1.1 with ke
 and is packaged for every platform; behind nginx or a CDN it is what serves the feeds'
 origin. The access log (logger "newsfeed.access", written by the CLI when not --quiet) never
 holds a signed token: query values named token are cut to their first characters.
+
+Behind a reverse proxy (nginx, a CDN) every request comes from the proxy: `trusted_proxy`
+(`newsfeed serve --trusted-proxy 127.0.0.1`) takes the client's address from the proxy's
+X-Forwarded-For instead, so the subscription forms' per-client limit counts readers, not
+the proxy. The header is ignored from anybody else, so a client cannot spoof it.
 """
 
 from __future__ import annotations
@@ -81,8 +86,10 @@ class HttpServer:
     """A bound waitress server (port 0: any free port; read it from server_port)."""
 
     def __init__(self, settings: Settings, host: str, port: int, threads: int = THREADS, connection_limit: int = CONNECTION_LIMIT,
-                 channel_timeout: int = CHANNEL_TIMEOUT):
+                 channel_timeout: int = CHANNEL_TIMEOUT, trusted_proxy: str | None = None):
         from waitress.server import create_server
+
+        proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_count": 1, "trusted_proxy_headers": {"x-forwarded-for"}} if trusted_proxy else {}
 
         connection_limit = _room_for(connection_limit)
         try:
@@ -91,6 +98,7 @@ class HttpServer:
                 asyncore_use_poll=True,
                 channel_timeout=channel_timeout, cleanup_interval=max(1, channel_timeout // 3), max_request_body_size=MAX_BODY,
                 max_request_header_size=MAX_HEADERS, ident="newsfeed", expose_tracebacks=False, clear_untrusted_proxy_headers=True,
+                **proxy,
             )
         except OSError as exc:
             raise DeliveryError(f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port") from None
@@ -114,5 +122,6 @@ class HttpServer:
             self.shutdown()
 
 
-def make_http_server(settings: Settings, host: str = "127.0.0.1", port: int = 8080, log: bool = False) -> HttpServer:
-    return HttpServer(settings, host, port)
+def make_http_server(settings: Settings, host: str = "127.0.0.1", port: int = 8080, log: bool = False,
+                     trusted_proxy: str | None = None) -> HttpServer:
+    return HttpServer(settings, host, port, trusted_proxy=trusted_proxy)
