@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from newsfeed.config import Settings, load_settings
+from pgstore import _pg_store_per_test, _pg_template  # noqa: F401 - NEWSFEED_TEST_STORE_URL: every store on PostgreSQL
 
 SECTIONS = [("dunia", "Dunia"), ("nasional", "Nasional"), ("ekonomi", "Ekonomi"), ("teknologi", "Teknologi"), ("olahraga", "Olahraga")]
 DESCRIPTION = "Kabar Uji merupakan situs media online yang menyajikan berita terbaru untuk pengujian."

@@ -42,8 +42,8 @@ def main() -> int:
     transaction = store.Store.transaction
 
     @contextlib.contextmanager
-    def counted(self):
-        with transaction(self) as conn:
+    def counted(self, *args, **kwargs):
+        with transaction(self, *args, **kwargs) as conn:
             step("begin")
             yield conn
             step("before commit")

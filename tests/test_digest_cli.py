@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 from test_digest_support import NOW, SCHEDULED_TITLE, build, korut_week, story, week_of_stories
+from pgstore import forget_store
 
 from newsfeed import core, editions
 from newsfeed.cli import main
@@ -238,7 +239,7 @@ def test_outputs_are_byte_identical_across_processes_and_publishing_order(make_s
     assert "edisi/index.html" in first and "edisi/2024-W42/dunia+olahraga/digest.eml" in first
     # a new store from the same pages, the editions in the other order, other hash seeds
     shutil.rmtree(feeds)
-    settings.store_path.unlink()
+    forget_store(settings.store_path)
     with Store(settings.store_path) as store:
         core.gather(settings, store, NOW)
     run_in_process(settings, "2", "--week", "2024-W42", "--sections", "dunia,olahraga")

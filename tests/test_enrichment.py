@@ -6,6 +6,7 @@ import feedparser
 import pytest
 
 from conftest import BOLA, KORUT, NOW, page
+from pgstore import forget_store
 from newsfeed import core
 from newsfeed.enrich.related import RelatedIndex
 from newsfeed.store import Store
@@ -88,7 +89,7 @@ def test_small_archive_lists_do_not_depend_on_arrival_order(make_site):
             (settings.root / "pages" / name).write_text(text, encoding="utf-8")
         core.gather(settings, store, NOW)
         stepwise = store.related_ids([r[0] for r in store.query("SELECT id FROM articles")])
-    settings.store_path.unlink()
+    forget_store(settings.store_path)
     with Store(settings.store_path) as store:
         core.gather(settings, store, NOW)
         at_once = store.related_ids([r[0] for r in store.query("SELECT id FROM articles")])
@@ -121,7 +122,7 @@ def test_enrichment_is_deterministic_across_builds(make_site, tmp_path):
     with Store(first.store_path) as store:
         core.gather(first, store, NOW)
         lists_a = store.related_ids([r[0] for r in store.query("SELECT id FROM articles")])
-    first.store_path.unlink()
+    forget_store(first.store_path)
     with Store(first.store_path) as store:
         core.gather(first, store, NOW + timedelta(days=30))
         lists_b = store.related_ids([r[0] for r in store.query("SELECT id FROM articles")])

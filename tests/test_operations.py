@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import KORUT, page
+from pgstore import forget_store
 from newsfeed.deliver.server import make_http_server
 
 CLI = [sys.executable, "-c", "import sys; from newsfeed.cli import main; sys.exit(main())"]
@@ -63,6 +64,7 @@ def test_two_first_builds_at_once_both_succeed_and_agree(make_site):
     assert "already exists" not in "".join(err for _c, _o, err in results)
     first = {p.relative_to(settings.feeds.output_dir): p.read_bytes() for p in settings.feeds.output_dir.rglob("*") if p.is_file()}
     shutil.rmtree(settings.feeds.output_dir)
+    forget_store(settings.store_path)
     shutil.rmtree(settings.store_path.parent)
     newsfeed(settings, "build", check=True)
     again = {p.relative_to(settings.feeds.output_dir): p.read_bytes() for p in settings.feeds.output_dir.rglob("*") if p.is_file()}

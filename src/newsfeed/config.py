@@ -164,6 +164,9 @@ class SmtpSettings:
     retries: int = 2
     retry_delay: float = 300.0
     max_wait: float = 600.0
+    # several `newsfeed send` workers on a PostgreSQL store: how long a worker's claim on its
+    # deliveries lasts without renewal, so a killed worker's are taken over after this long
+    lease: float = 60.0
     dkim: DkimSettings | None = None  # None: messages go out unsigned
 
 
@@ -293,7 +296,7 @@ def _parse(r: _Reader, raw: dict[str, Any], path: Path) -> Settings:
         sections=sections,
         sources=sources,
         feeds=feeds,
-        store_path=root / r.check("store.path", r.str("store.path", "data/newsfeed.sqlite3"), _path_problem),
+        store_path=_store(r, root),
         templates_dir=root / r.check("templates.dir", r.str("templates.dir", "templates"), _path_problem),
         topics=topics,
         related=RelatedSettings(
@@ -335,6 +338,44 @@ def known_keys(raw: dict[str, Any], path: Path) -> frozenset[str]:
     r = _Reader(raw, path)
     _parse(r, raw, path)
     return frozenset(".".join(parts) for parts in r.asked)
+
+
+def _store(r: _Reader, root: Path) -> Path:
+    """The SQLite file, or (store.url) the path that names a PostgreSQL store's lock files,
+    carrying the database's URL and the variable that holds its password."""
+    path = root / r.check("store.path", r.str("store.path", "data/newsfeed.sqlite3"), _path_problem)
+    url = r.check("store.url", r.str("store.url", ""), store_url_problem)
+    password_env = r.str("store.password_env", "")
+    if password_env:
+        r.check("store.password_env", password_env, env_name_problem)
+        if not url:
+            r.fail("store.password_env", 'is set but store.url is not; name the database, e.g. url = "postgresql://newsfeed@db.example/newsfeed"')
+    if not url:
+        return path
+    from newsfeed.store.postgres import Location, StorePath
+
+    return StorePath(path).with_location(Location(url, password_env))
+
+
+def store_url_problem(url: str) -> str:
+    """What is wrong with a PostgreSQL store URL, or "" (config store.url, store migrate --to)."""
+    if not url:
+        return ""
+    example = 'e.g. "postgresql://newsfeed@db.example:5432/newsfeed"'
+    if text_problem(url) or any(c.isspace() for c in url):
+        return f"{url!r} is not a URL; write the database as {example}"
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        return f"{url!r} is not a postgresql:// URL; leave store.url out for the SQLite file in store.path, or write {example}"
+    try:
+        parts.port
+    except ValueError:
+        return f"{url!r} has a bad port; write {example}"
+    if parts.password is not None:
+        return "holds a password; take it out and name the environment variable that holds it in store.password_env"
+    if not parts.path.strip("/"):
+        return f"{url!r} names no database; add it after the host, {example}"
+    return ""
 
 
 def _path_problem(value: str) -> str:
@@ -529,8 +570,11 @@ def _smtp(r: _Reader, root: Path, sender: str) -> SmtpSettings:
         retries=r.int("smtp.retries", 2, low=0, high=20),
         retry_delay=r.float("smtp.retry_delay", 300.0, high=86400),
         max_wait=r.float("smtp.max_wait", 600.0, high=86400),
+        lease=r.float("smtp.lease", 60.0, high=86400),
         dkim=_dkim(r, root, sender),
     )
+    if smtp.lease < 1:
+        r.fail("smtp.lease", "must be at least 1 second (a send worker renews its claims within it); 60 is usual")
     if smtp.timeout == 0:
         r.fail("smtp.timeout", "must be more than 0 seconds (each SMTP command waits this long); 30 is usual")
     if smtp.user and smtp.security == "none":

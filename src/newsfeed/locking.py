@@ -1,7 +1,9 @@
 """One writer per site: gather, publish and digest runs on one store take turns.
 
 The lock is an flock on a file beside the store, so it is released however its holder ends
-(exit, Ctrl-C, SIGKILL): a killed run never leaves a stale lock behind.
+(exit, Ctrl-C, SIGKILL): a killed run never leaves a stale lock behind. With a PostgreSQL
+store (runs on several machines) it is an advisory lock on the database instead, which the
+server releases when the holder's connection ends.
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ def lock_path(store_path: Path) -> Path:
 @contextmanager
 def site_lock(store_path: Path, on_wait: Callable[[str], None] = lambda message: None) -> Iterator[None]:
     """Hold the site's write lock; if another run holds it, call on_wait once, then wait."""
+    from newsfeed.store import postgres
+
+    location = postgres.location_for(store_path)
+    if location is not None:
+        with postgres.session_lock(location, postgres.SITE_LOCK, on_wait):
+            yield
+        return
     path = lock_path(store_path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,10 @@
-"""`newsfeed store rebuild`: read every article again from the sources, keeping subscribers."""
+"""`newsfeed store rebuild`: read every article again from the sources, keeping subscribers;
+`newsfeed store migrate`: copy the SQLite store into PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
@@ -36,3 +38,32 @@ def rebuild(settings: Settings, quiet: bool) -> None:
         click.echo(summary(gathered, published))
     if gathered.rejected:
         raise click.exceptions.Exit(1)
+
+
+@store.command()
+@click.option("--to", "target", required=True, metavar="URL", help="The empty PostgreSQL database, postgresql://user@host/db.")
+@click.option("--password-env", default="", metavar="VAR", help="The environment variable holding its password (default: store.password_env).")
+@common_options
+def migrate(settings: Settings, quiet: bool, target: str, password_env: str) -> None:
+    """Copy the SQLite store (store.path) into an empty PostgreSQL database.
+
+    Every table is copied whole in one transaction; the SQLite file is left as it was. Then
+    set [store] url (and password_env) in config.toml to use the database."""
+    from newsfeed.config import store_url_problem
+    from newsfeed.config_rules import env_name_problem
+    from newsfeed.errors import ConfigError
+    from newsfeed.store import copying, postgres
+
+    if problem := store_url_problem(target):
+        raise ConfigError(f"--to: {problem}")
+    variable = password_env or getattr(getattr(settings.store_path, "location", None), "password_env", "")
+    if variable and (problem := env_name_problem(variable)):
+        raise ConfigError(f"--password-env: {problem}")
+    source = Path(settings.store_path)
+    with ProgressBar(quiet) as progress, site_lock(Path(str(source)), progress.say):
+        report = copying.copy_to_postgres(Path(str(source)), postgres.Location(target, variable))
+    if not quiet:
+        click.echo(
+            f"copied {report.rows} rows of {len(report.tables)} tables from {source} to {postgres.safe_url(target)}; "
+            f'set [store] url = "{postgres.safe_url(target)}" in {settings.path.name} to use it'
+        )

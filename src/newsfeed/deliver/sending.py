@@ -19,7 +19,15 @@ Exactly once, across crashes and reruns
    message) cannot be closed from the client; we choose "never lose a message" over "never
    transmit twice", and the duplicate, if any, is the same message (only its Date differs).
 4. A file lock held for the whole run stops a second `newsfeed send` from racing the first;
-   the OS releases it when a process dies, even by SIGKILL.
+   the OS releases it when a process dies, even by SIGKILL. On a PostgreSQL store several
+   `newsfeed send` (on one machine or many) share the edition instead: each claims rows in
+   small batches (SELECT ... FOR UPDATE SKIP LOCKED: no two workers hold one row), holding
+   them under a lease (smtp.lease seconds) that it renews while it works. Step 2's commits
+   also require the row to be still the worker's. A killed worker's rows are claimed by
+   the others when its lease ends (at once when it ran on the same machine and its process
+   is gone); its 'sending' row is then sent again as in step 3, same Message-ID. A worker
+   with nothing left to claim waits for the leases of the others (at most smtp.max_wait
+   seconds) and takes over what a dead one leaves.
 5. The run stops (DeliveryError) when the server cannot be reached, refuses the session or
    refuses several messages in a row for reasons that are not the addresses (`Refusals`):
    the rows tried are 'failed', the rest 'pending', and the same command later sends them.
@@ -43,7 +51,10 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
+import secrets
+import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -297,9 +308,27 @@ def targets(settings: Settings, store: Store, personaliser: Personaliser, code: 
 
 
 @contextmanager
-def send_lock(settings: Settings, code: str) -> Iterator[None]:
+def send_lock(settings: Settings, code: str, store: Store | None = None) -> Iterator[None]:
     """One sender (`newsfeed send`, `subscribers invite`) per store at a time; released by
-    the OS if the process dies."""
+    the OS if the process dies. On PostgreSQL, send workers share an edition by claims
+    instead, and `subscribers invite` takes an advisory lock."""
+    if store is not None and store.location is not None:
+        if code != "invite":
+            yield
+            return
+        from newsfeed.errors import StoreError
+        from newsfeed.store import postgres
+
+        try:
+            lock = postgres.session_lock(store.location, postgres.INVITE_LOCK)
+            lock.__enter__()
+        except StoreError:
+            raise DeliveryError(f"another `newsfeed subscribers invite` is running on {store.where()}; wait for it") from None
+        try:
+            yield
+        finally:
+            lock.__exit__(None, None, None)
+        return
     path = settings.store_path.with_name(settings.store_path.name + ".send.lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(path, "a+")
@@ -353,24 +382,36 @@ def send_edition(
     if personaliser is None:
         return report
     code, policy = report.edition, settings.smtp
-    with send_lock(settings, code):
+    with send_lock(settings, code, store):
         report.planned = ledger.plan(store, code, targets(settings, store, personaliser, code, report, now), now)
-        rows = ledger.remaining(store, code, now)
-        if not rows:
+        claim = worker_claim(settings) if store.engine == "postgresql" else None
+        if claim is None:
+            rows = ledger.remaining(store, code, now)
+            total = len(rows)
+        else:
+            total = ledger.unfinished(store, code)[0]
+            rows = claimed(store, code, claim, tick, policy, sleep)
+        if not total:
             return report
         people = {s.email: s for s in ledger.all_subscribers(store)}
         transport.ensure_connected()
         refusals = Refusals(transport, max_refusals, f"newsfeed send --week {code}")
 
         def attempt(row: ledger.Delivery, tries: int) -> float | None:
+            try:
+                return attempt_one(row, tries)
+            except ledger.LostClaim:  # another worker took it over: it is theirs now
+                return None
+
+        def attempt_one(row: ledger.Delivery, tries: int) -> float | None:
             person = people.get(row.email)
             name, ident = (person.name, person.id) if person else ("", None)
             data = personaliser.build(row.email, name, row.sections, row.message_id, tick(), row.topics, ident)
             if data is None:  # the selection lost its articles since the plan
-                ledger.mark(store, code, row.email, "skipped", tick(), error="nothing to send")
+                ledger.mark(store, code, row.email, "skipped", tick(), error="nothing to send", claim=claim)
                 report.skipped += 1
                 return None
-            if not ledger.mark(store, code, row.email, "sending", tick()):
+            if not ledger.mark(store, code, row.email, "sending", tick(), claim=claim):
                 report.skipped += 1
                 return None
             if row.status == "sending" and not tries:
@@ -380,17 +421,70 @@ def send_edition(
             if outcome.temporary:
                 wait = policy.retry_delay * 2 ** tries
                 ledger.mark(store, code, row.email, "failed", tick(), error=outcome.detail, attempts=outcome.attempts,
-                            next_attempt=tick() + timedelta(seconds=wait))
+                            next_attempt=tick() + timedelta(seconds=wait), claim=claim)
             else:
-                ledger.mark(store, code, row.email, outcome.status, tick(), error=outcome.detail, attempts=outcome.attempts)
+                ledger.mark(store, code, row.email, outcome.status, tick(), error=outcome.detail, attempts=outcome.attempts, claim=claim)
                 setattr(report, outcome.status, getattr(report, outcome.status) + 1)
                 report.retried += bool(tries and outcome.status == "sent")
             refusals.check(outcome, report.sent)
             return wait
 
-        report.deferred = deferring(rows, attempt, policy, sleep, lambda done: progress("send", done, len(rows)))
+        try:
+            report.deferred = deferring(rows, attempt, policy, sleep, lambda done: progress("send", min(done, total), total))
+        finally:
+            if claim is not None:
+                ledger.release(store, code, claim)
     report.renders = len(personaliser.rendered)
     return report
+
+
+CLAIM_BATCH = 20  # deliveries a send worker claims at a time (PostgreSQL)
+
+
+def worker_claim(settings: Settings) -> ledger.Claim:
+    """This process as a send worker: host, pid and a random part (a pid is reused)."""
+    return ledger.Claim(f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}", settings.smtp.lease)
+
+
+def claimed(store: Store, code: str, claim: ledger.Claim, tick: Callable[[], datetime], policy, sleep: Callable[[float], None]):
+    """The deliveries this worker sends, claimed CLAIM_BATCH at a time while any are left;
+    its leases renewed as it goes. With nothing free but rows other workers hold, wait for
+    their leases (taking over a dead worker's), at most policy.max_wait seconds in all."""
+    waited = 0.0
+    renewed = time.monotonic()
+    while True:
+        ledger.reap(store, code, _dead_here)
+        batch = ledger.claim(store, code, claim, tick(), CLAIM_BATCH)
+        if not batch:
+            ends = ledger.held_elsewhere(store, code, claim, tick())
+            if ends is None:
+                return
+            pause = min(max(0.2, ends - time.time() + 0.2), claim.lease)
+            if waited + pause > policy.max_wait:
+                return
+            sleep(pause)
+            waited += pause
+            continue
+        for row in batch:
+            if time.monotonic() - renewed > claim.lease / 3:
+                ledger.renew(store, code, claim)
+                renewed = time.monotonic()
+            yield row
+
+
+def _dead_here(worker: str) -> bool:
+    """Whether a worker id names a process of this machine that is gone."""
+    host, _, rest = worker.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def deferring(items: Sequence, attempt: Callable[[object, int], float | None], policy, sleep: Callable[[float], None],
@@ -556,7 +650,7 @@ def invite(
     people = [s for s in ledger.to_invite(store, again=again or bool(wanted)) if not wanted or s.email in wanted]
     if not people:
         return report
-    with send_lock(settings, "invite"):
+    with send_lock(settings, "invite", store):
         transport.ensure_connected()
         refusals = Refusals(transport, max_refusals, "newsfeed subscribers invite")
 

@@ -119,7 +119,7 @@ def _entries(store: Store, where: str, params: tuple, state: str | None = None, 
         sql, args = f"{away} AND reason = ?", (*params, state)
     else:
         sql, args = f"{live} UNION ALL {away}", params + params
-    rows = store.query(f"SELECT * FROM ({sql}) ORDER BY 7 DESC, 1 LIMIT ?", (*args, limit))
+    rows = store.query(f"SELECT * FROM ({sql}) AS entries ORDER BY 7 DESC, 1 LIMIT ?", (*args, limit))
     return [ArticleEntry(*row) for row in rows]
 
 

@@ -283,4 +283,15 @@ MIGRATIONS: list[tuple[int, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        11,
+        """
+        -- Several `newsfeed send` workers on one PostgreSQL store share an edition by claiming
+        -- rows (SELECT ... FOR UPDATE SKIP LOCKED): who holds a row, and until when (unix
+        -- seconds; NULL = nobody). A killed worker's rows are taken over once its lease ends.
+        -- SQLite keeps one sender (a file lock) and leaves both columns as they are.
+        ALTER TABLE deliveries ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+        ALTER TABLE deliveries ADD COLUMN lease_until INTEGER;
+        """,
+    ),
 ]

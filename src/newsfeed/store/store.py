@@ -1,4 +1,5 @@
-"""SQLite queries for articles. sqlite3 errors become StoreError naming the file."""
+"""Queries for articles, in SQLite's dialect (translated for PostgreSQL by
+newsfeed.store.postgres). sqlite3 errors become StoreError naming the file."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from newsfeed.errors import StoreError
+from newsfeed.store import postgres
 from newsfeed.store.migrations import MIGRATIONS
 from newsfeed.times import from_stored, to_stored
 from newsfeed.types import Article, ImageInfo, Link, SourceItem
@@ -68,10 +70,21 @@ class SaveResult:
 
 
 class Store:
-    """One SQLite file. Use as a context manager; writes go through `transaction()`."""
+    """One SQLite file, or a PostgreSQL database when [store] url names one (see
+    newsfeed.store.postgres). Use as a context manager; writes go through `transaction()`."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    def __init__(self, path: Path, backend: str = ""):
+        self.path = Path(path) if not isinstance(path, Path) else path
+        self.location = None if backend == "sqlite" else postgres.location_for(self.path)
+        self.engine = "postgresql" if self.location is not None else "sqlite"
+        if self.location is not None:
+            self.conn = postgres.connect(self.location)
+            try:
+                self._migrate()
+            except BaseException:
+                self.conn.close()
+                raise
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
@@ -99,12 +112,21 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def where(self) -> str:
+        """The store as messages name it: the file, or the database URL (no password)."""
+        return self.location.shown() if self.location is not None else str(self.path)
+
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, concurrent: bool = False) -> Iterator[sqlite3.Connection]:
         """All or nothing: a failure inside leaves the store as it was.
 
         sqlite3 errors inside (a full disk, a read-only file) become one StoreError naming
-        the file and the fix."""
+        the file and the fix. Writers take turns, on PostgreSQL too (a transaction-level
+        advisory lock); `concurrent` transactions (row claims that lock only their rows)
+        run beside them there."""
+        if self.location is not None:
+            yield from self._pg_transaction(concurrent)
+            return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
@@ -119,11 +141,22 @@ class Store:
             self._rollback()
             raise
 
+    def _pg_transaction(self, concurrent: bool):
+        self.conn.execute_native("BEGIN")
+        try:
+            if not concurrent:
+                self.conn.execute_native("SELECT pg_advisory_xact_lock($1)", (postgres.WRITE_LOCK,))
+            yield self.conn
+            self.conn.execute_native("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
     def _rollback(self) -> None:
         try:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-        except sqlite3.Error:
+        except (sqlite3.Error, StoreError):
             pass  # SQLite already rolled back (a full disk does): the store is as it was
 
     def query(self, sql: str, params: Sequence | dict = ()) -> list[sqlite3.Row]:
@@ -144,7 +177,7 @@ class Store:
 
     def _migrate(self) -> None:
         latest = MIGRATIONS[-1][0]
-        if self.conn.execute("PRAGMA user_version").fetchone()[0] >= latest:
+        if self._version() >= latest:
             self._check_version(latest)
             return
         # Two first runs at once: the second waits for the first's write lock, then sees the
@@ -154,15 +187,33 @@ class Store:
             for number, sql in MIGRATIONS:
                 if number <= version:
                     continue
+                if self.location is not None:
+                    for statement in postgres.translate_ddl(sql):
+                        conn.execute_native(statement)
+                    conn.execute_native("UPDATE newsfeed_schema SET version = $1", (number,))
+                    continue
                 for statement in _statements(sql):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number}")
 
+    def _version(self) -> int:
+        if self.location is None:
+            return self.conn.execute("PRAGMA user_version").fetchone()[0]
+        # PRAGMA user_version's place: a one-row table, made by the first run (which holds
+        # the write lock while it creates it, so two first runs do not both make it).
+        row = self.conn.execute_native("SELECT to_regclass('newsfeed_schema') IS NOT NULL").fetchone()
+        if not row[0]:
+            with self.transaction() as conn:
+                conn.execute_native("CREATE TABLE IF NOT EXISTS newsfeed_schema (version BIGINT NOT NULL)")
+                if conn.execute_native("SELECT count(*) FROM newsfeed_schema").fetchone()[0] == 0:
+                    conn.execute_native("INSERT INTO newsfeed_schema (version) VALUES (0)")
+        return self.conn.execute_native("SELECT version FROM newsfeed_schema").fetchone()[0]
+
     def _check_version(self, latest: int) -> int:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        version = self._version()
         if version > latest:
             raise StoreError(
-                f"{self.path}: store schema {version} is newer than this newsfeed knows ({latest}); upgrade newsfeed"
+                f"{self.where()}: store schema {version} is newer than this newsfeed knows ({latest}); upgrade newsfeed"
             )
         return version
 
@@ -515,6 +566,8 @@ class Store:
         return [_article(row, tuple(topics.get(row[0], ())), tuple(related.get(row[0], ()))) for row in rows]
 
     def _has_table(self, name: str) -> bool:
+        if self.location is not None:
+            return bool(self.query("SELECT to_regclass(?) IS NOT NULL", (name,))[0][0])
         return bool(self.query("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)))
 
 

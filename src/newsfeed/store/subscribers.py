@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -466,9 +467,24 @@ def deliveries(store: Store, edition: str) -> list[Delivery]:
     return [_delivery(r) for r in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A send worker's hold on deliveries (PostgreSQL): who, and the lease it renews."""
+
+    worker: str
+    lease: float  # seconds
+
+    def until(self) -> int:
+        return int(time.time() + self.lease) + 1
+
+
+class LostClaim(Exception):
+    """Another worker took this delivery over (this worker's lease ran out): leave it."""
+
+
 def mark(
     store: Store, edition: str, email: str, status: str, now: datetime, error: str = "", attempts: int = 0,
-    next_attempt: datetime | None = None,
+    next_attempt: datetime | None = None, claim: Claim | None = None,
 ) -> bool:
     """Record one delivery's new status in its own committed transaction.
 
@@ -476,24 +492,99 @@ def mark(
     (an unsubscribe or a pause that landed during the run wins): otherwise the row becomes
     'skipped' and this returns False. 'bounced' also suppresses the address. A 'failed' row
     with `next_attempt` is deferred: no run tries it before then.
+
+    With a `claim` (send workers sharing an edition) the row must still be the worker's,
+    else LostClaim; a finished row's lease ends, an unfinished one's is renewed.
     """
     stamp = to_stored(now)
-    with store.transaction() as conn, guard(store):
-        if status == "sending" and not conn.execute(f"SELECT 1 FROM ({_RECEIVING}) WHERE email = :email", {"now": stamp, "email": email}).fetchone():
+    mine, args = "", ()
+    if claim is not None:
+        mine, args = " AND claimed_by = ?", (claim.worker,)
+    with store.transaction(concurrent=claim is not None) as conn, guard(store):
+        if claim is not None and not conn.execute(
+            "SELECT 1 FROM deliveries WHERE edition = ? AND email = ? AND claimed_by = ? FOR UPDATE", (edition, email, claim.worker)
+        ).fetchone():
+            raise LostClaim(email)
+        if status == "sending" and not conn.execute(f"SELECT 1 FROM ({_RECEIVING}) AS r WHERE email = :email", {"now": stamp, "email": email}).fetchone():
             conn.execute(
-                "UPDATE deliveries SET status = 'skipped', updated = ?, error = 'no longer subscribed, or paused' "
-                "WHERE edition = ? AND email = ?",
-                (stamp, edition, email),
+                "UPDATE deliveries SET status = 'skipped', updated = ?, error = 'no longer subscribed, or paused', lease_until = NULL "
+                f"WHERE edition = ? AND email = ?{mine}",
+                (stamp, edition, email, *args),
             )
             return False
+        lease = None if claim is None or status in ("sent", "bounced", "skipped") else claim.until()
         conn.execute(
             "UPDATE deliveries SET status = ?, updated = ?, error = ?, attempts = attempts + ?, next_attempt = ?, "
-            "sent = CASE WHEN ? = 'sent' THEN ? ELSE sent END WHERE edition = ? AND email = ?",
-            (status, stamp, error, attempts, _not_before(next_attempt), status, stamp, edition, email),
+            f"sent = CASE WHEN ? = 'sent' THEN ? ELSE sent END, lease_until = ? WHERE edition = ? AND email = ?{mine}",
+            (status, stamp, error, attempts, _not_before(next_attempt), status, stamp, lease, edition, email, *args),
         )
         if status == "bounced":
             _bounce(conn, email, stamp, error)
     return True
+
+
+_CLAIMABLE = (
+    "edition = ? AND (status IN ('pending', 'sending') OR (status = 'failed' AND attempts < ? AND coalesce(next_attempt, '') <= ?))"
+)
+
+
+def claim(store: Store, edition: str, claim: Claim, now: datetime, limit: int) -> list[Delivery]:
+    """Up to `limit` deliveries to send now that no live worker holds, taken for `claim`
+    (PostgreSQL: FOR UPDATE SKIP LOCKED, so workers claiming at once never get the same
+    row), in the order of `remaining`. A row whose lease ran out (its worker was killed) is
+    claimable again; a 'sending' one is then sent again with the same Message-ID."""
+    with store.transaction(concurrent=True) as conn, guard(store):
+        rows = conn.execute(
+            f"UPDATE deliveries SET claimed_by = ?, lease_until = ? WHERE (edition, email) IN ("
+            f"SELECT edition, email FROM deliveries WHERE {_CLAIMABLE} AND (lease_until IS NULL OR lease_until <= ?) "
+            "ORDER BY CASE status WHEN 'sending' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, email LIMIT ? FOR UPDATE SKIP LOCKED) "
+            f"RETURNING {_DELIVERY_COLUMNS}",
+            (claim.worker, claim.until(), edition, MAX_ATTEMPTS, to_stored(now), int(time.time()), limit),
+        ).fetchall()
+    order = {"sending": 0, "pending": 1}
+    return sorted((_delivery(r) for r in rows), key=lambda d: (order.get(d.status, 2), d.email))
+
+
+def renew(store: Store, edition: str, claim: Claim) -> None:
+    """Extend the lease of every delivery the worker still holds."""
+    with store.transaction(concurrent=True) as conn, guard(store):
+        conn.execute(
+            "UPDATE deliveries SET lease_until = ? WHERE edition = ? AND claimed_by = ? AND lease_until IS NOT NULL",
+            (claim.until(), edition, claim.worker),
+        )
+
+
+def release(store: Store, edition: str, claim: Claim) -> None:
+    """The worker is done: what it still holds (deferred, failed) is free for others."""
+    with store.transaction(concurrent=True) as conn, guard(store):
+        conn.execute(
+            "UPDATE deliveries SET lease_until = NULL WHERE edition = ? AND claimed_by = ? AND lease_until IS NOT NULL",
+            (edition, claim.worker),
+        )
+
+
+def reap(store: Store, edition: str, dead) -> None:
+    """End the leases of workers that `dead(worker)` says are gone (a process of this
+    machine that no longer runs): their rows are free at once, not when the lease ends."""
+    holders = [r[0] for r in store.query(
+        "SELECT DISTINCT claimed_by FROM deliveries WHERE edition = ? AND lease_until IS NOT NULL", (edition,))]
+    gone = [w for w in holders if dead(w)]
+    if gone:
+        with store.transaction(concurrent=True) as conn, guard(store):
+            conn.executemany(
+                "UPDATE deliveries SET lease_until = NULL WHERE edition = ? AND claimed_by = ? AND lease_until IS NOT NULL",
+                [(edition, w) for w in gone],
+            )
+
+
+def held_elsewhere(store: Store, edition: str, claim: Claim, now: datetime) -> int | None:
+    """When the first lease of another worker on a delivery to send now ends (unix
+    seconds), or None when no other worker holds one."""
+    row = store.query(
+        f"SELECT min(lease_until) FROM deliveries WHERE {_CLAIMABLE} AND lease_until IS NOT NULL AND claimed_by != ?",
+        (edition, MAX_ATTEMPTS, to_stored(now), claim.worker),
+    )
+    return row[0][0]
 
 
 def _not_before(moment: datetime | None) -> str | None:
