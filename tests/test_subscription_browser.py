@@ -200,3 +200,49 @@ def test_errors_are_announced_and_linked_to_their_fields(browser, center, shots)
     assert field.get_attribute("aria-invalid") == "true" and field.input_value() == "bukan alamat"
     assert center.subscriber("bukan alamat") is None and center.smtp.messages == []
     page.close()
+
+
+def test_unsubscribe_come_back_export_and_erase_in_a_browser(browser, center, shots):
+    import json
+
+    from conftest import NOW
+    from newsfeed import core
+    from newsfeed.store import subscribers as ledger
+    from newsfeed.tokens import preferences_url
+
+    with core.open_store(center.settings) as store:
+        ledger.add(store, "data@contoh.co.id", "Dina", ("dunia",), NOW, confirmed=True)
+        found = ledger.get(store, "data@contoh.co.id")
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page.set_default_timeout(10_000)
+    page.goto(center.local(preferences_url(center.settings, SECRET.encode(), found.id, found.email)))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Berhenti berlangganan").click()
+    assert page.locator("h1").inner_text() == "Anda telah berhenti berlangganan"
+    assert center.subscriber(found.email).status == "unsubscribed"
+    screenshot(page, shots, "berhenti")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Berlangganan lagi").click()
+    assert page.locator("h1").inner_text() == "Selamat datang kembali"
+    assert center.subscriber(found.email).status == "confirmed"
+    # a data request: the link comes by mail
+    page.goto(f"{center.base}/langganan/data")
+    screenshot(page, shots, "data-minta")
+    page.get_by_label("Alamat surel", exact=True).fill("data@contoh.co.id")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Kirim tautan").click()
+    assert page.locator("h1").inner_text() == "Periksa kotak masuk Anda"
+    page.goto(center.local(link_in(center.smtp.for_("data@contoh.co.id")[0], "/data/kelola?token=")))
+    screenshot(page, shots, "data-kelola")
+    with page.expect_download() as waiting:
+        page.get_by_role("button", name="Unduh data saya").click()
+    download = waiting.value
+    assert download.suggested_filename == "data-langganan.json"
+    data = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    assert (data["email"], data["name"], data["sections"]) == ("data@contoh.co.id", "Dina", ["dunia"])
+    page.get_by_label("Ya, hapus semua data saya.", exact=True).check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Hapus data saya").click()
+    assert page.locator("h1").inner_text() == "Data Anda telah dihapus"
+    assert center.subscriber("data@contoh.co.id") is None
+    page.close()
