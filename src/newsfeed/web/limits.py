@@ -73,7 +73,7 @@ def take(store: Store, secret: bytes, limits: tuple[Limit, ...], value: str, now
                 return slot + limit.seconds - stamp
         for _limit, bucket, slot in slots:
             conn.execute(
-                "INSERT INTO web_limits (bucket, slot, hits) VALUES (?, ?, 1) ON CONFLICT (bucket, slot) DO UPDATE SET hits = hits + 1",
+                "INSERT INTO web_limits (bucket, slot, hits) VALUES (?, ?, 1) ON CONFLICT (bucket, slot) DO UPDATE SET hits = web_limits.hits + 1",
                 (bucket, slot),
             )
         conn.execute("DELETE FROM web_limits WHERE slot < ?", (stamp - _KEEP,))
