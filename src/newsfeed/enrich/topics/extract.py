@@ -52,15 +52,23 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
     in_head = headline_names(lex, headline, body, words, lowered, counts)
     for name in in_head:
         counts.setdefault(name, 0)  # (never a taker: a name only the headline gives takes no mention)
-    _lowercase_heads(lex, body, counts)
-    merge, defined = _folds(lex, body, counts, special)
+    if not lex.lowercase_head_words.isdisjoint(words):  # ("Selat Bali" named somewhere)
+        _lowercase_heads(lex, body, counts)
+    merge, defined = _folds(lex, body, counts, special, words)
     for name in in_head:
-        if " " in name and not counts.get(name) and name not in merge:
+        if " " in name and not counts.get(name) and name not in merge and name.split(" ", 1)[0] + " " in body:
             longer = _written_in_full(name, counts)
             if longer:
                 merge[name] = merge.get(longer, longer)  # the headline's "Perumda Sarana Jaya"
     short_places = lex.short_places
-    for name in [n for n in counts if n in aliases or n not in merge and " " in n and n.rsplit(" ", 1)[1] in short_places]:
+    if short_places.isdisjoint(words) and not any(n.rpartition(" ")[2] in short_places for n in in_head):
+        named = list(counts.keys() & aliases.keys())  # (set operations in C: no place written short anywhere,
+        if len(named) > 1:  # "Polda Sumut", so only the aliases named, in the order counted)
+            order = {n: i for i, n in enumerate(counts)}
+            named.sort(key=order.__getitem__)
+    else:
+        named = [n for n in counts if n in aliases or n not in merge and " " in n and n.rsplit(" ", 1)[1] in short_places]
+    for name in named:
         target = merge.get(name, name)
         merge[name] = aliases.get(target) or _place_alias(lex, target, aliases) or target
     forms: dict[str, list[str]] = {}  # name -> other written forms counted for it
@@ -116,7 +124,8 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
     return tuple(result)
 
 
-def _folds(lex: Lexicon, body: str, counts: dict[str, int], special: list[tuple]) -> tuple[dict[str, str], dict[str, int]]:
+def _folds(lex: Lexicon, body: str, counts: dict[str, int], special: list[tuple],
+           words: set[str]) -> tuple[dict[str, str], dict[str, int]]:
     """(name -> the name it is a form of, for the names of one article (see folding.py),
     acronym -> times the text defines it)."""
     takers, splits, acronyms = folding.takers(counts, special) if special else ({}, [], {})
@@ -138,7 +147,7 @@ def _folds(lex: Lexicon, body: str, counts: dict[str, int], special: list[tuple]
     for name in generic:
         del counts[name]  # "Konferensi Tingkat Tinggi (KTT)": the long form of a generic acronym
     folding.nicknames(lex, body, counts, merge)
-    if lex.subunit_heads:
+    if not lex.subunit_heads.isdisjoint(words):
         folding.subunits(lex, body, counts, merge)
     return merge, defined
 
@@ -162,8 +171,8 @@ def _lowercase_heads(lex: Lexicon, body: str, counts: dict[str, int]) -> None:
     """"perairan selat Bali" names "Selat Bali" (the article's name for it), not "Bali": where
     the text writes a place's head word in lowercase, those mentions move from the place after
     it to the whole name."""
-    heads = lex.joins_place
-    for name in [n for n in counts if " " in n and n.split(" ", 1)[0] in heads]:
+    heads = lex.lowercase_heads  # ("Selat ", "Pulau ", ...)
+    for name in [n for n in counts if n.startswith(heads)]:
         head, rest = name.split(" ", 1)
         if rest not in counts:
             continue

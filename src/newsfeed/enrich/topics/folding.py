@@ -127,16 +127,14 @@ def short_forms(lex: Lexicon, counts: Mapping[str, int], takers_: Mapping[str, l
     Watch" -> "Samsung Galaxy Watch" (`takers_`: shorter form -> the full names that take it)."""
     merge = {}
     for short, fulls in takers_.items():
-        if body:  # "Lenovo Yoga 7", "Lenovo Yoga Slim 7": a maker's product line does not take the maker
-            fulls = [f for f in fulls if not (f.startswith(short + " ") and f not in lex.known_forms and _model(body, f))]
-            if not fulls:
-                continue
         if len(fulls) > 1:
             fulls = [f for f in fulls if f.startswith(short + " ")] or fulls  # "Hoegeng" is "Hoegeng Iman
             if len(fulls) > 1:  # Santoso" more than "Meriyati Hoegeng"; then the most named, the first named
                 fulls = [min(fulls, key=lambda f: (-counts[f], _first(body, f), f))]
-        if info(lex, short)[3]:
-            merge[short] = fulls[0]
+        full = fulls[0]
+        if info(lex, short)[3] and not (body and full.startswith(short) and full[len(short)] == " "
+                                        and full not in lex.known_forms and _model(body, full)):
+            merge[short] = full  # (not "Lenovo" -> "Lenovo Yoga": a maker's product line, "Lenovo Yoga 7")
     # "Galaxy" -> "Samsung Galaxy" -> "Samsung Galaxy Watch": follow to the end
     for short, full in merge.items():
         seen = {short}

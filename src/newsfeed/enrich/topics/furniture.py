@@ -18,7 +18,7 @@ import re
 _LEAD = re.compile(
     r"(?:Baca|BACA) (?:[Jj]uga|JUGA|[Pp]ula|[Ss]elengkapnya|[Aa]rtikel|[Bb]erita)|(?:Pilihan|PILIHAN) (?:[Ee]ditor|EDITOR|[Rr]edaksi)"
     r"|(?:Simak|Tonton|Lihat|Saksikan) (?:[Jj]uga|[Vv]ideo|[Ll]ive)(?: [Vv]ideo)?|Artikel ini telah tayang"
-    r"|(?:Berita|Artikel) [Tt]erkait|Mari bergabung|Dapatkan update|Ayo berlangganan"  # (promotions of the publisher's channels)
+    r"|(?:Berita|Artikel) [Tt]erkait|Mari bergabung"  # (a promotion of the publisher's channels)
 )
 _QUOTES = {"'": "'", '"': '"'}
 # lowercase words that a Title Case headline writes in lowercase
@@ -40,7 +40,7 @@ _TOKEN = re.compile(r"[^ ]+")
 
 
 _LEAD_WORDS = ("Baca", "BACA", "Pilihan", "PILIHAN", "Simak", "Tonton", "Lihat", "Saksikan", "Artikel", "Berita",
-               "Mari", "Dapatkan", "Ayo")
+               "Mari")
 
 
 def strip_dateline(text: str) -> str:

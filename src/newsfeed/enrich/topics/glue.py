@@ -41,7 +41,7 @@ def repair(lex: Lexicon, runs: dict[str, int], body: str) -> tuple[dict[str, int
         unsplittable.clear()
     cuts: dict[str, tuple] = {}  # written word -> the words it stands for (None: the run ends there)
 
-    def resolve(w: str, depth: int = 0) -> tuple | None:
+    def resolve(w: str, depth: int) -> tuple | None:
         """The cut of `w` this article supports; its parts cut again where they are glued too
         ("KetuaDPRRIPuan" -> "Ketua" | "DPR RI" "Puan")."""
         if w in unsplittable:
@@ -52,21 +52,37 @@ def repair(lex: Lexicon, runs: dict[str, int], body: str) -> tuple[dict[str, int
             if not plan:
                 unsplittable.add(w)
                 return None
-        sub = (lambda part: resolve(part, depth + 1)) if depth < 3 else None
-        cut = _apply(plan, body, w, seen, known, sub)
-        if cut is not None and sub is not None:
-            out: list = []
-            for part in cut:
-                more = sub(part) if part is not None and part != w and part not in known and (
-                    part.isupper() or part not in seen) else None
-                out.extend(more if more else (part,))
-            cut = tuple(out)
-        return cut
+        return _again(_apply(plan, body, w, seen, known, sub if depth < 3 else None), w, depth)
+
+    def sub(part: str, depth: int = 1) -> tuple | None:
+        return resolve(part, depth)
+
+    def _again(cut: tuple | None, w: str, depth: int) -> tuple | None:
+        if cut is None or depth >= 3:
+            return cut
+        out: list | None = None
+        for i, part in enumerate(cut):  # (only a part with capitals inside can be glued again)
+            if part is not None and part != w and not part[1:].islower() and part not in known and (
+                    part.isupper() or part not in seen):
+                more = resolve(part, depth + 1)
+                if more:
+                    out = list(cut[:i]) if out is None else out
+                    out.extend(more)
+                    continue
+            if out is not None:
+                out.append(part)
+        return cut if out is None else tuple(out)
 
     for w in (seen - known) - unsplittable:  # (set operations run in C, over the article's words)
-        cut = resolve(w)
+        plan = plans.get(w)
+        if plan is None:
+            plan = plans[w] = _plan(lex, w) if len(w) >= 2 * _MIN_PART or w.isupper() and len(w) >= 4 else ()
+            if not plan:
+                unsplittable.add(w)
+                continue
+        cut = _apply(plan, body, w, seen, known, sub)
         if cut is not None:
-            cuts[w] = cut
+            cuts[w] = _again(cut, w, 0)
     if not cuts:
         return runs, seen
     out = dict(runs)
@@ -165,7 +181,7 @@ def _apply(plan: tuple, body: str, w: str, seen: set[str], known: frozenset[str]
         if kind == "lower":
             # the first part is used on its own (or is two such words glued: "KotaCimahi|mengambil");
             # a dictionary word (not a stopword) only on a one-off
-            if first in seen or first in known or _known_pair(first, seen, known):
+            if first in seen or first in known or not first[1:].islower() and _known_pair(first, seen, known):
                 if condition:
                     return parts
                 n = n or body.count(w)
@@ -200,6 +216,8 @@ def _apply(plan: tuple, body: str, w: str, seen: set[str], known: frozenset[str]
 
 def _known_pair(w: str, seen: set[str], known: frozenset[str]) -> bool:
     """Is `w` two capitalised words the article or the lexicon uses, glued ("KotaCimahi")?"""
+    if w[1:].islower():
+        return False
     for i in range(_MIN_PART, len(w) - _MIN_PART + 1):
         if w[i].isupper() and w[i - 1].islower():
             a, b = w[:i], w[i:]

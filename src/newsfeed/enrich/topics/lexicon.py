@@ -43,6 +43,8 @@ class Lexicon:
     head_phrases: Mapping[str, str]  # "Pemerintah Kota" -> "Pemkot", "Rumah Sakit" -> itself
     subunit_heads: frozenset[str]  # "Komisi": "Komisi I DPR" is a part of the DPR
     media_prefixes: tuple[str, ...]  # "Kompas": "KompasTekno" is a medium
+    lowercase_heads: tuple[str, ...]  # "Selat ": "selat Bali" is "Selat Bali"
+    lowercase_head_words: frozenset[str]  # "Selat"
     aliases: Mapping[str, str]
     name_words: frozenset[str]  # every word of a known name, place, alias or organisation
     short_places: frozenset[str]  # places written short, with an alias: "Sumut", "Jaksel"
@@ -120,6 +122,8 @@ def _build(generic_words: tuple[str, ...], names: tuple[str, ...], places: tuple
         head_phrases=head_phrases,
         subunit_heads=frozenset(d.get("subunit_heads", ())),
         media_prefixes=tuple(d.get("media_prefixes", ())),
+        lowercase_heads=tuple(h + " " for h in d.get("lowercase_heads", ())),
+        lowercase_head_words=frozenset(d.get("lowercase_heads", ())),
         aliases=d["aliases"],
         short_places=frozenset(k for k in d["aliases"] if k in standalone),
         name_words=frozenset(w for f in known | frozenset(d["aliases"]) | frozenset(d["aliases"].values())

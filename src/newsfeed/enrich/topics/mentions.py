@@ -75,6 +75,8 @@ def mentions(lex: Lexicon, body: str, head: str, lowered: dict[str, bool]) -> tu
     get = counts.get
     special: list[tuple] = []
     doubtful = []
+    maybe = []
+    maybe_names: dict[str, tuple] = {}
     for hit, (run, n) in zip(hits, runs.items()):
         if hit:
             names = hit[0]
@@ -83,11 +85,17 @@ def mentions(lex: Lexicon, body: str, head: str, lowered: dict[str, bool]) -> tu
             if hit[3]:
                 special += hit[3]
             if hit[1] is not None:
-                doubtful.append((run, n, hit))
+                if n > 1 or not names or names[0] in head or names[-1] in head or hit[2] is not None and " " in names[0]:
+                    doubtful.append((run, n, hit))  # ("Nama Agustina Hastarini")
+                elif names[0] in maybe_names:  # (a second run of the same name: "Modus Ajarkan", "(Modus)")
+                    maybe.append((run, n, hit))
+                    maybe.append(maybe_names[names[0]])
+                else:
+                    maybe_names[names[0]] = (run, n, hit)
     # (where it can matter: the name is mentioned more than once, in this run or in others
     # ("Modus Ajarkan ...", "(Modus) Memberikan ..."), or named in the headline)
-    doubtful = [d for d in doubtful if d[1] > 1 or not d[2][0] or counts[d[2][0][0]] > 1 or d[2][0][0] in head
-                or d[2][0][-1] in head or d[2][2] is not None and " " in d[2][0][0]]  # ("Nama Agustina Hastarini")
+    if maybe:
+        doubtful += dict.fromkeys(maybe)  # (each once)
     # a first word that the article never writes in lowercase is a name wherever it stands
     if doubtful:
         for d in doubtful:

@@ -39,7 +39,8 @@ def word(lex: Lexicon, w: str) -> tuple:
     low = w.lower()
     if "-" in w and _CLITIC.search(w):
         expansion = (w[: w.rindex("-")], "|")  # the clitic ends the name: "BAP-nya Reza"
-    elif not w.isupper() and not w[1:].islower() and low not in lex.generic and not is_medium(lex, w):  # (an ordinary "Zelensky"
+    elif not w.isupper() and not w[1:].islower() and low not in lex.generic and not (
+            w.startswith(lex.media_prefixes) and is_medium(lex, w)):  # (an ordinary "Zelensky"
         # needs no look; a medium's name, "CNNIndonesia", is no glued pair)
         m = _GLUED_LOWER.match(w)
         if m:
@@ -67,7 +68,7 @@ def word(lex: Lexicon, w: str) -> tuple:
 
 
 def _kind(lex: Lexicon, tok: str, low: str, stop: frozenset[str]) -> str:
-    if low in lex.generic or is_medium(lex, tok):
+    if low in lex.generic or tok.startswith(lex.media_prefixes) and is_medium(lex, tok):
         return "g"
     if tok in lex.known_forms:  # a known multi-word name stands alone: "Real Madrid" | "Xabi Alonso"
         return "p" if tok in lex.standalone or " " in tok else "w"
