@@ -52,30 +52,24 @@ def dots(
     mine: sp.csr_matrix, others: sp.csr_matrix, left: np.ndarray, right: np.ndarray, idf: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For pairs (mine[left[p]], others[right[p]]): dot product, number of shared terms and the
-    sum of the shared terms' idf (zeros without `idf`). Memory follows the pairs' terms."""
+    sum of the shared terms' idf (zeros without `idf`). The pairs' rows are gathered and
+    multiplied term by term (scipy merges two sorted rows), so memory follows the pairs'
+    terms and only the shared ones are summed. Weights are positive: a product is never 0."""
     pairs = len(left)
-    if not pairs:
-        return np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0)
-    columns = np.unique(mine.indices)
-    local = np.full(others.shape[1], len(columns), dtype=np.int32)  # a term not in `mine`: the zero column
-    local[columns] = np.arange(len(columns), dtype=np.int32)
-    width = len(columns) + 1
-    dense = np.zeros(mine.shape[0] * width, dtype=np.float32)
-    dense[np.repeat(np.arange(mine.shape[0]) * width, np.diff(mine.indptr)) + local[mine.indices]] = mine.data
-    theirs = others[right]  # the pairs' rows, in pair order (scipy's row gather)
-    lengths = np.diff(theirs.indptr)
-    values = dense[np.repeat(left.astype(np.int64) * width, lengths) + local[theirs.indices]]
-    starts = theirs.indptr[:-1]
-    nonempty = lengths > 0
     dot, shared, shared_idf = np.zeros(pairs), np.zeros(pairs, dtype=np.int64), np.zeros(pairs)
-    if not theirs.nnz:
+    if not pairs:
         return dot, shared, shared_idf
-    at = starts[nonempty]
-    dot[nonempty] = np.add.reduceat(values * theirs.data, at)
-    hit = values != 0
-    shared[nonempty] = np.add.reduceat(hit, at)
-    if idf is not None:
-        shared_idf[nonempty] = np.add.reduceat(np.where(hit, idf[theirs.indices], 0), at)
+    a, b = mine[left], others[right]
+    a.sort_indices()
+    b.sort_indices()
+    both = a.multiply(b).tocsr()
+    shared[:] = np.diff(both.indptr)
+    some = shared > 0
+    if both.nnz:
+        starts = both.indptr[:-1][some]
+        dot[some] = np.add.reduceat(both.data.astype(np.float64), starts)
+        if idf is not None:
+            shared_idf[some] = np.add.reduceat(idf[both.indices].astype(np.float64), starts)
     return dot, shared, shared_idf
 
 
