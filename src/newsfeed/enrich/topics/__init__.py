@@ -3,6 +3,9 @@
 One module a job:
 - lexicon.py: the word lists (data/topics.toml plus the editor's additions in config.toml)
 - words.py, runs.py: facts about a capitalised word; the names a capitalised run makes
+- furniture.py, citations.py: text that names nothing (links to other stories, datelines,
+  promotions; a country inside a formal title or a law citation)
+- glue.py: words a scraper glued together, split again
 - mentions.py: how often an article names each name
 - folding.py: mentions of one entity folded into one name (surnames, acronyms)
 - extract.py: the topics of one article, ranked by salience
