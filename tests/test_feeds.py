@@ -12,7 +12,7 @@ from lxml import etree
 
 from conftest import NOW, body, page
 from newsfeed import core
-from newsfeed.render import feeds as feeds_renderer
+from newsfeed.render.assemble import FeedAssembler
 from newsfeed.render.feeds import render_atom, render_rss
 from newsfeed.store import Store
 from newsfeed.types import Article, FeedSpec
@@ -262,7 +262,7 @@ def test_failed_render_leaves_published_files_whole(built, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr(feeds_renderer, "render_atom", broken)
+    monkeypatch.setattr(FeedAssembler, "atom", broken)
     target = settings.root / "pages/dunia/2024-10-03-0803-dunia-3.txt"
     target.write_text(page("Dunia", "Judul Baru", body("Korea Utara")), encoding="utf-8")
     with Store(settings.store_path) as store, pytest.raises(RuntimeError):

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 
 from conftest import BOLA, KORUT, NOW, page
 from newsfeed import core
-from newsfeed.render import feeds as feeds_renderer
+from newsfeed.render.assemble import FeedAssembler
 from newsfeed.store import Store
 
 TAGS = ["Korea Utara", "Rusia", "Timnas Indonesia", "Bahrain", "Ukraina"]
@@ -100,13 +100,13 @@ def test_unchanged_build_renders_nothing_and_an_edit_renders_its_feeds_only(make
         core.gather(settings, store, NOW)
         core.publish(settings, store, NOW)
     rendered: list[str] = []
-    real = feeds_renderer.render_rss
+    real = FeedAssembler.rss
 
-    def counting(spec, articles, settings_):
+    def counting(self, spec, articles):
         rendered.append(spec.path)
-        return real(spec, articles, settings_)
+        return real(self, spec, articles)
 
-    monkeypatch.setattr(feeds_renderer, "render_rss", counting)
+    monkeypatch.setattr(FeedAssembler, "rss", counting)
     with Store(settings.store_path) as store:
         core.gather(settings, store, NOW + timedelta(hours=1))
         report = core.publish(settings, store, NOW + timedelta(hours=1))

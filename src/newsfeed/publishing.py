@@ -99,7 +99,7 @@ def render_all(
     from newsfeed.render.index import render_feed_page, render_index
     from newsfeed.render.opml import render_opml
 
-    renderers = _renderers()
+    renderers = _renderers(settings)
     for spec in plan.feeds:
         if not wanted(spec):
             continue
@@ -107,18 +107,21 @@ def render_all(
         if not articles:
             continue
         for fmt in settings.feeds.formats:
-            yield feed_file(spec, fmt), renderers[fmt](spec, articles, settings)
+            yield feed_file(spec, fmt), renderers[fmt](spec, articles)
         if spec.kind != "site":
             yield f"{spec.path}/index.html", render_feed_page(spec, articles, settings)
     yield "opml.xml", render_opml(plan.site, plan.sections, plan.topics_by_section, settings)
     yield "index.html", render_index(plan.site, plan.sections, plan.topics, plan.counts, settings)
 
 
-def _renderers() -> dict[str, Callable[[FeedSpec, list[Article], Settings], bytes]]:
-    from newsfeed.render.feeds import render_atom, render_rss
-    from newsfeed.render.jsonfeed import render_json
+def _renderers(settings: Settings) -> dict[str, Callable[[FeedSpec, list[Article]], bytes]]:
+    """Each format's renderer for one publish: feeds assembled from item fragments rendered once
+    an article (render/assemble.py), byte for byte what render/feeds.py and render/jsonfeed.py
+    write for the same articles."""
+    from newsfeed.render.assemble import FeedAssembler
 
-    return {"rss": render_rss, "atom": render_atom, "json": render_json}
+    assembler = FeedAssembler(settings)
+    return {"rss": assembler.rss, "atom": assembler.atom, "json": assembler.json}
 
 
 def _feed_articles(settings: Settings, store: Store, now: datetime, spec: FeedSpec) -> list[Article]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -41,6 +42,17 @@ def _generator(spec: FeedSpec, articles: Sequence[Article], settings: Settings, 
     if not articles:
         raise RenderError(f"feed {spec.path or 'site'}: no articles to publish")
     zone = ZoneInfo(settings.site.timezone)
+    fg = _channel(spec, max(a.updated for a in articles), settings, fmt)
+    section_names = {s.slug: s.name for s in settings.sections}
+    # feedgen prepends entries: add oldest first so the file lists newest first.
+    for article in reversed(articles):
+        _entry(fg.add_entry(order="prepend"), article, settings, zone, section_names, fmt)
+    return fg
+
+
+def _channel(spec: FeedSpec, newest: datetime, settings: Settings, fmt: str) -> FeedGenerator:
+    """The feed without its entries; `newest`: the latest update of its articles."""
+    zone = ZoneInfo(settings.site.timezone)
     site = settings.site
     fg = FeedGenerator()
     if fmt == "rss":
@@ -63,14 +75,41 @@ def _generator(spec: FeedSpec, articles: Sequence[Article], settings: Settings, 
             fg.icon(site.icon)
         if site.logo:
             fg.logo(site.logo)
-    newest = max(a.updated for a in articles).astimezone(zone)
+    newest = newest.astimezone(zone)
     fg.updated(newest)
     fg.lastBuildDate(newest)
-    section_names = {s.slug: s.name for s in settings.sections}
-    # feedgen prepends entries: add oldest first so the file lists newest first.
-    for article in reversed(articles):
-        _entry(fg.add_entry(order="prepend"), article, settings, zone, section_names, fmt)
     return fg
+
+
+# How each format's serialisation opens and closes one item, with its indentation.
+ITEM_OPEN = {"rss": "\n    <item>\n", "atom": "\n  <entry>\n"}
+ITEM_CLOSE = {"rss": "\n    </item>\n", "atom": "\n  </entry>\n"}
+
+
+def frame(spec: FeedSpec, newest: datetime, settings: Settings, fmt: str) -> tuple[str, str]:
+    """The feed as feedgen writes it, cut where its items go: (before, after). Rendered with
+    one placeholder entry, whose place in the output is where the items belong."""
+    fg = _channel(spec, newest, settings, fmt)
+    entry = fg.add_entry()
+    entry.id("urn:newsfeed:placeholder")
+    entry.title("placeholder")
+    entry.updated(newest)
+    entry.content("placeholder", type="html")
+    data = (fg.rss_str(pretty=True) if fmt == "rss" else fg.atom_str(pretty=True)).decode()
+    start = data.index(ITEM_OPEN[fmt]) + 1
+    end = data.index(ITEM_CLOSE[fmt], start) + len(ITEM_CLOSE[fmt])
+    return data[:start], data[end:]
+
+
+def render_item(article: Article, settings: Settings, fmt: str) -> str:
+    """One article's item as feedgen writes it inside any feed (with its indentation and
+    final newline): what render/items.py writes by hand for the articles it can."""
+    spec = FeedSpec("site", "", "placeholder", "placeholder", "placeholder", "", settings.site.base_url)
+    fg = _generator(spec, [article], settings, fmt)
+    data = (fg.rss_str(pretty=True) if fmt == "rss" else fg.atom_str(pretty=True)).decode()
+    start = data.index(ITEM_OPEN[fmt]) + 1
+    end = data.rindex(ITEM_CLOSE[fmt]) + len(ITEM_CLOSE[fmt])
+    return data[start:end]
 
 
 def _entry(fe, article: Article, settings: Settings, zone: ZoneInfo, section_names: dict[str, str], fmt: str) -> None:

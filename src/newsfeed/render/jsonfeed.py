@@ -19,7 +19,25 @@ def render_json(spec: FeedSpec, articles: Sequence[Article], settings: Settings)
         raise RenderError(f"feed {spec.path or 'site'}: no articles to publish")
     zone = ZoneInfo(settings.site.timezone)
     sections = {s.slug: s.name for s in settings.sections}
-    feed = {
+    feed = _feed(spec, settings, [_item(a, settings, zone, sections) for a in articles])
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+_ITEMS = "\0newsfeed-items\0"  # a string no feed field holds: json.dumps writes it "\u0000newsfeed-items\u0000"
+ITEM_SEPARATOR = ",\n    "  # between two items of "items", as json.dumps(indent=2) writes them
+
+
+def frame(spec: FeedSpec, settings: Settings) -> tuple[str, str]:
+    """The feed as render_json writes it, cut where its items go: (before, after). Items
+    joined by ITEM_SEPARATOR, each as json.dumps(indent=2) writes it two levels down."""
+    data = json.dumps(_feed(spec, settings, [_ITEMS]), ensure_ascii=False, indent=2) + "\n"
+    marker = json.dumps(_ITEMS)
+    cut = data.index(marker)
+    return data[:cut], data[cut + len(marker):]
+
+
+def _feed(spec: FeedSpec, settings: Settings, items: list) -> dict:
+    return {
         "version": "https://jsonfeed.org/version/1.1",
         "title": spec.title,
         "home_page_url": spec.home_url,
@@ -29,9 +47,8 @@ def render_json(spec: FeedSpec, articles: Sequence[Article], settings: Settings)
         "authors": [{"name": settings.site.name, "url": settings.site.base_url}],
         **({"icon": settings.site.icon, "favicon": settings.site.icon} if settings.site.icon else {}),
         **({"hubs": [{"type": "WebSub", "url": hub} for hub in settings.feeds.websub_hubs]} if settings.feeds.websub_hubs else {}),
-        "items": [_item(a, settings, zone, sections) for a in articles],
+        "items": items,
     }
-    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode()
 
 
 def _item(article: Article, settings: Settings, zone: ZoneInfo, sections: dict[str, str]) -> dict:
