@@ -33,7 +33,7 @@ from newsfeed.types import Article, FeedSpec, Progress, PublishReport, no_progre
 
 TOPIC_FOLDER = "topik"  # also in the dirty_feeds triggers of store/migrations.py
 COMPRESSED = (".xml", ".json", ".html")  # kinds of files published with a .gz copy beside them
-GZIP_LEVEL = 6
+GZIP_LEVEL = 3  # level 6 cost 21 s of a 67 s publish of 10,000 pages; 3 halves that for .gz copies ~11% larger
 ROBOTS_LINES = "robots-sitemaps.txt"
 
 
