@@ -60,9 +60,10 @@ def _pids(log: Path) -> set[int]:
 def _dump(store_path: Path) -> dict[str, list[tuple]]:
     """Every table's rows; articles also in insertion (rowid) order."""
     with Store(store_path) as store:
-        tables = [row[0] for row in store.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        tables = store.tables()
         dump = {name: sorted(tuple(row) for row in store.query(f"SELECT * FROM {name}")) for name in tables}
-        dump["articles in order"] = [tuple(row) for row in store.query("SELECT * FROM articles ORDER BY rowid")]
+        if store.engine == "sqlite":  # PostgreSQL has no rowid: the order rows went in is SQLite's to keep
+            dump["articles in order"] = [tuple(row) for row in store.query("SELECT * FROM articles ORDER BY rowid")]
         # when each file was written differs from run to run; what was written must not
         dump["published_files"] = sorted(tuple(row) for row in store.query("SELECT path, kind, sha256, size FROM published_files"))
     return dump
@@ -182,7 +183,7 @@ def test_enrichment_in_workers_equals_enrichment_here(make_site, monkeypatch, tm
     monkeypatch.setattr(related, "PIECE", 6)
     topics_log, terms_log = tmp_path / "topics.log", tmp_path / "terms.log"
     _log_pid_around(monkeypatch, topics, "extract_topics", topics_log)
-    _log_pid_around(monkeypatch, related, "features", terms_log)
+    _log_pid_around(monkeypatch, related, "feature_counts", terms_log)
     settings = make_site(_pages(50))
 
     monkeypatch.setattr(parallel, "workers", lambda: 1)

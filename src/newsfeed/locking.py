@@ -22,11 +22,12 @@ def lock_path(store_path: Path) -> Path:
 
 
 @contextmanager
-def site_lock(store_path: Path, on_wait: Callable[[str], None] = lambda message: None) -> Iterator[None]:
-    """Hold the site's write lock; if another run holds it, call on_wait once, then wait."""
+def site_lock(store_path: Path, on_wait: Callable[[str], None] = lambda message: None, backend: str = "") -> Iterator[None]:
+    """Hold the site's write lock; if another run holds it, call on_wait once, then wait.
+    backend="sqlite": the file lock whatever the store (store migrate reads the file)."""
     from newsfeed.store import postgres
 
-    location = postgres.location_for(store_path)
+    location = None if backend == "sqlite" else postgres.location_for(store_path)
     if location is not None:
         with postgres.session_lock(location, postgres.SITE_LOCK, on_wait):
             yield
@@ -45,13 +46,19 @@ def site_lock(store_path: Path, on_wait: Callable[[str], None] = lambda message:
             holder = handle.read().strip() or "?"
             on_wait(f"another newsfeed run (pid {holder}) is working on this site; waiting for it to finish")
             fcntl.flock(handle, fcntl.LOCK_EX)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
+        try:  # the pid is only for the message above: a full disk must not stop the run here
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot write the lock file ({exc.strerror}); free some space on the disk holding {path.parent}") from None
         try:
             yield
         finally:
-            handle.seek(0)
-            handle.truncate()
+            try:
+                handle.seek(0)
+                handle.truncate()
+            except OSError:
+                pass
             fcntl.flock(handle, fcntl.LOCK_UN)
