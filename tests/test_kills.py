@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BOLA, KORUT, page
+from pgstore import sqlite_only
 
 RUNNER = Path(__file__).with_name("killpoints.py")
 FIRST, SECOND = "2024-12-01T00:00:00+00:00", "2024-12-02T00:00:00+00:00"
@@ -86,6 +87,7 @@ def _kill_points(labels: list[str], only: tuple[str, ...] = ()) -> list[int]:
     return sorted(chosen)
 
 
+@sqlite_only
 @pytest.mark.parametrize("mode", ["rebuilt related index", "incremental related index"])
 def test_killed_build_is_finished_by_the_next_exactly(make_site, tmp_path, mode):
     extra = "[related]\nrebuild_below = 0\n" if mode.startswith("incremental") else ""
@@ -114,6 +116,7 @@ def test_killed_build_is_finished_by_the_next_exactly(make_site, tmp_path, mode)
         assert state[1] == reference[1], f"feeds differ after a kill at step {point} ({labels[point - 1]})"
 
 
+@sqlite_only
 def test_killed_publish_is_finished_by_the_next_publish(make_site, tmp_path):
     settings = _site(make_site)
     log = tmp_path / "steps.log"

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import KORUT, page
+from pgstore import sqlite_only
 from pgstore import forget_store
 from newsfeed.deliver.server import make_http_server
 
@@ -114,6 +115,7 @@ def _one_error_line(text: str) -> str:
     return lines[0]
 
 
+@sqlite_only
 @needs_mount
 def test_full_disk_is_one_line_and_loses_nothing(make_site, tmp_path):
     settings = make_site(_pages(6))
@@ -148,6 +150,7 @@ def test_full_disk_is_one_line_and_loses_nothing(make_site, tmp_path):
     assert (before, after) == (6, 46)  # nothing stored was lost; with space again, the rest came in
 
 
+@sqlite_only
 @needs_mount
 def test_read_only_store_is_one_line_naming_the_fix(make_site, tmp_path):
     settings = make_site(_pages(3))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from conftest import NOW, body, page
+from pgstore import sqlite_only
 from newsfeed import core
 from newsfeed.errors import StoreError
 from newsfeed.store import Store
@@ -93,6 +94,7 @@ def test_failed_batch_leaves_store_unchanged(make_site):
         assert store.count() == 0
 
 
+@sqlite_only
 def test_schema_is_versioned_and_reopens(tmp_path):
     path = tmp_path / "s.sqlite3"
     Store(path).close()
@@ -105,6 +107,7 @@ def test_schema_is_versioned_and_reopens(tmp_path):
         Store(path)
 
 
+@sqlite_only
 def test_unreadable_store_is_a_clear_error(tmp_path):
     path = tmp_path / "rusak.sqlite3"
     path.write_bytes(b"this is not a database" * 100)

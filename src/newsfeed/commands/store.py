@@ -60,7 +60,7 @@ def migrate(settings: Settings, quiet: bool, target: str, password_env: str) -> 
     if variable and (problem := env_name_problem(variable)):
         raise ConfigError(f"--password-env: {problem}")
     source = Path(settings.store_path)
-    with ProgressBar(quiet) as progress, site_lock(Path(str(source)), progress.say):
+    with ProgressBar(quiet) as progress, site_lock(Path(str(source)), progress.say, backend="sqlite"):
         report = copying.copy_to_postgres(Path(str(source)), postgres.Location(target, variable))
     if not quiet:
         click.echo(

@@ -2,7 +2,8 @@
 
 Every table, row for row, in one transaction on the target (a failure leaves it empty);
 subscriber ids keep their values and the id sequence continues after the highest one ever
-handed out, so no id is reused. The feeds still to render (dirty_feeds) are the source's,
+handed out, so no id is reused. NUL characters, which PostgreSQL text cannot hold, are left
+out (only names stored before they were cleaned can have them). The feeds still to render (dirty_feeds) are the source's,
 not what the target's triggers noted while the rows went in.
 """
 
@@ -60,7 +61,7 @@ def _copy(source: Store, target: Store) -> CopyReport:
             count = 0
             batch: list[tuple] = []
             for row in source.rows(f"SELECT {names} FROM {table} ORDER BY rowid" if _has_rowid(source, table) else f"SELECT {names} FROM {table}"):
-                batch.append(tuple(row))
+                batch.append(tuple(_storable(v) for v in row))
                 if len(batch) >= _BATCH:
                     _insert(conn, insert, batch)
                     count += len(batch)
@@ -79,6 +80,12 @@ def _copy(source: Store, target: Store) -> CopyReport:
             if highest:
                 conn.execute_native("SELECT setval(pg_get_serial_sequence('subscribers', 'id'), $1)", (highest,))
     return CopyReport(copied)
+
+
+def _storable(value):
+    """PostgreSQL text cannot hold NUL: a name stored before names were cleaned may (the
+    readers drop it anyway)."""
+    return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value
 
 
 def _insert(conn, sql: str, rows: list[tuple]) -> None:

@@ -82,8 +82,7 @@ def location_for(path: Path) -> Location | None:
     """Where the store of `path` is: a PostgreSQL database, or None for the SQLite file.
 
     With NEWSFEED_TEST_STORE_URL set (the test suite's PostgreSQL run), every SQLite store
-    path becomes a database of its own on that server, created on first use from the
-    database the variable names (the template)."""
+    path becomes a database of its own on that server (see _test_database)."""
     found = getattr(path, "location", None)
     if found is not None:
         return found
@@ -93,9 +92,6 @@ def location_for(path: Path) -> Location | None:
     return _test_database(template, Path(path))
 
 
-_created: set[str] = set()
-
-
 def test_database_name(template_url: str, path: Path) -> str:
     base = urlsplit(template_url).path.lstrip("/") or "newsfeed_test"
     digest = hashlib.sha256(str(Path(path).absolute()).encode()).hexdigest()[:16]
@@ -103,23 +99,46 @@ def test_database_name(template_url: str, path: Path) -> str:
 
 
 def _test_database(template_url: str, path: Path) -> Location:
+    """The test run's database for a store path, behaving as the SQLite file would.
+
+    The path holds a small marker file naming the database. No file: a new store (a test
+    deleted the old one to start afresh), so any database of that name is dropped and made
+    again from the template. A file naming another database: a copy of another store's file,
+    so the database is cloned from that one. Made under an advisory lock, so processes of one
+    test opening a new store at once make it once."""
     name = test_database_name(template_url, path)
     parts = urlsplit(template_url)
     url = urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-    if name not in _created:
-        import psycopg
+    recorded = _marker(path)
+    if recorded == name:
+        return Location(url)
+    import psycopg
 
-        template = parts.path.lstrip("/") or "newsfeed_test"
-        admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, parts.fragment))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-            if not exists:
-                try:
-                    conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-                except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
-                    pass  # another process of the same test made it first
-        _created.add(name)
+    template = parts.path.lstrip("/") or "newsfeed_test"
+    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, parts.fragment))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
+        recorded = _marker(path)
+        if recorded != name:
+            source = recorded if recorded and conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (recorded,)).fetchone() else template
+            close_pools()  # a database is cloned or dropped only while nobody is connected to it
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists() or recorded is not None:  # never over a real store file
+                path.write_text(name + "\n", encoding="utf-8")
+        conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
     return Location(url)
+
+
+def _marker(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(200)
+    except OSError:
+        return None
+    text = head.decode("ascii", "replace").strip()
+    return text if re.fullmatch(r"\w+_[0-9a-f]{16}", text) else None
 
 
 # translation ------------------------------------------------------------------

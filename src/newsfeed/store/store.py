@@ -565,6 +565,14 @@ class Store:
                     related.setdefault(ident, []).append(Link(other, title, url))
         return [_article(row, tuple(topics.get(row[0], ())), tuple(related.get(row[0], ()))) for row in rows]
 
+    def tables(self) -> list[str]:
+        """The store's tables, by name (not the engine's own)."""
+        if self.location is not None:
+            sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename != 'newsfeed_schema' ORDER BY 1"
+        else:
+            sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        return [row[0] for row in self.query(sql)]
+
     def _has_table(self, name: str) -> bool:
         if self.location is not None:
             return bool(self.query("SELECT to_regclass(?) IS NOT NULL", (name,))[0][0])
