@@ -119,6 +119,35 @@ def test_a_listed_page_that_answers_410_is_withdrawn(tmp_path, site):
     assert report.withdrawn == 1 and site.url(article) in withdrawn and site.url(article) not in live
 
 
+def test_a_page_that_answered_410_is_not_asked_for_again_until_its_lastmod_moves(tmp_path, site, monkeypatch):
+    from newsfeed.sources import fetchstate
+
+    settings = crawl_settings(tmp_path, site)
+    gather(settings)
+    article = site.edit(6)
+    article.status = 410  # the sitemap goes on naming it
+    new = site.add()  # a page that is gone before it was ever stored is remembered too
+    new.status = 404
+    gather(settings)
+    mark = site.mark()
+    report, live, _ = gather(settings)
+    assert pages_fetched(site.requests(mark)) == []  # robots.txt and the sitemaps only, all 304
+    assert {r.status for r in site.requests(mark)} == {304}
+    assert report.rejected == () and report.withdrawn == 0 and report.new == 0
+
+    monkeypatch.setattr(fetchstate, "GONE_RECHECK", fetchstate.timedelta(0))  # a week later: asked again
+    mark = site.mark()
+    gather(settings)
+    assert sorted(pages_fetched(site.requests(mark))) == sorted([site.path(article), site.path(new)])
+    monkeypatch.undo()
+
+    site.edit(6).status = 200  # back, with a new lastmod: read and published again
+    mark = site.mark()
+    report, live, _ = gather(settings)
+    assert pages_fetched(site.requests(mark)) == [site.path(article)]
+    assert site.url(article) in live
+
+
 def test_a_failing_sitemap_fails_the_scan_and_withdraws_nothing(tmp_path, site):
     settings = crawl_settings(tmp_path, site)
     gather(settings)

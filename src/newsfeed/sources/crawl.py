@@ -16,6 +16,10 @@ stands for it (sources/fetchstate.py). An article page is fetched when it is new
 sitemap <lastmod> changed, and not otherwise: an unchanged site costs one request per robots.txt,
 sitemap and listing page.
 
+A listed page that answered 404/410 is remembered with its fingerprint: while that stays the
+same it is not asked for again (for fetchstate.GONE_RECHECK), so a sitemap that goes on naming
+a deleted page costs nothing per run.
+
 Withdrawal: scan() names every article the sitemaps and listings name. When the run saw the
 whole site (every document read or unchanged, no listing cut at max_listing_pages, not only
 news sitemaps, `complete` left true), an article no longer named is withdrawn, through the
@@ -30,6 +34,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from protego import Protego
@@ -66,10 +71,11 @@ class CrawlSource:
         self.site = _Site(source, settings)
         self.partial: list[str] = []  # why the last scan did not see the whole site
         self._ahead: ThreadedReads | None = None
+        self._memory: FetchMemory | None = None  # the last scan's
 
     def scan(self) -> Iterator[tuple[str, str]]:
         self.close()
-        memory = FetchMemory(self.settings.store_path, self.name).load()
+        memory = self._memory = FetchMemory(self.settings.store_path, self.name).load()
         self.site.memory = memory
         walk = _Walk(self.site, self.crawl)
         try:
@@ -79,21 +85,28 @@ class CrawlSource:
             raise
         finally:
             self.site.memory = None
+        with Store(self.settings.store_path) as store:
+            known = store.fingerprints(self.name)
+        now = datetime.now(UTC)
+        # a page still stored is never left out here: its withdrawal goes through the ingest
+        listing = [(key, print_) for key, print_ in sorted(found.items()) if key in known or not memory.known_gone(key, print_, now)]
         memory.commit(prune=not walk.partial)
         self.partial = walk.partial
         self.lists_everything = not walk.partial
-        listing = sorted(found.items())
-        with Store(self.settings.store_path) as store:
-            known = store.fingerprints(self.name)
         todo = [(key, print_) for key, print_ in listing if known.get(key) != print_]
         workers = min(16, self.site.limits.concurrency * max(1, len(self.site.hosts)))
         self._ahead = ThreadedReads(self.site.read_page, todo, workers)
         yield from listing
 
     def read(self, key: str, fingerprint: str) -> SourceItem:
-        if self._ahead is not None:
-            return self._ahead.take(key, fingerprint)
-        return self.site.read_page(key, fingerprint)
+        try:
+            if self._ahead is not None:
+                return self._ahead.take(key, fingerprint)
+            return self.site.read_page(key, fingerprint)
+        except SourceGone:
+            if self._memory is not None:
+                self._memory.gone(key, fingerprint, datetime.now(UTC))
+            raise
 
     def close(self) -> None:
         """Stop reading ahead and close the connections (the next scan opens new ones)."""

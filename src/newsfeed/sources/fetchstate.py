@@ -15,16 +15,19 @@ import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from newsfeed.sources.http import GONE, HttpClient, Response, Validators
 from newsfeed.store import Store
-from newsfeed.times import to_stored
+from newsfeed.times import from_stored, to_stored
 
 # Bumped when what a source keeps of a document changes shape: older rows are fetched anew.
 FORMAT = 1
+# A listed page that answered 404/410 is not asked for again while its fingerprint (sitemap
+# <lastmod>) stays the same, for this long: a page back after an outage is found within it.
+GONE_RECHECK = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,33 @@ class FetchMemory:
         """A 304: what was remembered stays."""
         with self._lock:
             self._seen.add(url)
+
+    def known_gone(self, url: str, fingerprint: str, now: datetime) -> bool:
+        """Whether the page at `url` answered 404/410 at this fingerprint less than GONE_RECHECK
+        ago; if so it stays remembered (a pruning commit keeps it)."""
+        with self._lock:
+            remembered = self._known.get(url)
+            found = remembered.found if remembered else None
+            if not (isinstance(found, dict) and found.get("gone") == fingerprint and isinstance(found.get("since"), str)):
+                return False
+            try:
+                recent = now - from_stored(found["since"]) < GONE_RECHECK
+            except ValueError:
+                return False
+            if recent:
+                self._seen.add(url)
+            return recent
+
+    def gone(self, url: str, fingerprint: str, now: datetime) -> None:
+        """A listed page answered 404/410: remembered at once (reads come after the scan's commit)."""
+        found = {"gone": fingerprint, "since": to_stored(now)}
+        with Store(self.store_path) as store, store.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO fetched_documents (source, url, etag, last_modified, found, fetched) VALUES (?, ?, '', '', ?, ?)",
+                (self.source, url, zlib.compress(json.dumps({"format": FORMAT, "found": found}).encode(), 6), found["since"]),
+            )
+        with self._lock:
+            self._known[url] = Remembered(Validators("", ""), found)
 
     def commit(self, prune: bool) -> None:
         """Write this run's fresh answers; with `prune`, forget documents this run never reached
