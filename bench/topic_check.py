@@ -20,10 +20,13 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parent / "data"
 # "tuning": the first 80 labelled articles (topics-heldout.toml was held out once, then read in error
 # reports, so it is tuning material now); "fresh": 40 more, labelled before the extractor was tuned
-# on the 80 and kept out of error reports (topics-fresh.toml says how they were drawn).
+# on the 80 and kept out of error reports (topics-fresh.toml says how they were drawn), then read in
+# error reports too; "holdout": 40 more, labelled before the extractor was run on them, scored once
+# at the end of the tuning on the other 120 (topics-holdout.toml says how they were drawn).
 PARTS = {
     "tuning": (DATA / "topics-tuning.toml", DATA / "topics-heldout.toml"),
     "fresh": (DATA / "topics-fresh.toml",),
+    "holdout": (DATA / "topics-holdout.toml",),
 }
 
 
