@@ -89,14 +89,48 @@ def test_a_failing_hub_is_retried_then_pinged_again_after_the_next_publish(make_
     settings = load_settings(settings.path)
     hub.failures_left = 100
     report = _build(settings, NOW)
-    assert report.ping_failures and "503" in report.ping_failures[0] and report.pinged == 0
-    assert hub.failures_left == 100 - websub.RETRIES * len(report.ping_failures)
+    # two feeds changed; the hub failing after its retries is not asked again this run, and says so once
+    [failure] = report.ping_failures
+    assert "503" in failure and "and 1 more" in failure and report.pinged == 0
+    assert hub.failures_left == 100 - websub.RETRIES
     hub.failures_left = 0
     report = _build(settings, NOW + timedelta(hours=1))  # nothing changed, but the notices are owed
     assert report.ping_failures == () and report.pinged == 2 and len(hub.pings) == 2
     hub.pings.clear()
     _build(settings, NOW + timedelta(hours=2))
     assert hub.pings == []
+
+
+def test_a_hub_that_hangs_up_costs_one_round_of_retries_not_one_per_feed(make_site, hub):
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))  # accepts, then closes without a word
+    accepted = []
+
+    def hang_up():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(1)
+            connection.close()
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    dead = f"http://127.0.0.1:{listener.getsockname()[1]}/hub"
+    settings = make_site({f"dunia/2024-10-0{i + 1}-0900-k{i}.txt": page("Dunia", f"Korea Utara Kirim Pasukan {i}", KORUT[i:]) for i in range(3)})
+    settings.path.write_text(settings.path.read_text().replace("[feeds]\n", f'[feeds]\nwebsub_hubs = ["{dead}", "{hub.url}"]\n'))
+    from newsfeed.config import load_settings
+
+    try:
+        report = _build(load_settings(settings.path), NOW)
+    finally:
+        listener.close()
+    feeds = [p for p in report.written if p.endswith(("rss.xml", "atom.xml", "feed.json"))]
+    assert len(feeds) > 2 and len(hub.pings) == len(feeds)  # the live hub hears of every feed
+    assert len(accepted) == websub.RETRIES  # the dead one: one round of retries in all
+    [failure] = report.ping_failures
+    assert failure.startswith(dead) and f"and {len(feeds) - 1} more" in failure
 
 
 def test_every_feed_names_its_hubs_beside_its_self_link(make_site):

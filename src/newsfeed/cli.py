@@ -84,7 +84,7 @@ def _report(gathered: GatherReport | None, published: PublishReport | None, quie
             click.echo(f"warning: {printable(str(notice))}", err=True)
     if published is not None:
         for failure in published.ping_failures:
-            click.echo(f"warning: WebSub hub did not take the notice: {printable(failure)}; it is sent again after the next publish", err=True)
+            click.echo(f"warning: WebSub hub did not take the notices: {printable(failure)}; they are sent again after the next publish", err=True)
     if not quiet:
         click.echo(summary(gathered, published))
     if gathered is not None and gathered.rejected:

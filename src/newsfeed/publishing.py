@@ -225,7 +225,19 @@ def _announce(settings: Settings, store: Store, feeds: list[str]) -> tuple[int, 
     failed = [(r.hub, r.topic) for r in results if r.error]
     with store.transaction() as conn:
         store.set_meta(conn, "websub_pending", json.dumps(failed))
-    return len(results) - len(failed), tuple(f"{r.hub}: {r.topic} ({r.error})" for r in results if r.error)
+    by_hub: dict[str, list[websub.PingResult]] = {}
+    for result in results:
+        if result.error:
+            by_hub.setdefault(result.hub, []).append(result)
+    return len(results) - len(failed), tuple(_failure_line(hub, failures) for hub, failures in by_hub.items())
+
+
+def _failure_line(hub: str, failures: list) -> str:
+    """One line per hub, however many feeds it missed."""
+    errors = sorted({f.error for f in failures})
+    first = failures[0].topic
+    more = f" and {len(failures) - 1} more" if len(failures) > 1 else ""
+    return f"{hub}: {first}{more} ({'; '.join(errors)})"
 
 
 def _sitemaps(settings: Settings, store: Store, now: datetime, plan: FeedPlan, news, articles: bool) -> Iterator[tuple[str, bytes]]:

@@ -5,8 +5,10 @@ polling every half hour.
 W3C WebSub leaves the publisher-to-hub notice to the hub; the form every public hub accepts
 is PubSubHubbub 0.4's: POST application/x-www-form-urlencoded `hub.mode=publish` with the
 topic URL as `hub.url` (and, for hubs that read the WebSub name, `hub.topic`). A 2xx answer
-means the hub took it. Failures are retried with backoff; what still fails is kept in the
-store and pinged again after the next publish.
+means the hub took it. Failures are retried with backoff; a hub still unreachable (or
+answering 5xx/429) after that is not asked again this run (a site has thousands of topic
+feeds: one dead hub must not stall a publish), and what failed is kept in the store and
+pinged again after the next publish.
 """
 
 from __future__ import annotations
@@ -32,10 +34,21 @@ class PingResult:
 
 def ping(pairs: Iterable[tuple[str, str]], timeout: float = 10.0, sleep: Callable[[float], None] = time.sleep) -> list[PingResult]:
     """One publish notice per (hub, changed feed URL); returns the result of each."""
-    return [PingResult(hub, topic, _ping_one(hub, topic, timeout, sleep)) for hub, topic in pairs]
+    down: dict[str, str] = {}  # hub -> why it is not asked again this run
+    results = []
+    for hub, topic in pairs:
+        if hub in down:
+            results.append(PingResult(hub, topic, down[hub]))
+            continue
+        error, refused = _ping_one(hub, topic, timeout, sleep)
+        if error and not refused:
+            down[hub] = error
+        results.append(PingResult(hub, topic, error))
+    return results
 
 
-def _ping_one(hub: str, topic: str, timeout: float, sleep: Callable[[float], None]) -> str:
+def _ping_one(hub: str, topic: str, timeout: float, sleep: Callable[[float], None]) -> tuple[str, bool]:
+    """(error, whether the hub refused this topic itself); ("", False) when it took it."""
     body = urlencode({"hub.mode": "publish", "hub.url": topic, "hub.topic": topic}).encode()
     error = ""
     for attempt in range(RETRIES):
@@ -48,11 +61,11 @@ def _ping_one(hub: str, topic: str, timeout: float, sleep: Callable[[float], Non
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 response.read(4096)
-                return ""
+                return "", False
         except urllib.error.HTTPError as exc:
             error = f"HTTP {exc.code}"
             if exc.code < 500 and exc.code != 429:
-                return error  # the hub refuses this topic: retrying will not help
+                return error, True  # the hub refuses this topic: retrying will not help
         except (urllib.error.URLError, OSError) as exc:
             error = str(getattr(exc, "reason", exc))
-    return error
+    return error, False
