@@ -294,17 +294,16 @@ def select(settings: Settings, store: Store, now: datetime, week: str | None) ->
 
 def targets(settings: Settings, store: Store, personaliser: Personaliser, code: str, report: SendReport, now: datetime):
     """(subscriber, sections, message id, topics) for every confirmed subscriber, not paused,
-    with something to read."""
-    found = []
-    for subscriber in ledger.all_subscribers(store, "confirmed"):
+    with something to read, by address: a generator over the subscribers read in batches
+    (ledger.subscribers_by_email), so the list is never held in memory."""
+    for subscriber in ledger.subscribers_by_email(store, "confirmed"):
         if subscriber.paused(now):
             continue
         sections, topics = personaliser.selection(subscriber.sections, subscriber.topics)
         if not sections and not topics:
             report.empty += 1
             continue
-        found.append((subscriber, sections, message_id(settings, code, subscriber.email), topics))
-    return found
+        yield subscriber, sections, message_id(settings, code, subscriber.email), topics
 
 
 @contextmanager
@@ -385,27 +384,30 @@ def send_edition(
     with send_lock(settings, code, store):
         report.planned = ledger.plan(store, code, targets(settings, store, personaliser, code, report, now), now)
         claim = worker_claim(settings) if store.engine == "postgresql" else None
+        # Rows and the names they greet are read a batch at a time (never the whole list).
+        # Rows that end 'failed' in this run are remembered so that the failed ones read
+        # after them (remaining_batches' last part) do not try them twice in one run.
+        failed_here: set[str] = set()
         if claim is None:
-            rows = ledger.remaining(store, code, now)
-            total = len(rows)
+            total = ledger.due(store, code, now)
+            rows = _unseen(_with_people(store, ledger.remaining_batches(store, code, now)), failed_here)
         else:
             total = ledger.unfinished(store, code)[0]
             rows = claimed(store, code, claim, tick, policy, sleep)
         if not total:
             return report
-        people = {s.email: s for s in ledger.all_subscribers(store)}
         transport.ensure_connected()
         refusals = Refusals(transport, max_refusals, f"newsfeed send --week {code}")
 
-        def attempt(row: ledger.Delivery, tries: int) -> float | None:
+        def attempt(item: tuple[ledger.Delivery, tuple[int, str] | None], tries: int) -> float | None:
             try:
-                return attempt_one(row, tries)
+                return attempt_one(item, tries)
             except ledger.LostClaim:  # another worker took it over: it is theirs now
                 return None
 
-        def attempt_one(row: ledger.Delivery, tries: int) -> float | None:
-            person = people.get(row.email)
-            name, ident = (person.name, person.id) if person else ("", None)
+        def attempt_one(item: tuple[ledger.Delivery, tuple[int, str] | None], tries: int) -> float | None:
+            row, person = item
+            ident, name = person if person else (None, "")
             data = personaliser.build(row.email, name, row.sections, row.message_id, tick(), row.topics, ident)
             if data is None:  # the selection lost its articles since the plan
                 ledger.mark(store, code, row.email, "skipped", tick(), error="nothing to send", claim=claim)
@@ -422,9 +424,12 @@ def send_edition(
                 wait = policy.retry_delay * 2 ** tries
                 ledger.mark(store, code, row.email, "failed", tick(), error=outcome.detail, attempts=outcome.attempts,
                             next_attempt=tick() + timedelta(seconds=wait), claim=claim)
+                failed_here.add(row.email)
             else:
                 ledger.mark(store, code, row.email, outcome.status, tick(), error=outcome.detail, attempts=outcome.attempts, claim=claim)
                 setattr(report, outcome.status, getattr(report, outcome.status) + 1)
+                if outcome.status == "failed":
+                    failed_here.add(row.email)  # as the deferred ones: no more than `deferring` tries in this run
                 report.retried += bool(tries and outcome.status == "sent")
             refusals.check(outcome, report.sent)
             return wait
@@ -436,6 +441,20 @@ def send_edition(
                 ledger.release(store, code, claim)
     report.renders = len(personaliser.rendered)
     return report
+
+
+def _with_people(store: Store, batches: Iterator[list[ledger.Delivery]]) -> Iterator[tuple[ledger.Delivery, tuple[int, str] | None]]:
+    """Each delivery with its subscriber's (id, name), looked up a batch at a time."""
+    for batch in batches:
+        found = ledger.people(store, [row.email for row in batch])
+        for row in batch:
+            yield row, found.get(row.email)
+
+
+def _unseen(items: Iterator[tuple[ledger.Delivery, object]], failed_here: set[str]) -> Iterator[tuple[ledger.Delivery, object]]:
+    for item in items:
+        if not (item[0].status == "failed" and item[0].email in failed_here):
+            yield item
 
 
 CLAIM_BATCH = 20  # deliveries a send worker claims at a time (PostgreSQL)
@@ -465,11 +484,12 @@ def claimed(store: Store, code: str, claim: ledger.Claim, tick: Callable[[], dat
             sleep(pause)
             waited += pause
             continue
+        found = ledger.people(store, [row.email for row in batch])
         for row in batch:
             if time.monotonic() - renewed > claim.lease / 3:
                 ledger.renew(store, code, claim)
                 renewed = time.monotonic()
-            yield row
+            yield row, found.get(row.email)
 
 
 def _dead_here(worker: str) -> bool:

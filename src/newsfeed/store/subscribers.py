@@ -16,7 +16,7 @@ import re
 import sqlite3
 import time
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -125,6 +125,36 @@ def all_subscribers(store: Store, status: str | None = None) -> list[Subscriber]
     else:
         rows = store.query(f"SELECT {_COLUMNS} FROM subscribers WHERE status = ? ORDER BY email", (status,))
     return [_row(r) for r in rows]
+
+
+SELECT_BATCH = 1000  # rows a streaming read (subscribers, deliveries to send) fetches at a time
+
+
+def subscribers_by_email(store: Store, status: str | None = None, batch: int | None = None) -> Iterator[Subscriber]:
+    """Subscribers (of `status`), by address, read `batch` at a time by key (email > the
+    last one read): a list of a million is never held in memory, no cursor stays open across
+    the caller's writes, and it reads the same on SQLite and PostgreSQL. Rows added or
+    changed behind the last address read are seen as they are when their batch is read."""
+    where, args = ("status = ? AND ", (status,)) if status is not None else ("", ())
+    batch = batch or SELECT_BATCH
+    last = ""
+    while True:
+        rows = store.query(f"SELECT {_COLUMNS} FROM subscribers WHERE {where}email > ? ORDER BY email LIMIT ?", (*args, last, batch))
+        yield from map(_row, rows)
+        if len(rows) < batch:
+            return
+        last = rows[-1][1]
+
+
+def people(store: Store, emails: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """{email: (subscriber id, clean name)} for the addresses of one batch that are subscribers."""
+    found: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(emails), 500):
+        part = list(emails[start:start + 500])
+        marks = ", ".join("?" * len(part))
+        for ident, email, name in store.query(f"SELECT id, email, name FROM subscribers WHERE email IN ({marks})", part):
+            found[email] = (ident, clean_name(name))
+    return found
 
 
 def counts(store: Store) -> dict[str, int]:
@@ -408,10 +438,11 @@ _DELIVERY_COLUMNS = "edition, email, sections, status, attempts, message_id, err
 _RECEIVING = "SELECT email FROM subscribers WHERE status = 'confirmed' AND (paused_until IS NULL OR paused_until <= :now)"
 
 
-def plan(store: Store, edition: str, targets: Sequence[tuple], now: datetime) -> int:
+def plan(store: Store, edition: str, targets: Iterable[tuple], now: datetime) -> int:
     """Insert one pending ledger row per (edition, address) not yet there. One transaction.
 
-    `targets` are (subscriber, sections with articles for them, message id[, topics with
+    `targets` (any iterable: it is consumed as it comes, SELECT_BATCH rows inserted at a
+    time, so a generator reading the subscribers in batches never holds the list) are (subscriber, sections with articles for them, message id[, topics with
     articles for them]). Existing rows are left as they are: a rerun never resets 'sent' or
     'sending', and an address removed and added again finds its old rows. Returns rows
     inserted. Rows still pending, failed or sending whose address is no longer a confirmed
@@ -420,14 +451,16 @@ def plan(store: Store, edition: str, targets: Sequence[tuple], now: datetime) ->
     stamp = to_stored(now)
     inserted = 0
     with store.transaction() as conn, guard(store):
-        for subscriber, sections, message_id, *rest in targets:
-            topics = list(rest[0]) if rest else []
-            cursor = conn.execute(
+        for part in _batched(targets, SELECT_BATCH):
+            values = []
+            for subscriber, sections, message_id, *rest in part:
+                topics = list(rest[0]) if rest else []
+                values.append((edition, subscriber.email, json.dumps(list(sections)), json.dumps(topics), message_id, stamp, stamp))
+            inserted += conn.executemany(
                 "INSERT OR IGNORE INTO deliveries (edition, email, sections, topics, status, message_id, created, updated) "
                 "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
-                (edition, subscriber.email, json.dumps(list(sections)), json.dumps(topics), message_id, stamp, stamp),
-            )
-            inserted += cursor.rowcount
+                values,
+            ).rowcount  # summed over the rows on both backends: an ignored row counts 0
         conn.execute(
             "UPDATE deliveries SET status = 'skipped', updated = :now, error = 'no longer subscribed, or paused' "
             f"WHERE edition = :edition AND status IN ('pending', 'failed', 'sending') AND email NOT IN ({_RECEIVING})",
@@ -449,6 +482,39 @@ def remaining(store: Store, edition: str, now: datetime | None = None) -> list[D
         (edition, MAX_ATTEMPTS, bound),
     )
     return [_delivery(r) for r in rows]
+
+
+_DUE = "(status IN ('pending', 'sending') OR (status = 'failed' AND attempts < ? AND coalesce(next_attempt, '') <= ?))"
+
+
+def remaining_batches(store: Store, edition: str, now: datetime | None = None, batch: int | None = None) -> Iterator[list[Delivery]]:
+    """The rows of `remaining`, in its order, `batch` at a time: 'sending', then 'pending',
+    then failed ones due, each status read by key (email > the last one read), so the
+    edition's rows are never all in memory. Each batch is read when the one before it has
+    been used: a row the caller changed meanwhile is seen as it is then (a row that left
+    'pending' for 'failed' in this run comes again with the failed ones: the caller knows
+    which it tried)."""
+    bound = to_stored(now) if now is not None else "9999"
+    batch = batch or SELECT_BATCH
+    for status, extra in (("sending", ""), ("pending", ""), ("failed", " AND attempts < ? AND coalesce(next_attempt, '') <= ?")):
+        args = (MAX_ATTEMPTS, bound) if extra else ()
+        last = ""
+        while True:
+            rows = store.query(
+                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE edition = ? AND status = ?{extra} AND email > ? ORDER BY email LIMIT ?",
+                (edition, status, *args, last, batch),
+            )
+            if rows:
+                yield [_delivery(r) for r in rows]
+            if len(rows) < batch:
+                break
+            last = rows[-1][1]
+
+
+def due(store: Store, edition: str, now: datetime | None = None) -> int:
+    """How many rows `remaining` would return, counted in the database."""
+    bound = to_stored(now) if now is not None else "9999"
+    return store.query(f"SELECT count(*) FROM deliveries WHERE edition = ? AND {_DUE}", (edition, MAX_ATTEMPTS, bound))[0][0]
 
 
 def unfinished(store: Store, edition: str) -> tuple[int, str | None]:
@@ -585,6 +651,17 @@ def held_elsewhere(store: Store, edition: str, claim: Claim, now: datetime) -> i
         (edition, MAX_ATTEMPTS, to_stored(now), claim.worker),
     )
     return row[0][0]
+
+
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    part: list = []
+    for item in items:
+        part.append(item)
+        if len(part) == size:
+            yield part
+            part = []
+    if part:
+        yield part
 
 
 def _not_before(moment: datetime | None) -> str | None:
