@@ -59,8 +59,9 @@ def main() -> None:
     ap.add_argument("--distinct", type=int, default=10_000,
                     help="also time this many distinct recombined articles from cold caches (0: skip)")
     ap.add_argument("--profile", action="store_true", help="also print a cProfile of one pass")
-    ap.add_argument("--parts", default="tuning", help="labelled parts scored, comma-separated: tuning, fresh")
-    ap.add_argument("--errors", action="store_true", help="list wrong and missed topics of the tuning part")
+    ap.add_argument("--parts", default="tuning", help="labelled parts scored, comma-separated: tuning, fresh, holdout")
+    ap.add_argument("--errors", action="store_true",
+                    help="list wrong and missed topics of the parts scored, except the holdout part")
     args = ap.parse_args()
     print("$ python " + " ".join(sys.argv))
     print(f"corpus: {args.corpus} (third-party, read only, not copied)")
@@ -138,7 +139,7 @@ def main() -> None:
             score, details = evaluate(labels, texts, extract)
             print(f"{part + f' ({len(labels)})':10} {label:22} {score.precision:6.3f} {score.lenient_precision:7.3f}"
                   f" {score.recall:6.3f} {score.f1():6.3f} {score.f1(True):8.3f}  {score.predicted}/{score.gold}")
-        if args.errors and part == "tuning":
+        if args.errors and part != "holdout":
             for art_id, wrong, missed in details:
                 if wrong or missed:
                     print(f"  {art_id} {texts[art_id][0][:60]!r}\n    wrong: {wrong}\n    missed: {missed}")

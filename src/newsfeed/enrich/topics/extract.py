@@ -147,6 +147,7 @@ def _folds(lex: Lexicon, body: str, counts: dict[str, int], special: list[tuple]
     for name in generic:
         del counts[name]  # "Konferensi Tingkat Tinggi (KTT)": the long form of a generic acronym
     folding.nicknames(lex, body, counts, merge)
+    folding.ministries(counts, merge)
     if not lex.subunit_heads.isdisjoint(words):
         folding.subunits(lex, body, counts, merge)
     return merge, defined

@@ -83,7 +83,13 @@ def person_split(lex: Lexicon, words: tuple[str, ...], counts: Mapping[str, int]
     for c in cuts:  # the person named in full
         if len(words) - c >= 2 and " ".join(words[c:]) in counts:
             return " ".join(words[:c]), " ".join(words[c:])
-    cuts = [c for c in cuts if c >= 2]
+    for c in cuts:  # the organisation named on its own, the person by a name of theirs: "InJourney Airports
+        # Achmad Syahir" where the text has "InJourney Airports" and "Syahir"
+        if len(words) - c >= 2 and " ".join(words[:c]) in counts and (words[-1] in counts or words[c] in counts) \
+                and not (body and lower_occurs(body, words[-1].lower())):
+            return " ".join(words[:c]), " ".join(words[c:])
+    cuts = [c for c in cuts if c >= 2 and not lex.never_alone.issuperset(words[:c])]  # (not "Masjid Raya" |
+    # "Baiturrahman": a head that names nothing on its own)
     if not cuts or words[0] not in lex.never_alone:
         return None
     for c in cuts:  # by first name
@@ -132,8 +138,9 @@ def short_forms(lex: Lexicon, counts: Mapping[str, int], takers_: Mapping[str, l
             if len(fulls) > 1:  # Santoso" more than "Meriyati Hoegeng"; then the most named, the first named
                 fulls = [min(fulls, key=lambda f: (-counts[f], _first(body, f), f))]
         full = fulls[0]
-        if info(lex, short)[3] and not (body and full.startswith(short) and full[len(short)] == " "
-                                        and full not in lex.known_forms and _model(body, full)):
+        if (info(lex, short)[3] or short.isupper() and full in lex.known_forms) and not (
+                body and full.startswith(short) and full[len(short)] == " " and full not in lex.known_forms
+                and _model(body, full)):
             merge[short] = full  # (not "Lenovo" -> "Lenovo Yoga": a maker's product line, "Lenovo Yoga 7")
     # "Galaxy" -> "Samsung Galaxy" -> "Samsung Galaxy Watch": follow to the end
     for short, full in merge.items():
@@ -209,3 +216,33 @@ def subunits(lex: Lexicon, body: str, counts: Mapping[str, int], merge: dict[str
                     merge[name] = merge.get(parent, parent)
                     break
             i = body.find(name + " ", j)
+
+
+def ministries(counts: Mapping[str, int], merge: dict[str, str]) -> None:
+    """Add to `merge` a ministry's long name written with its short one in the same article:
+    "Kementerian Pertahanan" is "Kemhan", "Kementerian Keuangan" "Kemenkeu" (the short name is
+    "Kem" or "Kemen" and letters of the portfolio, in order, the first in its first word)."""
+    longs = [n for n in counts if n.startswith("Kementerian ") and n not in merge]
+    if not longs:
+        return
+    for short in counts:
+        if " " in short or not short.startswith("Kem") or short.startswith("Kementerian") or short in merge:
+            continue
+        rest = (short[5:] if short.startswith("Kemen") else short[3:]).lower()
+        if len(rest) < 2 or not rest.isalpha():
+            continue
+        hits = [long for long in longs if _abbreviates(rest, long[len("Kementerian "):].lower().split(" "))]
+        if len(hits) == 1:
+            merge[hits[0]] = short
+
+
+def _abbreviates(letters: str, words: list[str]) -> bool:
+    if not words or letters[0] not in words[0]:
+        return False
+    text = "".join(words)
+    i = text.find(letters[0])
+    for ch in letters[1:]:
+        i = text.find(ch, i + 1)
+        if i < 0:
+            return False
+    return True

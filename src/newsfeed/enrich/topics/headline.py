@@ -16,6 +16,7 @@ from newsfeed.enrich.topics.mentions import RUN, lower_occurs
 from newsfeed.enrich.topics.runs import analyse
 
 # a site's name after the headline: "... | tempo.co", "... - detikNews"
+_NUMERAL = re.compile(r"^(?:[IVX]+[AB]?|\d+)$")
 _SITE_SUFFIX = re.compile(r"\s+[|\u2013\u2014-]\s+[\w.-]*\.(?:co|com|id|net|org)(?:\.\w{2})?\s*$", re.IGNORECASE)
 
 
@@ -64,6 +65,8 @@ def _without_leading_words(lex: Lexicon, name: str) -> str:
     i = 0
     while i < len(words) - 1 and words[i] not in lex.name_words and is_common(words[i].lower()):
         i += 1
+    if i and _NUMERAL.match(words[i]):
+        return name  # "Komisi V": the numeral names nothing without its head
     return " ".join(words[i:])
 
 

@@ -48,6 +48,7 @@ class Lexicon:
     aliases: Mapping[str, str]
     name_words: frozenset[str]  # every word of a known name, place, alias or organisation
     short_places: frozenset[str]  # places written short, with an alias: "Sumut", "Jaksel"
+    word_places: frozenset[str]  # places that are also ordinary words: "Padang", "Batu"
     # decisions that depend on this lexicon: {"words": {...}, "runs": {...}, "names": {...}}
     cache: dict[str, dict] = field(default_factory=lambda: {"words": {}, "runs": {}, "names": {}})
 
@@ -126,6 +127,7 @@ def _build(generic_words: tuple[str, ...], names: tuple[str, ...], places: tuple
         lowercase_head_words=frozenset(d.get("lowercase_heads", ())),
         aliases=d["aliases"],
         short_places=frozenset(k for k in d["aliases"] if k in standalone),
+        word_places=frozenset(d.get("word_places", ())),
         name_words=frozenset(w for f in known | frozenset(d["aliases"]) | frozenset(d["aliases"].values())
                              | frozenset(d["organisations"]) | frozenset(organisations) for w in f.split(" ")),
     )

@@ -27,7 +27,8 @@ def info(lex: Lexicon, name: str) -> tuple:
         cache.clear()
     words = name.split(" ")
     n = len(words)
-    placeish = name in lex.standalone or not lex.placeish.isdisjoint(words)
+    # (a compass word inside a name is no place's: "Masjid Raya Baiturrahman")
+    placeish = name in lex.standalone or not lex.standalone.isdisjoint(words) or words[-1] in lex.compass
     takes: tuple[str, ...] = ()
     if n > 1 and placeish and name in lex.known_forms and name not in lex.standalone:
         first = words[0]  # "Garuda" is "Garuda Indonesia", "Persib" "Persib Bandung"
@@ -41,6 +42,8 @@ def info(lex: Lexicon, name: str) -> tuple:
             takes += (words[0] + " " + words[2],)  # "Ayatollah Khamenei" is "Ayatollah Ali Khamenei"
             if len(words[1]) > 2 and words[1][0].isupper():
                 takes += (words[1],)  # "Andi Amran Sulaiman" is "Amran", "Sufmi Dasco Ahmad" "Dasco"
+    elif n > 1 and name in lex.known_forms and words[0].isupper() and words[0] not in lex.never_alone:
+        takes = (words[0],)  # "TNI" is "TNI AD", "BPJS" "BPJS Kesehatan"
     if n > 2 and words[0] in lex.org_openers and not placeish:
         takes += (" ".join(words[1:]),)  # "UPT Pengelolaan Kawasan Cagar Budaya" is "Pengelolaan Kawasan Cagar Budaya"
     takeable = not placeish and not name.isupper()

@@ -72,8 +72,11 @@ def _names(lex: Lexicon, toks: list[str], facts: list[tuple]) -> tuple[str, ...]
     place_part = False
     portfolio = lex.portfolio
     heads = lex.org_openers
-    for tok, f in zip(toks, facts):
+    last = len(toks) - 1
+    for i, (tok, f) in enumerate(zip(toks, facts)):
         k = f[1]
+        if k == "p" and tok in lex.word_places and i < last and _word_after(lex, toks[i + 1], facts[i + 1]):
+            k = "w"  # "Batu Bara (Acuan)": the place's word, in a phrase of words
         if tok == "Di" and not cur:
             continue  # "di" (in, at) written with a capital; inside a name a particle ("Michele Di Gregorio")
         if k == "w" and not place_part:
@@ -90,6 +93,9 @@ def _names(lex: Lexicon, toks: list[str], facts: list[tuple]) -> tuple[str, ...]
                 cur.append(tok)
             continue
         if k == "w":  # after a place: "Ukraina" | "Volodymyr Zelensky"
+            if tok in lex.compass and tok != cur[-1] and not (len(cur) > 1 and cur[-2] in lex.compass):
+                cur.append(tok)  # "Bengkulu Selatan", "Aceh Barat Daya": a part of the place, named so
+                continue
             _close(lex, out, cur, before, k)
             cur, before, place_part, after_generic = [tok], "p", False, False
             continue
@@ -105,8 +111,8 @@ def _names(lex: Lexicon, toks: list[str], facts: list[tuple]) -> tuple[str, ...]
             continue
         # a place
         after_generic = False
-        if cur and len(cur) <= 3 and cur[0] in lex.heads:
-            cur.append(tok)  # "Bank Indonesia", "Polda Bali", "Sekolah Indonesia Jeddah"
+        if cur and (len(cur) <= 3 and cur[0] in lex.heads or tok in lex.word_places and not place_part):
+            cur.append(tok)  # "Bank Indonesia", "Polda Bali", "Sekolah Indonesia Jeddah"; "Lapangan Blang Padang"
             place_part = True
             continue
         _close(lex, out, cur, before, k)
@@ -149,6 +155,12 @@ def _close(lex: Lexicon, out: list[str], words: list[str], left: str, right: str
         if len(words) - i >= 2 and not any(w.lower() in portfolio for w in words[i:]):
             name = " ".join(words[i:])  # "(Menteri Pendidikan Tinggi, Sains, dan) Teknologi Brian Yuliarto"
     out.append(name)
+
+
+def _word_after(lex: Lexicon, tok: str, f: tuple) -> bool:
+    """Is `tok`, after a place that is also a word, an ordinary word of the dictionary ("Bara")?"""
+    low = tok.lower()
+    return f[1] == "w" and tok not in lex.name_words and low not in lex.portfolio and low in roots()
 
 
 def _affixed_word(lex: Lexicon, word: str) -> bool:

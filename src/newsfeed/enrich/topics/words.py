@@ -24,6 +24,7 @@ _GLUE = re.compile(r"^([A-Z][a-z]{2,})([A-Z][a-z].*)$")
 _GLUED_LOWER = re.compile(r"^([A-Z]{2,})[a-z]{3,}$")  # "ATTmeninggal" -> "ATT"
 _CLITIC = re.compile(r"-(?:nya|lah|kah|pun|ku|mu)$")
 _MONEY = re.compile(r"^(?:Rp|US\$|USD|IDR)[\d.,]*$")
+_ROMAN = re.compile(r"^(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})[AB]?$")
 _SHORT_CODE = re.compile(r"^(?:U-?\d+|[A-Z]\d*|\d.*|[A-Z]{1,3}-?\d+)$")
 
 
@@ -78,6 +79,8 @@ def _kind(lex: Lexicon, tok: str, low: str, stop: frozenset[str]) -> str:
         return "g"
     if tok[0].islower():
         return "c"
+    if _ROMAN.match(tok):
+        return "c"  # a numeral of a name: "Komisi V", "Lapas Kelas IIB Muaro Bungo", "Perang Dunia II"
     if tok.isupper() and len(tok) > 1:
         if tok in lex.not_organisations:
             return "g"
