@@ -19,7 +19,6 @@ from test_digest_support import NOW, SECTION_NAMES, archive_pages, build, link_a
 from newsfeed import editions
 from newsfeed.render import digest as digest_module
 from newsfeed.render import message
-from newsfeed.render.templates import PACKAGED
 from newsfeed.store import Store
 
 # English day and month names (and abbreviations) that are not also Indonesian words:
@@ -399,14 +398,6 @@ def test_real_budget_keeps_as_many_top_stories_as_fit(make_site, per_section, ex
 
 
 # templates ------------------------------------------------------------------------------
-
-
-def test_packaged_templates_are_identical_to_the_site_templates():
-    names = sorted(p.name for p in (REPO / "templates").glob("digest*"))
-    assert names == ["digest-archive.html", "digest.css", "digest.html", "digest.txt"]
-    assert sorted(p.name for p in PACKAGED.glob("digest*")) == names
-    for name in names:
-        assert (REPO / "templates" / name).read_bytes() == (PACKAGED / name).read_bytes(), name
 
 
 # Presentational attributes that the HTML standard makes obsolete (the Nu HTML Checker
