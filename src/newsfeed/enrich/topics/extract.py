@@ -51,7 +51,12 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
     counts, special, words = mentions(lex, body, head, lowered)
     in_head = headline_names(lex, headline, body, words, lowered, counts)
     for name in in_head:
-        counts.setdefault(name, 0)  # (never a taker: a name only the headline gives takes no mention)
+        if name not in counts:
+            counts[name] = 0  # (a name only the headline gives takes no mention, unless the text calls it by
+            if " " in name and name.split(" ", 1)[0] in counts:  # its first word: "Tom Lembong", "Tom")
+                facts = folding.info(lex, name)
+                if facts[2]:
+                    special = [*special, facts]
     if not lex.lowercase_head_words.isdisjoint(words):  # ("Selat Bali" named somewhere)
         _lowercase_heads(lex, body, counts)
     merge, defined = _folds(lex, body, counts, special, words)
@@ -142,10 +147,10 @@ def _folds(lex: Lexicon, body: str, counts: dict[str, int], special: list[tuple]
             takers, _, acronyms = folding.takers(counts, [folding.info(lex, name) for name in counts])
     merge = folding.short_forms(lex, counts, takers, body) if takers else {}
     merge.update(acronyms)
-    generic: set[str] = set()
+    generic: set[str] = folding.things(lex, body, counts)  # "Pemungutan Suara Ulang (PSU)"
     defined = folding.acronyms(lex, body, counts, merge, generic)
     for name in generic:
-        del counts[name]  # "Konferensi Tingkat Tinggi (KTT)": the long form of a generic acronym
+        counts.pop(name, None)  # "Konferensi Tingkat Tinggi (KTT)": the long form of a generic acronym
     folding.nicknames(lex, body, counts, merge)
     folding.ministries(counts, merge)
     if not lex.subunit_heads.isdisjoint(words):

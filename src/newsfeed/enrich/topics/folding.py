@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from newsfeed.enrich.topics.common import is_common
 from newsfeed.enrich.topics.lexicon import Lexicon
 from newsfeed.enrich.topics.mentions import RUN, lower_occurs
 from newsfeed.enrich.topics.names import info
@@ -20,6 +21,7 @@ from newsfeed.enrich.topics.runs import analyse
 
 _NUMBER = re.compile(r"(?:[IVX]+|\d+)$")
 _ACRONYM_AFTER = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
+_LONG_CONNECTORS = frozenset(("dan", "&", "atau", "untuk", "di", "dari", "pada", "bagi", "serta"))
 # "Saifullah alias Gus Ipul", "M Fauzi alias Pablo": the second is the first; "Boni, sapaan
 # Bonavisius" and "Bonavisius atau akrab disapa Boni" name one person too
 _ALIAS = re.compile(r"(?P<a>" + RUN.pattern + r"),? (?P<how>alias|a\.k\.a\.?|sapaan(?: akrab)?|(?:yang |atau )?(?:akrab |biasa )?disapa) (?P<b>" + RUN.pattern + ")")
@@ -246,3 +248,41 @@ def _abbreviates(letters: str, words: list[str]) -> bool:
         if i < 0:
             return False
     return True
+
+
+def things(lex: Lexicon, body: str, counts: Mapping[str, int]) -> set[str]:
+    """The acronyms of the article that its text defines by words of the dictionary not opening
+    with an organisation's word: "Pemungutan Suara Ulang (PSU)", "Saldo Anggaran Lebih (SAL)"
+    name a thing (a procedure, a budget line), not an organisation; "Polisi Air dan Udara
+    (Polairud)" and "Otoritas Jasa Keuangan (OJK)" do. Their long forms, as named, with them."""
+    out: set[str] = set()
+    if "(" not in body:
+        return out
+    for m in _ACRONYM_AFTER.finditer(body):
+        short = m.group(1)
+        if short not in counts or short in out or short in lex.known_forms or short in lex.organisations:
+            continue
+        words = body[max(0, m.start() - 120):m.start()].split()
+        long: list[str] = []
+        for w in reversed(words):
+            if w[:1].isupper():
+                long.append(w)
+            elif w in _LONG_CONNECTORS and long:
+                long.append(w)
+            else:
+                break
+        while long and not long[-1][:1].isupper():
+            long.pop()
+        long.reverse()
+        if len(long) < 2 or long[0][0] != short[0] or long[0] in lex.organisation_words:
+            continue
+        if all(w in _LONG_CONNECTORS or w not in lex.name_words and w.isalpha() and is_common(w.lower())
+               for w in long):
+            out.add(short)
+            out.update(n for n in _names_of(lex, " ".join(w for w in long if w[:1].isupper())) if n in counts)
+    return out
+
+
+def _names_of(lex: Lexicon, run: str) -> tuple[str, ...]:
+    hit = lex.cache["runs"].get(run) or analyse(lex, run)
+    return hit[0] if hit else ()

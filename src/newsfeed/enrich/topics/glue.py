@@ -21,6 +21,7 @@ from newsfeed.enrich.topics.lexicon import CACHE_LIMIT, Lexicon, is_medium
 
 _MIN_PART = 3
 _AFFIXED = ("me", "di", "be", "te", "ke", "se", "pe")  # the prefixes is_common undoes
+_VERB_PREFIXES = ("mem", "men", "meng", "meny", "di", "ber", "ter")  # of verbs glued onto a name
 # function words that scrapers most often glue onto a name the article never uses again
 _GLUED_FUNCTION_WORDS = frozenset(
     """yang dan untuk dengan dari pada dalam adalah akan sebagai kepada bahwa juga telah sudah tidak saat karena
@@ -132,6 +133,8 @@ def _plan(lex: Lexicon, w: str) -> tuple:
             static = title in lex.never_alone or w.lower() in lex.generic or is_common(w.lower())
             return (("caps", (title,), static),)
         return ()
+    if w[1:].islower() and w.lower() in common_roots():
+        return ()  # a word of the dictionary ("Batubara"), not two glued
     if w.lower() in lex.generic or is_medium(lex, w):
         return ()  # a medium's name ("CNNIndonesia", "KompasTekno") is no glued pair: it names nothing at all
     if "-" in w:
@@ -165,6 +168,11 @@ def _plan(lex: Lexicon, w: str) -> tuple:
         if rest in stop or (len(rest) >= 4 and rest in roots) or (len(rest) >= 6 and rest.startswith(_AFFIXED)
                                                                     and is_common(rest)):
             out.append(("lower", (w[:i], None), rest in stop))
+    for i in range(_MIN_PART, len(w) - 5):  # an affixed verb glued on: "Dwi|membuat", "Kasus|dilaporkan"
+        rest = w[i:]
+        if rest.startswith(_VERB_PREFIXES) and rest not in roots and is_common(rest):
+            out.append(("verb", (w[:i], None), None))
+            break
     for i in range(5, len(w) - 2):  # (the longest function word: "Maharani|mengatakan", not "...mengat|akan")
         if w[i:] in _GLUED_FUNCTION_WORDS and w[i - 1].islower():
             out.append(("function", (w[:i], None), None))
@@ -201,11 +209,16 @@ def _apply(plan: tuple, body: str, w: str, seen: set[str], known: frozenset[str]
             rest = parts[2]
             if (rest in seen or rest in known) and (first in seen or first in known or body.count(w) == 1):
                 return parts
+            if (first in seen or first in known) and rest.lower() in common_roots() and rest not in known \
+                    and body.count(w) == 1:
+                return parts  # "Arya|Kasur": a name, then a word of the dictionary opening a caption
             if condition and sub is not None:
                 more = sub(rest)  # "KetuaDPRRIPuan", "KotaCimahimengambil": a title or generic word, then
                 if more:  # a word glued again (the title stays in the run: it cuts a name there anyway)
                     return (first, *more)
         elif kind == "known":
+            return parts
+        elif kind == "verb" and (n or body.count(w)) == 1:
             return parts
         elif kind == "function" and body.count(w) == 1:
             return parts

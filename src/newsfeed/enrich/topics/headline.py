@@ -35,7 +35,8 @@ def headline_names(lex: Lexicon, headline: str, body: str, words: set[str], lowe
     for run in RUN.findall(headline):
         piece: list[str] = []
         for w in _words(run, words) + [""]:
-            if w and (w in known or not w[1:].islower() or w.lower() in generic  # (titles cut names as in the text)
+            if w and (w in known and not (w in lex.word_places and _lower(w.lower(), body, lowered))
+                      or not w[1:].islower() or w.lower() in generic  # (titles cut names as in the text)
                       or w in words and not _lower(w.lower(), body, lowered)):
                 piece.append(w)
                 continue
@@ -46,7 +47,7 @@ def headline_names(lex: Lexicon, headline: str, body: str, words: set[str], lowe
                     hit = runs[text] = analyse(lex, text)
                 for name in hit[0] if hit else ():
                     if name not in counts and " " in name:
-                        name = _without_leading_words(lex, name)
+                        name = _without_leading_words(lex, name, counts)
                     if name not in out:
                         out.append(name)
                 piece = []
@@ -60,10 +61,11 @@ def _lower(low: str, body: str, lowered: dict[str, bool]) -> bool:
     return hit
 
 
-def _without_leading_words(lex: Lexicon, name: str) -> str:
+def _without_leading_words(lex: Lexicon, name: str, counts: dict[str, int]) -> str:
+    """`name` without its leading dictionary words, but for a name the text uses ("Tom" of "Tom Lembong")."""
     words = name.split(" ")
     i = 0
-    while i < len(words) - 1 and words[i] not in lex.name_words and is_common(words[i].lower()):
+    while i < len(words) - 1 and words[i] not in lex.name_words and words[i] not in counts and is_common(words[i].lower()):
         i += 1
     if i and _NUMERAL.match(words[i]):
         return name  # "Komisi V": the numeral names nothing without its head

@@ -49,6 +49,7 @@ class Lexicon:
     name_words: frozenset[str]  # every word of a known name, place, alias or organisation
     short_places: frozenset[str]  # places written short, with an alias: "Sumut", "Jaksel"
     word_places: frozenset[str]  # places that are also ordinary words: "Padang", "Batu"
+    organisation_words: frozenset[str]  # open an organisation's long name: "Otoritas (Jasa Keuangan)"
     # decisions that depend on this lexicon: {"words": {...}, "runs": {...}, "names": {...}}
     cache: dict[str, dict] = field(default_factory=lambda: {"words": {}, "runs": {}, "names": {}})
 
@@ -128,6 +129,7 @@ def _build(generic_words: tuple[str, ...], names: tuple[str, ...], places: tuple
         aliases=d["aliases"],
         short_places=frozenset(k for k in d["aliases"] if k in standalone),
         word_places=frozenset(d.get("word_places", ())),
+        organisation_words=frozenset(d.get("organisation_words", ())) | frozenset(d["organisation_heads"]),
         name_words=frozenset(w for f in known | frozenset(d["aliases"]) | frozenset(d["aliases"].values())
                              | frozenset(d["organisations"]) | frozenset(organisations) for w in f.split(" ")),
     )

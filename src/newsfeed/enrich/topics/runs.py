@@ -15,6 +15,7 @@ from newsfeed.enrich.topics.common import is_common, roots
 from newsfeed.enrich.topics.lexicon import Lexicon
 from newsfeed.enrich.topics.names import info
 from newsfeed.enrich.topics.words import tokens as _tokens
+from newsfeed.enrich.topics.words import ROMAN as _ROMAN
 from newsfeed.enrich.topics.words import word as _word
 
 
@@ -139,6 +140,10 @@ def _close(lex: Lexicon, out: list[str], words: list[str], left: str, right: str
         return
     if lex.never_alone.issuperset(words):
         return  # "PTN BLU", "Pengadilan Negeri": words that name nothing on their own
+    if len(words) == 2 and words[0] not in lex.subunit_heads and _ROMAN.match(words[1]) and _affixed_word(lex, words[0]) \
+            or len(words) == 2 and _ROMAN.match(words[1]) and words[0] not in lex.name_words and words[0].lower() in roots() \
+            and words[0] not in lex.subunit_heads:
+        return  # "(PSU) Jilid II", "Kelas IIB": a word and a numeral
     if len(words) > 2 and words[0] == words[-1]:
         out.append(words[0])  # "(istri) Macron Brigitte Macron"
         out.append(" ".join(words[1:]))

@@ -24,7 +24,7 @@ _GLUE = re.compile(r"^([A-Z][a-z]{2,})([A-Z][a-z].*)$")
 _GLUED_LOWER = re.compile(r"^([A-Z]{2,})[a-z]{3,}$")  # "ATTmeninggal" -> "ATT"
 _CLITIC = re.compile(r"-(?:nya|lah|kah|pun|ku|mu)$")
 _MONEY = re.compile(r"^(?:Rp|US\$|USD|IDR)[\d.,]*$")
-_ROMAN = re.compile(r"^(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})[AB]?$")
+ROMAN = re.compile(r"^(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})[AB]?$")
 _SHORT_CODE = re.compile(r"^(?:U-?\d+|[A-Z]\d*|\d.*|[A-Z]{1,3}-?\d+)$")
 
 
@@ -56,7 +56,9 @@ def word(lex: Lexicon, w: str) -> tuple:
     alone = kind in "wop" and (w in lex.aliases or not (
         w in lex.never_alone or low in stop or (low in lex.portfolio and not w.isupper())
         or (len(w) < 3 and not w.isupper()) or (not w.isalpha() or len(w) <= 3) and _SHORT_CODE.match(w)))
-    if kind not in "wc" or w in lex.known_forms:
+    if w in lex.word_places:
+        opener = "?"  # "Batu bara ...": a sentence may open with the word
+    elif kind not in "wc" or w in lex.known_forms:
         opener = "k"
     elif low in lex.generic or (low in stop and low not in lex.name_stopwords):
         opener = "d"
@@ -79,7 +81,7 @@ def _kind(lex: Lexicon, tok: str, low: str, stop: frozenset[str]) -> str:
         return "g"
     if tok[0].islower():
         return "c"
-    if _ROMAN.match(tok):
+    if ROMAN.match(tok):
         return "c"  # a numeral of a name: "Komisi V", "Lapas Kelas IIB Muaro Bungo", "Perang Dunia II"
     if tok.isupper() and len(tok) > 1:
         if tok in lex.not_organisations:
