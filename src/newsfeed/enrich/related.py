@@ -54,13 +54,14 @@ T_ = TypeVar("T_")
 KEEP = 10
 BLOCK = 512
 GROWTH_FOR_REBUILD = 0.25
-FORMAT = 3  # of the state and row blobs
+FORMAT = 4  # of the state and row blobs
 CHUNK = 8000  # documents held in memory at once while counting
 PIECE = 1000  # documents per piece of a chunk counted in parallel
 PARALLEL_BLOCKS = 16  # blocks of rows ranked by forked workers at once (progress is reported between)
 
-# a stored row: kept terms, headline pieces, cluster, distinct terms, headline key bytes, list bytes
-_ROW_HEAD = struct.Struct(">IIiIII")
+# a stored row: kept terms, headline pieces, cluster, distinct terms, headline key bytes, list
+# bytes, and the list's floor (the score an offer must beat: its last, when it holds KEEP)
+_ROW_HEAD = struct.Struct(">IIiIIId")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,7 @@ class RelatedIndex:
         self.Z = np.zeros((0, 0), dtype=np.float32)
         self.cluster = np.zeros(0, dtype=np.int32)
         self.lists: list[list[tuple[float, str]] | bytes] = []  # bytes: as stored, parsed on first use
+        self.floors = np.zeros(0)  # per row: the floor stored with its list, read while the list is still bytes
         self.built_size = 0
         self._postings: sp.csr_matrix | None = None  # derived from X when first needed
         self._norms: np.ndarray | None = None  # of the rows of X
@@ -161,6 +163,7 @@ class RelatedIndex:
         self.ids = [self.ids[r] for r in keep.tolist()]
         self.titles = [self.titles[r] for r in keep.tolist()]
         self.lists = [self.lists[r] for r in keep.tolist()]
+        self.floors = self.floors[keep]
         self.pos = {i: r for r, i in enumerate(self.ids)}
         self._postings = self._norms = self._coarse = None
         self._rank_rows(np.array(sorted(self.pos[i] for i in holders), dtype=np.int64), changed=None)
@@ -212,10 +215,11 @@ class RelatedIndex:
         title = self.titles[row].encode()
         entries = self.lists[row]
         listed = entries if isinstance(entries, bytes) else json.dumps(entries, ensure_ascii=False).encode()
+        floor = self.floors[row] if isinstance(entries, bytes) else (entries[-1][0] if len(entries) >= KEEP else -np.inf)
         (terms, weights), (grams, gram_weights) = _row_of(self.X, row), _row_of(self.G, row)
         return b"".join(
             (
-                _ROW_HEAD.pack(len(terms), len(grams), int(self.cluster[row]), int(self.terms[row]), len(title), len(listed)),
+                _ROW_HEAD.pack(len(terms), len(grams), int(self.cluster[row]), int(self.terms[row]), len(title), len(listed), floor),
                 title,
                 listed,
                 terms.astype(np.int32).tobytes(),
@@ -243,9 +247,10 @@ class RelatedIndex:
         index.gram_idf = data[bounds[1] : bounds[2]].copy()
         index.basis = data[bounds[2] : bounds[3]].reshape(bd, bv).copy()
         index.centroids = data[bounds[3] : bounds[4]].reshape(cd, cv).copy()
-        words, pieces, latents, clusters, distinct = _Rows(), _Rows(), [], [], []
+        words, pieces, latents, clusters, distinct, floors = _Rows(), _Rows(), [], [], [], []
         for article_id, blob in sorted(rows):
-            n, g, cluster, terms, title_size, list_size = _ROW_HEAD.unpack_from(blob)
+            n, g, cluster, terms, title_size, list_size, floor = _ROW_HEAD.unpack_from(blob)
+            floors.append(floor)
             offset = _ROW_HEAD.size + title_size + list_size
             words.add(blob, n, offset)
             pieces.add(blob, g, offset + 8 * n)
@@ -261,6 +266,7 @@ class RelatedIndex:
         index.Z = np.vstack(latents) if latents else np.zeros((0, bd or 1), dtype=np.float32)  # no basis: 1 zero
         index.cluster = np.array(clusters, dtype=np.int32)
         index.terms = np.array(distinct, dtype=np.int32)
+        index.floors = np.array(floors, dtype=np.float64)
         return index
 
     # -- building -----------------------------------------------------------------------------
@@ -292,6 +298,7 @@ class RelatedIndex:
         self.centroids = M.kmeans(self.Z, int(np.sqrt(n))) if big else np.zeros((0, self.Z.shape[1]), np.float32)
         self.cluster = M.nearest(self.Z, self.centroids)
         self.lists = [[] for _ in self.ids]
+        self.floors = np.full(n, -np.inf)
         self.built_size = n
 
     def _append(self, recs: list[tuple[str, str, str]]) -> np.ndarray:
@@ -326,6 +333,7 @@ class RelatedIndex:
                 self.ids.append(rid)
                 self.titles.append(title_key(title))
                 self.lists.append([])
+            self.floors = np.concatenate([self.floors, np.full(len(new_rows), -np.inf)])
             self.X = sp.vstack([self.X, X[new_rows]], format="csr")
             self.G = sp.vstack([self.G, G[new_rows]], format="csr")
             self.Z = np.vstack([self.Z, Z[new_rows]])
@@ -419,6 +427,13 @@ class RelatedIndex:
         ids, values, targets = [self.ids[r] for r in sources.tolist()], scores.tolist(), rows.tolist()
         for a, b in zip(starts[:-1], starts[1:]):
             row = targets[a]
+            stored = self.lists[row]
+            # A full stored list that every offer falls below stays as it is, unparsed (most of an
+            # add's lists). It holds none of the offered: a list holding an edited article was
+            # ranked again (so is no longer bytes), and one holding an unchanged article offered
+            # here holds it at this same score, which is not below the floor.
+            if isinstance(stored, bytes) and max(values[a:b]) < self.floors[row]:
+                continue
             offered = set(ids[a:b])
             current = self._entries(row)
             merged = sorted([*(e for e in current if e[1] not in offered), *zip(values[a:b], ids[a:b])], key=_best_first)[:KEEP]
