@@ -68,5 +68,13 @@ def is_derived(low: str) -> bool:
     return len(low) >= 7 and low.endswith("an") and low not in roots() and is_common(low)
 
 
+_VERB_PREFIXES = ("me", "di", "ber", "ter")
+
+
+def is_verb(low: str) -> bool:
+    """A verb made from a root with a prefix ("mengunggah", "diduga", "bertemu"): never a name."""
+    return len(low) >= 7 and low.startswith(_VERB_PREFIXES) and low not in roots() and is_common(low)
+
+
 def clear() -> None:
     _CACHE.clear()

@@ -15,7 +15,7 @@ import re
 from newsfeed.config import TopicSettings
 from newsfeed.enrich import text as T
 from newsfeed.enrich.topics import folding
-from newsfeed.enrich.topics.common import is_derived
+from newsfeed.enrich.topics.common import is_common, is_derived, is_verb
 from newsfeed.enrich.topics.citations import strip_formal_country
 from newsfeed.enrich.topics.furniture import strip_dateline, strip_links
 from newsfeed.enrich.topics.headline import clean_headline, headline_names
@@ -49,6 +49,8 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
     head = f" {headline} "
     lowered: dict[str, bool] = {}  # word -> does the article write it in lowercase
     counts, special, words = mentions(lex, body, head, lowered)
+    if "inisial " in body:
+        _initials(lex, body, counts)
     in_head = headline_names(lex, headline, body, words, lowered, counts)
     for name in in_head:
         if name not in counts:
@@ -115,11 +117,13 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
             common = lowered.get(low)
             if common is None:
                 common = lowered[low] = lower_occurs(body, low)
-            if common or is_derived(low) and name not in lex.name_words:
-                continue  # a common word written with a capital ("Penerima BSU ...", "Peraturan"), not a name
+            if common or (is_derived(low) or is_verb(low)) and name not in lex.name_words:
+                continue  # a common word written with a capital ("Penerima BSU ...", "Peraturan", "Mengunggah")
         elif " " in name and name.split(" ", 1)[0] in lex.generic_acronyms and name not in lex.known_forms:
             if all(_lowered(body, w.lower(), lowered) for w in name.split(" ")[1:]):
                 continue  # a generic acronym and common words: "SMA Swasta (tujuan)", "SMA Jalur (Afirmasi)"
+        elif " " in name and _phrase(lex, name, body, lowered, forms):
+            continue  # ordinary words written with capitals: "Riwayat Tagihan", "Produk Halal"
         result.append(name)
         taken += 1
     for name in settings.always:
@@ -127,6 +131,19 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
         if pattern.search(body) or pattern.search(head):
             push(name)
     return tuple(result)
+
+
+_INITIALS = re.compile(r"inisial ([A-Z]{2,4})\b")
+
+
+def _initials(lex: Lexicon, body: str, counts: dict[str, int]) -> None:
+    """"(ber)inisial AP": a person named by initials, wherever the text writes them, though
+    the letters are elsewhere a credit or a generic acronym ("AP", the news agency)."""
+    for code in {m.group(1) for m in _INITIALS.finditer(body)}:
+        if code not in counts:
+            n = len(re.findall(r"(?<![\w-])" + code + r"(?![\w-])", body))
+            if n:
+                counts[code] = n
 
 
 def _folds(lex: Lexicon, body: str, counts: dict[str, int], special: list[tuple],
@@ -216,6 +233,23 @@ def _in_head(name: str, head: str) -> bool:
             return True
         i = head.find(name, i + 1)
     return False
+
+
+def _phrase(lex: Lexicon, name: str, body: str, lowered: dict[str, bool], forms: dict[str, list[str]]) -> bool:
+    """Is `name` a phrase of ordinary words (a feature's or a subheading's Title Case): no word of
+    a known name, each a word of the dictionary that the text also writes in lowercase, the first
+    opening no organisation and no place ("Badan Anggaran", "Pasar Minggu" are names)?"""
+    if name in lex.known_forms or name in forms or name in lex.aliases:
+        return False
+    words = name.split(" ")
+    if words[0] in lex.organisation_words or words[0] in lex.heads or words[0] in lex.never_alone \
+            or words[0] in lex.lowercase_head_words or words[0] in lex.place_heads:
+        return False
+    for w in words:
+        low = w.lower()
+        if w in lex.name_words or not w[1:].islower() or not is_common(low) or not _lowered(body, low, lowered):
+            return False
+    return True
 
 
 def _lowered(body: str, low: str, lowered: dict[str, bool]) -> bool:

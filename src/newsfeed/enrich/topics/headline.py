@@ -36,7 +36,8 @@ def headline_names(lex: Lexicon, headline: str, body: str, words: set[str], lowe
         piece: list[str] = []
         for w in _words(run, words) + [""]:
             if w and (w in known and not (w in lex.word_places and _lower(w.lower(), body, lowered))
-                      or not w[1:].islower() or w.lower() in generic  # (titles cut names as in the text)
+                      or not w[1:].islower() and not _hyphenated_words(w, words)
+                      or w.lower() in generic  # (titles cut names as in the text)
                       or w in words and not _lower(w.lower(), body, lowered)):
                 piece.append(w)
                 continue
@@ -52,6 +53,18 @@ def headline_names(lex: Lexicon, headline: str, body: str, words: set[str], lowe
                         out.append(name)
                 piece = []
     return out
+
+
+_WORD_PREFIXES = frozenset(("non", "anti", "pro", "pasca", "pra", "antar", "multi", "semi"))
+
+
+def _hyphenated_words(w: str, words: set[str]) -> bool:
+    """Is `w` words of the dictionary joined by a hyphen, written so only in the headline
+    ("Non-Aktif", "Pasca-Banjir"), not a name ("Al-Salam", "Alexander-Arnold")?"""
+    if "-" not in w or w in words:
+        return False
+    parts = w.lower().split("-")
+    return all(p in _WORD_PREFIXES or is_common(p) for p in parts if p)
 
 
 def _lower(low: str, body: str, lowered: dict[str, bool]) -> bool:

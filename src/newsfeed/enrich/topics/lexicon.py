@@ -50,6 +50,7 @@ class Lexicon:
     short_places: frozenset[str]  # places written short, with an alias: "Sumut", "Jaksel"
     word_places: frozenset[str]  # places that are also ordinary words: "Padang", "Batu"
     organisation_words: frozenset[str]  # open an organisation's long name: "Otoritas (Jasa Keuangan)"
+    place_heads: frozenset[str]  # open a place's name in dictionary words: "Pasar (Minggu)"
     # decisions that depend on this lexicon: {"words": {...}, "runs": {...}, "names": {...}}
     cache: dict[str, dict] = field(default_factory=lambda: {"words": {}, "runs": {}, "names": {}})
 
@@ -130,6 +131,7 @@ def _build(generic_words: tuple[str, ...], names: tuple[str, ...], places: tuple
         short_places=frozenset(k for k in d["aliases"] if k in standalone),
         word_places=frozenset(d.get("word_places", ())),
         organisation_words=frozenset(d.get("organisation_words", ())) | frozenset(d["organisation_heads"]),
+        place_heads=frozenset(d.get("place_heads", ())),
         name_words=frozenset(w for f in known | frozenset(d["aliases"]) | frozenset(d["aliases"].values())
                              | frozenset(d["organisations"]) | frozenset(organisations) for w in f.split(" ")),
     )
