@@ -458,6 +458,7 @@ def _unseen(items: Iterator[tuple[ledger.Delivery, object]], failed_here: set[st
 
 
 CLAIM_BATCH = 20  # deliveries a send worker claims at a time (PostgreSQL)
+CLAIM_POLL = 1.0  # seconds a worker with nothing to claim waits before it looks again
 
 
 def worker_claim(settings: Settings) -> ledger.Claim:
@@ -478,7 +479,9 @@ def claimed(store: Store, code: str, claim: ledger.Claim, tick: Callable[[], dat
             ends = ledger.held_elsewhere(store, code, claim, tick())
             if ends is None:
                 return
-            pause = min(max(0.2, ends - time.time() + 0.2), claim.lease)
+            # looked at again at least every CLAIM_POLL seconds: the others' rows are usually
+            # finished (their leases ended) long before the leases would run out
+            pause = min(max(0.2, ends - time.time() + 0.2), claim.lease, CLAIM_POLL)
             if waited + pause > policy.max_wait:
                 return
             sleep(pause)

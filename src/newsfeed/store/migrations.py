@@ -294,4 +294,17 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE deliveries ADD COLUMN lease_until INTEGER;
         """,
     ),
+    (
+        12,
+        """
+        -- A million-row edition read a batch at a time: the rows of one status in address
+        -- order are a range of this index (batched reads, send workers' claims), where
+        -- (edition, status) alone made PostgreSQL sort every row left at each claim (SQLite's
+        -- index held the key's email already). Claimed rows are few: their own index serves
+        -- the lease queries (renew, release, takeover) without reading the whole edition.
+        CREATE INDEX deliveries_by_status_email ON deliveries (edition, status, email);
+        DROP INDEX deliveries_by_status;
+        CREATE INDEX deliveries_leased ON deliveries (edition, claimed_by) WHERE lease_until IS NOT NULL;
+        """,
+    ),
 ]

@@ -599,16 +599,21 @@ def claim(store: Store, edition: str, claim: Claim, now: datetime, limit: int) -
     (PostgreSQL: FOR UPDATE SKIP LOCKED, so workers claiming at once never get the same
     row), in the order of `remaining`. A row whose lease ran out (its worker was killed) is
     claimable again; a 'sending' one is then sent again with the same Message-ID."""
+    found: list[Delivery] = []
     with store.transaction(concurrent=True) as conn, guard(store):
-        rows = conn.execute(
-            f"UPDATE deliveries SET claimed_by = ?, lease_until = ? WHERE (edition, email) IN ("
-            f"SELECT edition, email FROM deliveries WHERE {_CLAIMABLE} AND (lease_until IS NULL OR lease_until <= ?) "
-            "ORDER BY CASE status WHEN 'sending' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, email LIMIT ? FOR UPDATE SKIP LOCKED) "
-            f"RETURNING {_DELIVERY_COLUMNS}",
-            (claim.worker, claim.until(), edition, MAX_ATTEMPTS, to_stored(now), int(time.time()), limit),
-        ).fetchall()
-    order = {"sending": 0, "pending": 1}
-    return sorted((_delivery(r) for r in rows), key=lambda d: (order.get(d.status, 2), d.email))
+        # one status at a time, each a range of deliveries_by_status_email in address order
+        for status, extra, args in (("sending", "", ()), ("pending", "", ()),
+                                    ("failed", " AND attempts < ? AND coalesce(next_attempt, '') <= ?", (MAX_ATTEMPTS, to_stored(now)))):
+            if len(found) >= limit:
+                break
+            rows = conn.execute(
+                f"UPDATE deliveries SET claimed_by = ?, lease_until = ? WHERE (edition, email) IN ("
+                f"SELECT edition, email FROM deliveries WHERE edition = ? AND status = ?{extra} AND (lease_until IS NULL OR lease_until <= ?) "
+                f"ORDER BY email LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING {_DELIVERY_COLUMNS}",
+                (claim.worker, claim.until(), edition, status, *args, int(time.time()), limit - len(found)),
+            ).fetchall()
+            found.extend(sorted((_delivery(r) for r in rows), key=lambda d: d.email))
+    return found
 
 
 def renew(store: Store, edition: str, claim: Claim) -> None:
