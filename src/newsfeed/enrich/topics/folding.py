@@ -140,7 +140,7 @@ def short_forms(lex: Lexicon, counts: Mapping[str, int], takers_: Mapping[str, l
             if len(fulls) > 1:  # Santoso" more than "Meriyati Hoegeng"; then the most named, the first named
                 fulls = [min(fulls, key=lambda f: (-counts[f], _first(body, f), f))]
         full = fulls[0]
-        if (info(lex, short)[3] or short.isupper() and full in lex.known_forms) and not (
+        if (info(lex, short)[3] or short.isupper() and (full in lex.known_forms or short in lex.branch_acronyms)) and not (
                 body and full.startswith(short) and full[len(short)] == " " and full not in lex.known_forms
                 and _model(body, full)):
             merge[short] = full  # (not "Lenovo" -> "Lenovo Yoga": a maker's product line, "Lenovo Yoga 7")

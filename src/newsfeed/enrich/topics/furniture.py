@@ -68,6 +68,10 @@ def strip_links(text: str) -> str:
         if start < pos:
             continue
         out.append(text[pos:start])
+        if text.startswith("Artikel ini telah tayang", start):
+            nl = text.find("\n", end)  # "... di Surya.co.id dengan judul ...": a credit and a headline, to the end
+            pos = len(text) if nl < 0 else nl
+            continue
         pos = _link_end(text, end)
     out.append(text[pos:])
     return "\n".join(out)  # (what follows a link starts a paragraph)

@@ -165,7 +165,7 @@ def _plan(lex: Lexicon, w: str) -> tuple:
         rest = w[i:]
         if not rest.islower():
             break
-        if rest in stop or (len(rest) >= 4 and rest in roots) or (len(rest) >= 6 and rest.startswith(_AFFIXED)
+        if rest in stop or (len(rest) >= 5 and rest in roots) or (len(rest) >= 6 and rest.startswith(_AFFIXED)
                                                                     and is_common(rest)):
             out.append(("lower", (w[:i], None), rest in stop))
     for i in range(_MIN_PART, len(w) - 5):  # an affixed verb glued on: "Dwi|membuat", "Kasus|dilaporkan"

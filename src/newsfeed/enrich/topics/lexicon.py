@@ -51,6 +51,7 @@ class Lexicon:
     word_places: frozenset[str]  # places that are also ordinary words: "Padang", "Batu"
     organisation_words: frozenset[str]  # open an organisation's long name: "Otoritas (Jasa Keuangan)"
     place_heads: frozenset[str]  # open a place's name in dictionary words: "Pasar (Minggu)"
+    branch_acronyms: frozenset[str]  # with a place after them, an office: "DPRD Banten"
     # decisions that depend on this lexicon: {"words": {...}, "runs": {...}, "names": {...}}
     cache: dict[str, dict] = field(default_factory=lambda: {"words": {}, "runs": {}, "names": {}})
 
@@ -132,6 +133,7 @@ def _build(generic_words: tuple[str, ...], names: tuple[str, ...], places: tuple
         word_places=frozenset(d.get("word_places", ())),
         organisation_words=frozenset(d.get("organisation_words", ())) | frozenset(d["organisation_heads"]),
         place_heads=frozenset(d.get("place_heads", ())),
+        branch_acronyms=frozenset(d.get("branch_acronyms", ())),
         name_words=frozenset(w for f in known | frozenset(d["aliases"]) | frozenset(d["aliases"].values())
                              | frozenset(d["organisations"]) | frozenset(organisations) for w in f.split(" ")),
     )

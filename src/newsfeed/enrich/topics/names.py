@@ -30,7 +30,9 @@ def info(lex: Lexicon, name: str) -> tuple:
     # (a compass word inside a name is no place's: "Masjid Raya Baiturrahman")
     placeish = name in lex.standalone or not lex.standalone.isdisjoint(words) or words[-1] in lex.compass
     takes: tuple[str, ...] = ()
-    if n > 1 and placeish and name in lex.known_forms and name not in lex.standalone:
+    if n == 2 and words[0] in lex.branch_acronyms:
+        takes = (words[0],)  # "KBRI" is "KBRI Tokyo"
+    elif n > 1 and placeish and name in lex.known_forms and name not in lex.standalone:
         first = words[0]  # "Garuda" is "Garuda Indonesia", "Persib" "Persib Bandung"
         if first not in lex.never_alone and first not in lex.placeish and first.lower() not in lex.generic:
             takes = (first,)

@@ -106,13 +106,17 @@ def _names(lex: Lexicon, toks: list[str], facts: list[tuple]) -> tuple[str, ...]
             continue
         if k == "o":
             _close(lex, out, cur, before, k)
+            if tok in lex.branch_acronyms and i < last and facts[i + 1][1] == "p":
+                cur, before, place_part, after_generic = [tok], "o", False, False
+                continue  # "DPRD Banten", "KBRI Yangon": the body's office there
             if f[2]:
                 out.append(tok)
             cur, before, place_part, after_generic = [], "o", False, False
             continue
         # a place
         after_generic = False
-        if cur and (len(cur) <= 3 and cur[0] in lex.heads or tok in lex.word_places and not place_part):
+        if cur and (len(cur) <= 3 and cur[0] in lex.heads or tok in lex.word_places and not place_part
+                    or len(cur) == 1 and cur[0] in lex.branch_acronyms):
             cur.append(tok)  # "Bank Indonesia", "Polda Bali", "Sekolah Indonesia Jeddah"; "Lapangan Blang Padang"
             place_part = True
             continue
