@@ -49,6 +49,8 @@ def headline_names(lex: Lexicon, headline: str, body: str, words: set[str], lowe
                 for name in hit[0] if hit else ():
                     if name not in counts and " " in name:
                         name = _without_leading_words(lex, name, counts)
+                        if name not in counts and " " in name:
+                            name = _text_name_inside(name, counts)
                     if name not in out:
                         out.append(name)
                 piece = []
@@ -72,6 +74,17 @@ def _lower(low: str, body: str, lowered: dict[str, bool]) -> bool:
     if hit is None:
         hit = lowered[low] = lower_occurs(body, low)
     return hit
+
+
+def _text_name_inside(name: str, counts: dict[str, int]) -> str:
+    """The text's name of two words or more that ends `name`, when the text never writes `name`
+    itself: "(Mantan Karyawan) TV Dian Akbar" is "Dian Akbar"."""
+    words = name.split(" ")
+    for i in range(1, len(words) - 1):
+        tail = " ".join(words[i:])
+        if tail in counts:
+            return tail
+    return name
 
 
 def _without_leading_words(lex: Lexicon, name: str, counts: dict[str, int]) -> str:

@@ -52,6 +52,7 @@ class Lexicon:
     organisation_words: frozenset[str]  # open an organisation's long name: "Otoritas (Jasa Keuangan)"
     place_heads: frozenset[str]  # open a place's name in dictionary words: "Pasar (Minggu)"
     branch_acronyms: frozenset[str]  # with a place after them, an office: "DPRD Banten"
+    place_suffixes: frozenset[str]  # after a place, one name with it: "(Indonesia) Open"
     # decisions that depend on this lexicon: {"words": {...}, "runs": {...}, "names": {...}}
     cache: dict[str, dict] = field(default_factory=lambda: {"words": {}, "runs": {}, "names": {}})
 
@@ -134,6 +135,7 @@ def _build(generic_words: tuple[str, ...], names: tuple[str, ...], places: tuple
         organisation_words=frozenset(d.get("organisation_words", ())) | frozenset(d["organisation_heads"]),
         place_heads=frozenset(d.get("place_heads", ())),
         branch_acronyms=frozenset(d.get("branch_acronyms", ())),
+        place_suffixes=frozenset(w for f in d.get("place_suffixes", ()) for w in f.split(" ")),
         name_words=frozenset(w for f in known | frozenset(d["aliases"]) | frozenset(d["aliases"].values())
                              | frozenset(d["organisations"]) | frozenset(organisations) for w in f.split(" ")),
     )

@@ -97,6 +97,10 @@ def _names(lex: Lexicon, toks: list[str], facts: list[tuple]) -> tuple[str, ...]
             if tok in lex.compass and tok != cur[-1] and not (len(cur) > 1 and cur[-2] in lex.compass):
                 cur.append(tok)  # "Bengkulu Selatan", "Aceh Barat Daya": a part of the place, named so
                 continue
+            if tok in lex.place_suffixes:
+                cur.append(tok)  # "Indonesia Open", "Jakarta Fair": an event's name
+                place_part = False
+                continue
             _close(lex, out, cur, before, k)
             cur, before, place_part, after_generic = [tok], "p", False, False
             continue
