@@ -87,7 +87,9 @@ def person_split(lex: Lexicon, words: tuple[str, ...], counts: Mapping[str, int]
             return " ".join(words[:c]), " ".join(words[c:])
     for c in cuts:  # the organisation named on its own, the person by a name of theirs: "InJourney Airports
         # Achmad Syahir" where the text has "InJourney Airports" and "Syahir"
-        if len(words) - c >= 2 and " ".join(words[:c]) in counts and (words[-1] in counts or words[c] in counts) \
+        if c >= 2 and len(words) - c >= 2 and " ".join(words[:c]) in counts and (
+                words[-1] in counts or words[c] in counts
+                or words[0] in lex.never_alone and not any(is_common(w.lower()) for w in words[c:])) \
                 and not (body and lower_occurs(body, words[-1].lower())):
             return " ".join(words[:c]), " ".join(words[c:])
     cuts = [c for c in cuts if c >= 2 and not lex.never_alone.issuperset(words[:c])]  # (not "Masjid Raya" |
@@ -126,6 +128,12 @@ def takers(counts: Mapping[str, int], special: list[tuple]) -> tuple[dict, list[
                     fulls.append(name)
         if facts[4] and name not in splits:
             splits.append(name)
+    for facts in special:  # "P Diddy" is "Sean Diddy Combs": an initial and a name the full name takes
+        words = facts[1]
+        if len(words) == 2 and len(words[0].rstrip(".")) == 1 and facts[0] in counts and facts[0] not in out:
+            fulls = [f[0] for f in special if f[0] != facts[0] and f[0] in counts and words[1] in f[2]]
+            if fulls:
+                out[facts[0]] = fulls
     return out, splits, acronyms_
 
 

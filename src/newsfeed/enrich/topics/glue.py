@@ -212,6 +212,8 @@ def _apply(plan: tuple, body: str, w: str, seen: set[str], known: frozenset[str]
             if (first in seen or first in known) and rest.lower() in common_roots() and rest not in known \
                     and body.count(w) == 1:
                 return parts  # "Arya|Kasur": a name, then a word of the dictionary opening a caption
+            if condition and rest[1:].islower():
+                return parts  # "GedungKementerian": a generic word, which names nothing, then a name
             if condition and sub is not None:
                 more = sub(rest)  # "KetuaDPRRIPuan", "KotaCimahimengambil": a title or generic word, then
                 if more:  # a word glued again (the title stays in the run: it cuts a name there anyway)

@@ -146,8 +146,8 @@ def _close(lex: Lexicon, out: list[str], words: list[str], left: str, right: str
     if name in lex.known_forms:
         out.append(name)
         return
-    if lex.never_alone.issuperset(words):
-        return  # "PTN BLU", "Pengadilan Negeri": words that name nothing on their own
+    if lex.never_alone.issuperset(words) and not (words[0] in lex.org_openers and words[-1].isupper()):
+        return  # "PTN BLU", "Pengadilan Negeri": words that name nothing on their own (but "Kementerian HAM")
     if len(words) == 2 and words[0] not in lex.subunit_heads and _ROMAN.match(words[1]) and _affixed_word(lex, words[0]) \
             or len(words) == 2 and _ROMAN.match(words[1]) and words[0] not in lex.name_words and words[0].lower() in roots() \
             and words[0] not in lex.subunit_heads:
