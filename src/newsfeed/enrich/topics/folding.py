@@ -271,6 +271,9 @@ def things(lex: Lexicon, body: str, counts: Mapping[str, int]) -> set[str]:
         if short not in counts or short in out or short in lex.known_forms or short in lex.organisations:
             continue
         words = body[max(0, m.start() - 120):m.start()].split()
+        if words and words[-1][:1].islower() and _initials_of(short, words):
+            out.add(short)  # "pemungutan suara ulang (PSU)", "warga negara (WN)": defined in lowercase words
+            continue
         long: list[str] = []
         for w in reversed(words):
             if w[:1].isupper():
@@ -284,11 +287,31 @@ def things(lex: Lexicon, body: str, counts: Mapping[str, int]) -> set[str]:
         long.reverse()
         if len(long) < 2 or long[0][0] != short[0] or long[0] in lex.organisation_words:
             continue
-        if all(w in _LONG_CONNECTORS or w not in lex.name_words and w.isalpha() and is_common(w.lower())
-               for w in long):
+        if all(w in _LONG_CONNECTORS or w.isalpha() and w not in lex.organisations and (
+                w in lex.word_places or w not in lex.standalone and is_common(w.lower())) for w in long):
             out.add(short)
             out.update(n for n in _names_of(lex, " ".join(w for w in long if w[:1].isupper())) if n in counts)
     return out
+
+
+def _initials_of(short: str, words: list[str]) -> bool:
+    """Do the lowercase words that end `words` spell `short` ("sistem penerimaan murid baru"
+    before "(SPMB)", "ditanggung pemerintah" before "(DTP)")? Their first letters, in order, are
+    letters of the acronym, the first its first, one word a letter or two."""
+    letters = short.lower()
+    for k in range(max(2, len(letters) - 1), len(letters) + 1):
+        tail = words[-k:]
+        if len(tail) < k or not all(w[:1].islower() and w.isalpha() for w in tail) or tail[0][0] != letters[0]:
+            continue
+        i = 0
+        for w in tail:
+            i = letters.find(w[0], i)
+            if i < 0:
+                break
+            i += 1
+        else:
+            return True
+    return False
 
 
 def _names_of(lex: Lexicon, run: str) -> tuple[str, ...]:
