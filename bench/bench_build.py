@@ -24,6 +24,7 @@ the sum, and is the steadier figure when other processes compete for the cores):
   unchanged      `newsfeed build` again, nothing changed (best of --repeat runs)
   one edit       one paragraph added to the newest page of the largest section, `newsfeed build`
   publish all    feeds/ deleted, `newsfeed publish`: every feed rendered and written from the store
+  after publish  `newsfeed build` again: must write nothing (the same input gives the same bytes)
 Each prints the files written (newsfeed's own summary line). Then the topic feed count.
 
 Hugo (Debian's package: `apt-get update && apt-get install -y hugo`, 0.111 on Debian 12; skipped
@@ -38,6 +39,11 @@ rendered; no sitemap, robots.txt, 404 or taxonomy list). Timed the same way in t
 and the ratios newsfeed/Hugo for the first build and for one edit. Hugo writes RSS only;
 newsfeed writes more per feed (RSS, Atom, JSON Feed and whatever else it publishes today: the
 first build's line lists feeds/ by file name).
+
+The code measured is a copy of this checkout's src/ and templates/ taken when the benchmark
+starts (PYTHONPATH points at it; --live runs the checkout itself): others editing the checkout
+during a run would otherwise change the code between steps, and a change under enrich/ makes the
+next build extract every article's topics again (different topics, thousands of files rewritten).
 
 Every figure is printed beside its target from issue 12; a target set for another size is shown
 as such, not judged. The machine is shared: the load average is printed before and after, and
@@ -146,13 +152,29 @@ def revision() -> str:
     return f"git {head}" + (" + uncommitted changes under src/" if dirty else "")
 
 
+FROZEN: dict[str, str] = {}  # the copy of the code being measured: folder, revision when copied
+
+
+def freeze() -> None:
+    """Copy src/ and templates/ of the checkout into a temporary folder and make every newsfeed
+    process this benchmark starts import that copy (PYTHONPATH comes before the editable install)."""
+    folder = Path(tempfile.mkdtemp(prefix="newsfeed-bench-code-"))
+    FROZEN.update(folder=str(folder), revision=revision())
+    for part in ("src", "templates"):
+        shutil.copytree(ROOT / part, folder / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder / "src"), os.environ.get("PYTHONPATH", "")]))
+
+
 def origin() -> str:
-    """Which newsfeed code runs: this checkout's src/ (with its git revision) or an installed copy."""
+    """Which newsfeed code runs: the copy taken at start, this checkout's src/ (with its git
+    revision) or an installed copy."""
     found = subprocess.run([sys.executable, "-c", "import newsfeed; print(newsfeed.__file__)"], capture_output=True, text=True).stdout.strip()
     if not found:
         return "newsfeed not importable by this Python"
+    if FROZEN and Path(found).resolve().is_relative_to(Path(FROZEN["folder"]).resolve()):
+        return f"copy of this checkout taken at start, {FROZEN['revision']}"
     if Path(found).resolve().is_relative_to(ROOT / "src"):
-        return f"this checkout, {revision()}"
+        return f"this checkout, {revision()} (live: may have changed during the run)"
     return f"installed copy {Path(found).parent}, not this checkout's src/"
 
 
@@ -276,6 +298,8 @@ def run_size(n: int, args: argparse.Namespace, source, hugo_bin: str | None) -> 
     shutil.rmtree(site / "feeds", ignore_errors=True)
     publish = run([nf, "publish", *config], site)
     show("publish all (feeds/ gone)", publish, publish.files_written(), verdict("publish", n, publish.seconds < 20 and publish.peak_mb < 1024))
+    again = run([nf, "build", *config], site)
+    show("build after publish", again, again.files_written(), "must write 0 files")
     if h_first and h_edit and not (first.failed or edit.failed or h_first.failed or h_edit.failed):
         ratio = first.seconds / h_first.seconds
         print(f"  ratio newsfeed/Hugo, first build: {ratio:.2f} wall ({first.seconds:.1f} s / {h_first.seconds:.1f} s), "
@@ -299,7 +323,10 @@ def main() -> None:
     parser.add_argument("--generator", action="store_true", help="word-list generator even when the corpus is there")
     parser.add_argument("--no-hugo", action="store_true", help="skip the Hugo comparison")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the unchanged build (best shown)")
+    parser.add_argument("--live", action="store_true", help="run the checkout's code itself, not a copy taken at start")
     args = parser.parse_args()
+    if not args.live:
+        freeze()
     print("command:", " ".join(["python", *sys.argv]))
     nf = newsfeed_command()
     version = run([nf, "--version"], ROOT).stdout.strip()
@@ -316,6 +343,8 @@ def main() -> None:
         started = time.perf_counter()
         run_size(n, args, source, hugo_bin)
         print(f"  ({n:,} pages: {(time.perf_counter() - started) / 60:.1f} minutes in all)")
+    if FROZEN:
+        shutil.rmtree(FROZEN["folder"], ignore_errors=True)
 
 
 if __name__ == "__main__":
