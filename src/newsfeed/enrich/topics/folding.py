@@ -80,6 +80,7 @@ def person_split(lex: Lexicon, words: tuple[str, ...], counts: Mapping[str, int]
     when "Elon Musk" is."""
     first = 2 if words[0] in lex.never_alone else 1
     cuts = [c for c in range(first, len(words)) if words[c] not in lex.never_alone
+            and words[c][:1].isupper() and words[c - 1][:1].isupper()  # (not at "dan": "Majelis Tarjih dan Tajdid")
             and words[c].lower() not in lex.portfolio
             and words[c] not in lex.placeish]  # (a place ends an organisation's name: "Sekolah Indonesia Jeddah")
     for c in cuts:  # the person named in full
@@ -87,7 +88,8 @@ def person_split(lex: Lexicon, words: tuple[str, ...], counts: Mapping[str, int]
             return " ".join(words[:c]), " ".join(words[c:])
     for c in cuts:  # the organisation named on its own, the person by a name of theirs: "InJourney Airports
         # Achmad Syahir" where the text has "InJourney Airports" and "Syahir"
-        if c >= 2 and len(words) - c >= 2 and " ".join(words[:c]) in counts and (
+        if c >= 2 and len(words) - c >= 2 and " ".join(words[:c]) in counts and lex.organisation_words.isdisjoint(
+                words[c:]) and (
                 words[-1] in counts or words[c] in counts
                 or words[0] in lex.never_alone and not any(is_common(w.lower()) for w in words[c:])) \
                 and not (body and lower_occurs(body, words[-1].lower())):
@@ -148,6 +150,9 @@ def short_forms(lex: Lexicon, counts: Mapping[str, int], takers_: Mapping[str, l
             if len(fulls) > 1:  # Santoso" more than "Meriyati Hoegeng"; then the most named, the first named
                 fulls = [min(fulls, key=lambda f: (-counts[f], _first(body, f), f))]
         full = fulls[0]
+        if body and counts[short] >= 3 * max(1, counts[full]) and all(
+                w not in lex.name_words and lower_occurs(body, w.lower()) for w in full.split(" ") if w != short):
+            continue  # "Muhammadiyah", named ten times, is no "Hisab Muhammadiyah" named once: a word before a name
         if (info(lex, short)[3] or short.isupper() and (full in lex.known_forms or short in lex.branch_acronyms)) and not (
                 body and full.startswith(short) and full[len(short)] == " " and full not in lex.known_forms
                 and _model(body, full)):

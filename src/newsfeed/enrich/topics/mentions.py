@@ -65,6 +65,8 @@ def mentions(lex: Lexicon, body: str, head: str, lowered: dict[str, bool]) -> tu
     runs: dict[str, int] = {}
     _count_elements(runs, RUN.findall(body))
     runs, words = repair(lex, runs, body)
+    if " dan " in body:
+        runs = _join_and(lex, runs, body)
     cache = lex.cache["runs"]
     if len(cache) > CACHE_LIMIT:
         cache.clear()
@@ -127,6 +129,51 @@ def mentions(lex: Lexicon, body: str, head: str, lowered: dict[str, bool]) -> tu
         for name in initial_names:
             counts[name] = get(name, 0) + k
     return counts, special, words
+
+
+def _join_and(lex: Lexicon, runs: dict[str, int], body: str) -> dict[str, int]:
+    """Runs joined where an organisation's name goes on after "dan": "Majelis Tarjih dan Tajdid",
+    "Kementerian Komunikasi dan Digital" (the first run opens with an organisation's head and ends
+    in a word of the dictionary; the second opens no name of its own; the whole is one name)."""
+    heads = lex.org_openers
+    joined = None
+    for run in list(runs):
+        first, _, rest = run.partition(" ")
+        if first not in heads and first.lower() in lex.generic and rest:  # "Ketua Majelis Tarjih"
+            first, _, rest = rest.partition(" ")
+        if first not in heads or not rest:
+            continue
+        last = rest.rpartition(" ")[2]
+        if last.isupper() or last in lex.name_words and last not in lex.portfolio and last.lower() not in lex.portfolio \
+                or not is_common(last.lower()):
+            continue
+        needle = run + " dan "
+        i = body.find(needle)
+        while i >= 0:
+            j = i + len(needle)
+            m = RUN.match(body, j)
+            before = body[body.rfind(" ", 0, max(0, i - 1)) + 1:max(0, i - 1)]
+            if m and (i == 0 or not body[i - 1].isalnum()) and not (before[:1].isupper() and before[-1:].isalnum()):
+                # (where the run starts, not inside a longer one)
+                other = m.group()
+                out = joined if joined is not None else runs
+                if other in out and other.split(" ", 1)[0] not in heads and other.split(" ", 1)[0] not in \
+                        lex.organisation_words and other.count(" ") < 4 and out.get(run):
+                    whole = needle + other
+                    cache = lex.cache["runs"]
+                    hit = cache.get(whole)
+                    if hit is None:
+                        hit = cache[whole] = analyse(lex, whole)
+                    if hit and hit[0] and hit[0][0].startswith(first + " ") and " dan " in hit[0][0]:
+                        if joined is None:
+                            joined = dict(runs)
+                        for part in (run, other):
+                            joined[part] -= 1
+                            if not joined[part]:
+                                del joined[part]
+                        joined[whole] = joined.get(whole, 0) + 1
+            i = body.find(needle, j)
+    return runs if joined is None else joined
 
 
 def _initial(body: str, run: str, whole: bool = False) -> int:

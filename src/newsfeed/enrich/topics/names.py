@@ -36,6 +36,8 @@ def info(lex: Lexicon, name: str) -> tuple:
         first = words[0]  # "Garuda" is "Garuda Indonesia", "Persib" "Persib Bandung"
         if first not in lex.never_alone and first not in lex.placeish and first.lower() not in lex.generic:
             takes = (first,)
+    elif n > 2 and words[0] in lex.organisation_words and _HAS_ACRONYM.search(name) is None:
+        takes = (words[0],)  # (not its last word, a parent's or a place's: "Majelis Tarjih dan Tajdid ... Muhammadiyah")
     elif n > 1 and not placeish and _HAS_ACRONYM.search(name) is None:
         takes = (words[0], words[-1])
         if n > 2:
