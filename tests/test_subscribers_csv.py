@@ -378,9 +378,12 @@ def test_any_name_leaves_store_export_and_greeting_clean(site, wanted):  # noqa:
             conn.execute("DELETE FROM subscribers")
         for i, name in enumerate(wanted):
             ledger.add(store, f"baru{i}@contoh.co.id", name, (), NOW, confirmed=True)
+            legacy = name.encode("utf-8", "replace").decode()
+            if ON_POSTGRES:  # a PostgreSQL store never held a NUL (its text cannot), as LEGACY above
+                legacy = legacy.replace("\x00", "")
             with store.transaction() as conn:
                 conn.execute("INSERT INTO subscribers (email, name, sections, status, created, updated) "
-                             "VALUES (?, ?, '[]', 'confirmed', 'x', 'x')", (f"lama{i}@contoh.co.id", name.encode("utf-8", "replace").decode()))
+                             "VALUES (?, ?, '[]', 'confirmed', 'x', 'x')", (f"lama{i}@contoh.co.id", legacy))
         people = ledger.all_subscribers(store)
         exported = "".join(",".join(row) for row in subscriber_csv.export_rows(store))
     assert not unsafe(exported)
