@@ -81,6 +81,7 @@ def person_split(lex: Lexicon, words: tuple[str, ...], counts: Mapping[str, int]
     first = 2 if words[0] in lex.never_alone else 1
     cuts = [c for c in range(first, len(words)) if words[c] not in lex.never_alone
             and words[c][:1].isupper() and words[c - 1][:1].isupper()  # (not at "dan": "Majelis Tarjih dan Tajdid")
+            and lex.standalone.isdisjoint(words[c:])  # (no person's name ends in a place: "Badan Pengelola Migas Aceh")
             and words[c].lower() not in lex.portfolio
             and words[c] not in lex.placeish]  # (a place ends an organisation's name: "Sekolah Indonesia Jeddah")
     for c in cuts:  # the person named in full
@@ -91,7 +92,8 @@ def person_split(lex: Lexicon, words: tuple[str, ...], counts: Mapping[str, int]
         if c >= 2 and len(words) - c >= 2 and " ".join(words[:c]) in counts and lex.organisation_words.isdisjoint(
                 words[c:]) and (
                 words[-1] in counts or words[c] in counts
-                or words[0] in lex.never_alone and not any(is_common(w.lower()) for w in words[c:])) \
+                or words[0] in lex.never_alone and lex.standalone.isdisjoint(words[c:])
+                and not any(is_common(w.lower()) for w in words[c:])) \
                 and not (body and lower_occurs(body, words[-1].lower())):
             return " ".join(words[:c]), " ".join(words[c:])
     cuts = [c for c in cuts if c >= 2 and not lex.never_alone.issuperset(words[:c])]  # (not "Masjid Raya" |
@@ -153,6 +155,9 @@ def short_forms(lex: Lexicon, counts: Mapping[str, int], takers_: Mapping[str, l
         if body and counts[short] >= 3 * max(1, counts[full]) and all(
                 w not in lex.name_words and lower_occurs(body, w.lower()) for w in full.split(" ") if w != short):
             continue  # "Muhammadiyah", named ten times, is no "Hisab Muhammadiyah" named once: a word before a name
+        if body and full.endswith(" " + short) and full.count(" ") == 1 and full.split(" ", 1)[0] in lex.org_openers \
+                and _after_locative(body, short):
+            continue  # "di Sidrap": a place, which "Pemkab Sidrap" is named after, not the organisation
         if (info(lex, short)[3] or short.isupper() and (full in lex.known_forms or short in lex.branch_acronyms)) and not (
                 body and full.startswith(short) and full[len(short)] == " " and full not in lex.known_forms
                 and _model(body, full)):
@@ -165,6 +170,22 @@ def short_forms(lex: Lexicon, counts: Mapping[str, int], takers_: Mapping[str, l
             full = merge[full]
         merge[short] = full
     return merge
+
+
+_LOCATIVES = (" di ", " ke ", " dari ")
+
+
+def _after_locative(body: str, name: str) -> bool:
+    """Does the text write "di", "ke" or "dari" right before `name` ("di Sidrap")?"""
+    for loc in _LOCATIVES:
+        needle = loc + name
+        i = body.find(needle)
+        while i >= 0:
+            j = i + len(needle)
+            if j >= len(body) or not body[j].isalnum():
+                return True
+            i = body.find(needle, j)
+    return False
 
 
 _MODEL_AFTER = re.compile(r"(?: [A-Z][\w-]*){0,2} \d+[A-Za-z]?(?![\d.,:-])")  # " 7", " Slim 7", " Pro 5i"; not "2-1"

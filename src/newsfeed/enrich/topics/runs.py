@@ -157,7 +157,7 @@ def _close(lex: Lexicon, out: list[str], words: list[str], left: str, right: str
         out.append(" ".join(words[1:]))
         return
     portfolio = lex.portfolio
-    if words[0].lower() in portfolio:
+    if words[0].lower() in portfolio and words[0] not in lex.org_openers:  # (but "Badan Anggaran")
         i = 1
         while i < len(words) and words[i].lower() in portfolio:
             i += 1
