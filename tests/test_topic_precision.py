@@ -238,3 +238,42 @@ def test_a_capital_di_inside_a_name_is_its_particle():
     topics = _topics("Juventus Kalah", body)
     assert "Michele Di Gregorio" in topics and "Gregorio" not in topics, topics
     assert "Di Jakarta" not in topics and "Jakarta" in topics, topics
+
+
+def test_acronyms_of_things_are_no_topics_but_organisations_are():
+    body = ("Papua harus menjalani pemungutan suara ulang (PSU). KPU menyiapkan PSU di tiga distrik. "
+            "Otoritas Jasa Keuangan (OJK) mengawasi bank. OJK menegur dua bank. Saldo Anggaran Lebih (SAL) "
+            "dipakai pemerintah. SAL itu Rp 85 triliun.")
+    topics = _topics("PSU Digelar, OJK Tegur Bank", body)
+    assert "OJK" in topics and "PSU" not in topics and "SAL" not in topics, topics
+
+
+def test_a_compass_word_and_a_numeral_stay_inside_their_name():
+    body = ("Bupati Bengkulu Selatan Rifai Tajuddin hadir. Warga Bengkulu Selatan menyambutnya. Anggota "
+            "Komisi V DPR RI Adian Napitupulu bertanya. Komisi V akan memanggil Basarnas.")
+    topics = _topics("Komisi V Panggil Basarnas", body)
+    assert "Bengkulu Selatan" in topics and "Bengkulu" not in topics, topics
+    assert "V" not in topics and ("DPR" in topics) != ("Komisi V" in topics), topics
+
+
+def test_an_office_of_a_body_with_branches_is_one_name_with_its_place():
+    body = ("Wakil Ketua DPRD Banten Budi Prajogo membantah. Surat itu berkop DPRD Banten. Budi Prajogo "
+            "menyebut stafnya di DPRD keliru.")
+    topics = _topics("Memo Wakil Ketua DPRD Banten", body)
+    assert "DPRD Banten" in topics and "DPRD" not in topics and "Banten" not in topics, topics
+
+
+def test_a_ministrys_short_name_and_a_known_names_acronym_fold_into_one_topic():
+    body = ("Kementerian Pertahanan menerima laporan. Aset itu dikelola Kemhan sejak 2005. TNI AD "
+            "menjelaskan status tanah. TNI menyatakan tanah itu aset negara. TNI AD siap menyerahkannya.")
+    topics = _topics("TNI Jelaskan Status Tanah", body)
+    assert ("Kemhan" in topics) != ("Kementerian Pertahanan" in topics), topics
+    assert "TNI AD" in topics and "TNI" not in topics, topics
+
+
+def test_a_verb_glued_onto_a_name_and_a_phrase_of_ordinary_words_are_cut_off():
+    body = ("Kani Dwimembuat laporan ke polisi. Kani mengaku rugi. Kani Dwi menunggu. Produk Halal wajib "
+            "bersertifikat, kata Kani. Label produk halal dipasang di rak.")
+    topics = _topics("Kani Lapor Polisi", body)
+    assert "Kani Dwi" in topics and not any("membuat" in t for t in topics), topics
+    assert "Produk Halal" not in topics, topics

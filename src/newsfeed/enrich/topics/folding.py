@@ -52,6 +52,9 @@ def acronyms(lex: Lexicon, body: str, counts: Mapping[str, int], merge: dict[str
         if not found or not window.endswith(found[-1]):
             continue
         run = " ".join(w.title() if len(w) >= 5 and w.isupper() and w.isalpha() else w for w in found[-1].split(" "))
+        before = window[: len(window) - len(found[-1])]
+        if len(found) > 1 and before.endswith(" dan ") and before[:-5].endswith(found[-2]):
+            run = found[-2] + " dan " + run  # "Badan Nasional Pencarian dan Pertolongan (Basarnas)"
         hit = runs.get(run) or analyse(lex, run)
         for long in hit[0] if hit else ():
             if long != short and long in counts and " " in long and long not in lex.standalone:

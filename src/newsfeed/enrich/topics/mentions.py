@@ -65,7 +65,7 @@ def mentions(lex: Lexicon, body: str, head: str, lowered: dict[str, bool]) -> tu
     runs: dict[str, int] = {}
     _count_elements(runs, RUN.findall(body))
     runs, words = repair(lex, runs, body)
-    if " dan " in body:
+    if " dan " in body and not lex.org_openers.isdisjoint(words):
         runs = _join_and(lex, runs, body)
     cache = lex.cache["runs"]
     if len(cache) > CACHE_LIMIT:

@@ -58,8 +58,8 @@ def word(lex: Lexicon, w: str) -> tuple:
         or (len(w) < 3 and not w.isupper()) or (not w.isalpha() or len(w) <= 3) and _SHORT_CODE.match(w)))
     if w in lex.word_places:
         opener = "?"  # "Batu bara ...": a sentence may open with the word
-    elif kind not in "wc" or w in lex.known_forms:
-        opener = "k"
+    elif kind not in "wc" or w in lex.known_forms or w in lex.org_openers:
+        opener = "k"  # (an organisation's head opens a name at a sentence start too: "Kementerian Pertahanan ...")
     elif low in lex.generic or (low in stop and low not in lex.name_stopwords):
         opener = "d"
     elif low in lex.portfolio or low in stop:
