@@ -108,6 +108,19 @@ def test_schema_is_versioned_and_reopens(tmp_path):
 
 
 @sqlite_only
+def test_the_slug_check_of_each_stored_page_reads_an_index_not_the_table(tmp_path):
+    # store.save asks, per page, whether another article of its section holds its slug; a
+    # full scan there made a first build quadratic in the archive (10,000 pages: most of the ingest)
+    path = tmp_path / "s.sqlite3"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    plan = " ".join(row[-1] for row in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT 1 FROM articles WHERE section = ? AND slug = ? AND id != ?", ("dunia", "x", "y")))
+    conn.close()
+    assert "articles_by_section_slug" in plan and "SCAN articles" not in plan, plan
+
+
+@sqlite_only
 def test_unreadable_store_is_a_clear_error(tmp_path):
     path = tmp_path / "rusak.sqlite3"
     path.write_bytes(b"this is not a database" * 100)

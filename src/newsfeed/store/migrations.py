@@ -307,4 +307,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX deliveries_leased ON deliveries (edition, claimed_by) WHERE lease_until IS NOT NULL;
         """,
     ),
+    (
+        13,
+        """
+        -- Each stored page asks whether another article of its section has its slug: without
+        -- this index every ask read the whole table (a 10,000-page first build spent most of
+        -- its ingest there, growing with the square of the archive).
+        CREATE INDEX articles_by_section_slug ON articles (section, slug);
+        """,
+    ),
 ]
