@@ -16,7 +16,9 @@ import gzip
 import hashlib
 import itertools
 import json
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,6 +35,8 @@ from newsfeed.types import Article, FeedSpec, Progress, PublishReport, no_progre
 
 TOPIC_FOLDER = "topik"  # also in the dirty_feeds triggers of store/migrations.py
 COMPRESSED = (".xml", ".json", ".html")  # kinds of files published with a .gz copy beside them
+COMPRESSORS = 2  # threads compressing and hashing files beside the rendering
+AHEAD = 16  # rendered files waiting for them (memory: a few files)
 GZIP_LEVEL = 3  # level 6 cost 21 s of a 67 s publish of 10,000 pages; 3 halves that for .gz copies ~11% larger
 ROBOTS_LINES = "robots-sitemaps.txt"
 
@@ -175,13 +179,25 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
         kept = all(c in previous and target.intact(c, previous[c]) for p in article_maps for c in copies(p))
         index_changes = plan.site in chosen or bool(news) != ("sitemap-news.xml" in previous) or not kept
         extras = _sitemaps(settings, store, now, plan, news, articles=index_changes)
-        for done, (relative, data) in enumerate(itertools.chain(files, extras), start=1):
-            for name, content in _with_copies(relative, data):
-                digests[name] = hashlib.sha256(content).hexdigest()
-                if target.differs(name, content, digests[name], previous.get(name)):
+
+        def take(prepared: Future) -> None:
+            for name, content, digest in prepared.result():
+                digests[name] = digest
+                if target.differs(name, content, digest, previous.get(name)):
                     staged.add(name, content)
                     changed.append(name)
-            progress("publish", done, total)
+
+        # compressing and hashing (zlib and hashlib let go of the GIL) run in threads beside the
+        # rendering; results are taken in order, a few files behind it
+        with ThreadPoolExecutor(COMPRESSORS, thread_name_prefix="newsfeed-gzip") as pool:
+            ahead: deque[Future] = deque()
+            for done, (relative, data) in enumerate(itertools.chain(files, extras), start=1):
+                ahead.append(pool.submit(_prepared, relative, data))
+                while len(ahead) > AHEAD:
+                    take(ahead.popleft())
+                progress("publish", done, total)
+            while ahead:
+                take(ahead.popleft())
         staged.commit()
     except OSError as exc:
         staged.discard()
@@ -260,6 +276,11 @@ def _with_copies(relative: str, data: bytes) -> list[tuple[str, bytes]]:
         return [(relative, data)]
     # mtime 0 and a fixed level: the same bytes give the same copy, run after run
     return [(relative, data), (relative + ".gz", gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0))]
+
+
+def _prepared(relative: str, data: bytes) -> list[tuple[str, bytes, str]]:
+    """(name, bytes, sha256) of a file and its compressed copy."""
+    return [(name, content, hashlib.sha256(content).hexdigest()) for name, content in _with_copies(relative, data)]
 
 
 def _frame_stamp(settings: Settings) -> str:
