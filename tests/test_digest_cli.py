@@ -246,3 +246,37 @@ def test_outputs_are_byte_identical_across_processes_and_publishing_order(make_s
     run_in_process(settings, "3", "--week", "2024-W42")
     run_in_process(settings, "4", "--week", "2024-W41")
     assert snapshot(feeds) == first
+
+
+def test_digest_waits_for_a_build_holding_the_site_lock(make_site):
+    # a publish running meanwhile would sweep the edition's temporary files from feeds/
+    import threading
+
+    from newsfeed.locking import site_lock
+
+    settings, store = build(make_site, week_of_stories(1))
+    store.close()
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with site_lock(settings.store_path):
+            held.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+    run_ = subprocess.Popen([sys.executable, "-c", "import sys; from newsfeed.cli import main; sys.exit(main())",
+                             "digest", "--week", "2024-W42", "--config", str(settings.path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            run_.wait(timeout=3)
+        assert not (settings.feeds.output_dir / "edisi" / "2024-W42").exists()
+    finally:
+        release.set()
+        holder.join()
+    out, err = run_.communicate(timeout=60)
+    assert run_.returncode == 0, err
+    assert "another newsfeed run" in err and "digest 2024-W42" in out
+    assert (settings.feeds.output_dir / "edisi" / "2024-W42" / "digest.eml").is_file()

@@ -15,9 +15,10 @@ from pathlib import Path
 import click
 
 from newsfeed import core, editions
-from newsfeed.commands.common import common_options
+from newsfeed.commands.common import ProgressBar, common_options
 from newsfeed.config import Settings
 from newsfeed.deliver import preview as previews
+from newsfeed.locking import site_lock
 
 
 @click.command()
@@ -33,7 +34,9 @@ from newsfeed.deliver import preview as previews
 def digest(settings: Settings, quiet: bool, week: str | None, sections: str | None, preview: bool) -> None:
     """Write the weekly digest: web copy, text part and .eml under feeds/edisi/."""
     now = datetime.now(UTC)
-    with core.open_store(settings) as store:
+    # the site's write lock, as build and publish take it: a publish meanwhile must not sweep
+    # the edition's temporary files from feeds/ or write the archive page under it
+    with ProgressBar(quiet) as progress, site_lock(settings.store_path, progress.say), core.open_store(settings) as store:
         edition = editions.select_week(settings, store, now, week, sections, unfinished=preview)
         if edition is None:
             what = f"week {week}" if week else "the last complete week"
