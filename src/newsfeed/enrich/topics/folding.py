@@ -314,7 +314,7 @@ def things(lex: Lexicon, body: str, counts: Mapping[str, int]) -> set[str]:
         while long and not long[-1][:1].isupper():
             long.pop()
         long.reverse()
-        if len(long) < 2 or long[0][0] != short[0] or long[0] in lex.organisation_words:
+        if len(long) < 2 or long[0][0] != short[0] or long[0] in lex.organisation_words or long[0] in lex.place_heads:
             continue
         if all(w in _LONG_CONNECTORS or w.isalpha() and w not in lex.organisations and (
                 w in lex.word_places or w not in lex.standalone and is_common(w.lower())) for w in long):

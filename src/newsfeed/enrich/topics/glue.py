@@ -56,7 +56,12 @@ def repair(lex: Lexicon, runs: dict[str, int], body: str) -> tuple[dict[str, int
         return _again(_apply(plan, body, w, seen, known, sub if depth < 3 else None), w, depth)
 
     def sub(part: str, depth: int = 1) -> tuple | None:
-        return resolve(part, depth)
+        cut = resolve(part, depth)
+        if cut is None:  # after a title, an acronym glued to a name is cut there whatever the article
+            plan = plans.get(part) or ()  # uses: "Ketua|DPR|Sufmi"
+            if plan and plan[0][0] == "acronym":
+                return plan[0][1]
+        return cut
 
     def _again(cut: tuple | None, w: str, depth: int) -> tuple | None:
         if cut is None or depth >= 3:
@@ -168,7 +173,7 @@ def _plan(lex: Lexicon, w: str) -> tuple:
         if rest in stop or (len(rest) >= 5 and rest in roots) or (len(rest) >= 6 and rest.startswith(_AFFIXED)
                                                                     and is_common(rest)):
             out.append(("lower", (w[:i], None), rest in stop))
-    for i in range(_MIN_PART, len(w) - 5):  # an affixed verb glued on: "Dwi|membuat", "Kasus|dilaporkan"
+    for i in range(_MIN_PART, len(w) - 6):  # an affixed verb glued on: "Dwi|membuat", "Kasus|dilaporkan"
         rest = w[i:]
         if rest.startswith(_VERB_PREFIXES) and rest not in roots and is_common(rest):
             out.append(("verb", (w[:i], None), None))

@@ -37,7 +37,8 @@ def info(lex: Lexicon, name: str) -> tuple:
         if first not in lex.never_alone and first not in lex.placeish and first.lower() not in lex.generic:
             takes = (first,)
     elif n > 2 and words[0] in lex.organisation_words and _HAS_ACRONYM.search(name) is None:
-        takes = (words[0],)  # (not its last word, a parent's or a place's: "Majelis Tarjih dan Tajdid ... Muhammadiyah")
+        takes = (words[0], words[0] + " " + words[1])  # (not its last words, a parent's or a place's: "Majelis
+        # Tarjih dan Tajdid ... Muhammadiyah"; "Polda Metro" is "Polda Metro Jaya")
     elif n > 1 and not placeish and _HAS_ACRONYM.search(name) is None:
         takes = (words[0], words[-1])
         if n > 2:

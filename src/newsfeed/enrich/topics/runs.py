@@ -92,6 +92,8 @@ def _names(lex: Lexicon, toks: list[str], facts: list[tuple]) -> tuple[str, ...]
         if k == "c":
             if cur:
                 cur.append(tok)
+            elif tok[0].isupper() and before != "g" and i < last and facts[i + 1][1] == "w":
+                cur, before = [tok], "w"  # a numeral opening a name: "(SEA) V League"
             continue
         if k == "w":  # after a place: "Ukraina" | "Volodymyr Zelensky"
             if tok in lex.compass and tok != cur[-1] and not (len(cur) > 1 and cur[-2] in lex.compass):
@@ -157,11 +159,13 @@ def _close(lex: Lexicon, out: list[str], words: list[str], left: str, right: str
         out.append(" ".join(words[1:]))
         return
     portfolio = lex.portfolio
-    if words[0].lower() in portfolio and words[0] not in lex.org_openers:  # (but "Badan Anggaran")
+    if words[0].lower() in portfolio:
         i = 1
         while i < len(words) and words[i].lower() in portfolio:
             i += 1
         if i == len(words):
+            if words[0] in lex.org_openers:
+                out.append(name)  # an organisation named by its head and portfolio: "Badan Anggaran"
             return  # an office without its title: "Perhubungan Darat", "Luar Negeri"
         while len(words) - i > 2 and _affixed_word(lex, words[i]):
             i += 1  # the office goes on in words of the dictionary: "(Pembangunan Daerah) Tertinggal Yandri Susanto"
