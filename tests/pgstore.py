@@ -86,3 +86,24 @@ def forget_store(path) -> None:
     from pathlib import Path
 
     Path(path).unlink()
+
+
+def store_copied(path) -> None:
+    """The store file was copied to `path` just now (a snapshot to put back later). On
+    PostgreSQL the copy's database is cloned now, as the file was copied now: the copied
+    marker alone clones it when first opened, from the source as it is by then."""
+    if ON_POSTGRES:
+        from pathlib import Path
+
+        from newsfeed.store import postgres
+
+        postgres.location_for(Path(path))
+
+
+def close_connections() -> None:
+    """Give back this process's pooled connections to the test's databases: putting a copied
+    store back drops and clones the database they are connected to."""
+    if ON_POSTGRES:
+        from newsfeed.store import postgres
+
+        postgres.close_pools()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import BOLA, KORUT, page
-from pgstore import sqlite_only
+from newsfeed.store.store import Store
+from pgstore import close_connections, store_copied
 
 RUNNER = Path(__file__).with_name("killpoints.py")
 FIRST, SECOND = "2024-12-01T00:00:00+00:00", "2024-12-02T00:00:00+00:00"
@@ -54,10 +54,10 @@ def _edit(root: Path) -> None:
 
 
 def _state(settings) -> tuple[dict, dict]:
-    conn = sqlite3.connect(settings.store_path)
-    tables = {name: sorted(conn.execute(f"SELECT * FROM {name}").fetchall()) for name in TABLES}
-    tables["published_files"] = sorted(conn.execute("SELECT path, kind, sha256, size FROM published_files").fetchall())
-    conn.close()
+    with Store(settings.store_path) as store:
+        tables = {name: sorted(tuple(row) for row in store.query(f"SELECT * FROM {name}")) for name in TABLES}
+        tables["published_files"] = sorted(tuple(row) for row in store.query("SELECT path, kind, sha256, size FROM published_files"))
+    close_connections()
     root = settings.feeds.output_dir
     return tables, {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -65,6 +65,7 @@ def _state(settings) -> tuple[dict, dict]:
 def _snapshot(settings, where: Path) -> None:
     for folder in ("data", "feeds", "pages"):
         shutil.copytree(settings.root / folder, where / folder)
+    store_copied(where / settings.store_path.relative_to(settings.root))
 
 
 def _restore(settings, where: Path) -> None:
@@ -87,7 +88,6 @@ def _kill_points(labels: list[str], only: tuple[str, ...] = ()) -> list[int]:
     return sorted(chosen)
 
 
-@sqlite_only
 @pytest.mark.parametrize("mode", ["rebuilt related index", "incremental related index"])
 def test_killed_build_is_finished_by_the_next_exactly(make_site, tmp_path, mode):
     extra = "[related]\nrebuild_below = 0\n" if mode.startswith("incremental") else ""
@@ -116,13 +116,13 @@ def test_killed_build_is_finished_by_the_next_exactly(make_site, tmp_path, mode)
         assert state[1] == reference[1], f"feeds differ after a kill at step {point} ({labels[point - 1]})"
 
 
-@sqlite_only
 def test_killed_publish_is_finished_by_the_next_publish(make_site, tmp_path):
     settings = _site(make_site)
     log = tmp_path / "steps.log"
     assert _run(settings, 0, FIRST, log, "gather") == 0
     base = tmp_path / "base"
     shutil.copytree(settings.root / "data", base / "data")
+    store_copied(base / settings.store_path.relative_to(settings.root))
     assert _run(settings, 0, FIRST, log, "publish") == 0
     reference = _state(settings)[1]
     labels = [line for line in log.read_text().splitlines() if line]
