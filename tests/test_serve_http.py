@@ -134,6 +134,23 @@ def test_only_published_files_and_no_hidden_or_parent_paths(served):
         assert _get(port, path)[0].status in (400, 404), path
 
 
+def test_a_feed_published_while_the_server_runs_is_served(served):
+    # the server rereads the list of published files when it changes (on PostgreSQL too,
+    # where there is no store file to watch)
+    settings, port = served
+    assert _get(port, "/nasional/rss.xml")[0].status == 404
+    (settings.root / "pages" / "nasional").mkdir(exist_ok=True)
+    (settings.root / "pages" / "nasional" / "2024-10-05-0900-n.txt").write_text(page("Nasional", "DPR Bahas Anggaran Pangan", KORUT), encoding="utf-8")
+    with core.open_store(settings) as store:
+        core.gather(settings, store, NOW)
+        core.publish(settings, store, NOW)
+    assert (settings.feeds.output_dir / "nasional" / "rss.xml").is_file()
+    deadline = time.monotonic() + 5
+    while _get(port, "/nasional/rss.xml")[0].status != 200:
+        assert time.monotonic() < deadline, "the new feed is still not served"
+        time.sleep(0.2)
+
+
 def test_a_thousand_stalled_clients_do_not_lock_out_a_reader(make_site):
     """Above waitress's connection cap nobody is accepted until the slow ones time out: the
     default cap leaves room for a thousand stalled clients, and poll() watches them all."""

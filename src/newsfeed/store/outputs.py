@@ -41,3 +41,12 @@ def record(conn: sqlite3.Connection, kind: str, stamps: dict[str, FileStamp], re
     )
     conn.executemany("DELETE FROM published_files WHERE path = ?", ((p,) for p in removed))
     conn.execute("DELETE FROM meta WHERE name = 'published'")
+    # a counter the file server reads to know the list changed (on PostgreSQL there is no file to watch)
+    row = conn.execute("SELECT value FROM meta WHERE name = 'published_files_version'").fetchone()
+    version = int(row[0]) + 1 if row and str(row[0]).isdigit() else 1
+    conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('published_files_version', ?)", (str(version),))
+
+
+def version(store: Store) -> str:
+    """Changes whenever the list of published files does."""
+    return store.meta("published_files_version")

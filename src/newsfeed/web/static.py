@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import time
 from datetime import datetime
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote
 
 from newsfeed.config import Settings
-from newsfeed.store import Store, outputs
+from newsfeed.store import Store, outputs, postgres
 from newsfeed.types import FileStamp
 from newsfeed.web.pages import StartResponse, respond
 
@@ -46,6 +47,7 @@ SUFFIX_TYPES = {
 MAX_AGE = {".xml": 300, ".json": 300, ".html": 300, ".txt": 300, ".eml": 3600}
 MAX_AGE_OTHER = 86400
 FEED_NAMES = ("rss.xml", "atom.xml", "feed.json")
+RECHECK = 1.0  # seconds between two looks at a PostgreSQL store's list of published files
 
 
 def content_type(path: Path) -> str:
@@ -59,11 +61,26 @@ class StaticFiles:
         self.settings = settings
         self.root = settings.feeds.output_dir.resolve()
         self.store_path = settings.store_path
-        self._seen: tuple = ()
+        self._seen: tuple | str = ()
         self._files: dict[str, FileStamp] = {}
+        self._postgres = postgres.location_for(settings.store_path) is not None
+        self._checked = 0.0
 
     def published(self) -> dict[str, FileStamp]:
-        """path -> stamp of every published file, read again whenever the store changed."""
+        """path -> stamp of every published file, read again whenever the list changed: on
+        SQLite when the store's files changed (a stat per request, no query), on PostgreSQL
+        when the list's version counter moved (asked at most once a RECHECK)."""
+        if self._postgres:
+            now = time.monotonic()
+            if self._files and now - self._checked < RECHECK:
+                return self._files
+            self._checked = now
+            with Store(self.store_path) as store:
+                seen = outputs.version(store)
+                if seen != self._seen or not self._files:
+                    self._files = outputs.published(store)
+                    self._seen = seen
+            return self._files
         marks = []
         for suffix in ("", "-wal"):
             try:
