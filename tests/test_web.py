@@ -174,3 +174,23 @@ def test_head_sends_headers_only(served, what):
     assert headers(lines) == headers(get_lines)  # ...and the same headers, Content-Length included
     assert int(headers(lines)["content-length"]) == len(get_body)
     assert status_of(settings, "ani@contoh.co.id") == "confirmed"  # HEAD changes nothing
+
+
+@pytest.mark.skipif(__import__("pgstore").ON_POSTGRES, reason="damages the SQLite file itself")
+def test_a_store_error_is_a_503_page_for_the_reader_and_a_logged_line_for_the_operator(make_site, caplog):
+    from newsfeed.web import make_app
+
+    settings = make_site(site_pages())
+    with core.open_store(settings) as store:
+        core.gather(settings, store, NOW)
+        core.publish(settings, store, NOW)
+    settings.store_path.write_bytes(b"not a database " * 100)
+    for suffix in ("-wal", "-shm"):
+        settings.store_path.with_name(settings.store_path.name + suffix).unlink(missing_ok=True)
+    answers = []
+    with caplog.at_level("ERROR", logger="newsfeed.web"):
+        body = b"".join(make_app(settings)({"REQUEST_METHOD": "GET", "PATH_INFO": "/rss.xml", "wsgi.url_scheme": "http",
+                                            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80"}, lambda status, headers: answers.append(status)))
+    assert answers == ["503 Service Unavailable"] and b"Silakan coba lagi" in body
+    [record] = [r for r in caplog.records if r.name == "newsfeed.web"]
+    assert "GET /rss.xml: 503" in record.getMessage() and settings.store_path.name in record.getMessage()

@@ -14,6 +14,7 @@ Every response carries the security headers below. HEAD gets a GET's headers, no
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -26,6 +27,8 @@ from newsfeed.web.center import Center
 from newsfeed.web.links import Links
 from newsfeed.web.pages import TEXT, StartResponse, page, respond
 from newsfeed.web.static import StaticFiles, content_type
+
+LOG = logging.getLogger("newsfeed.web")
 
 __all__ = ["App", "content_type", "make_app"]
 
@@ -74,7 +77,8 @@ class App:
             if found is None:
                 return respond(start_response, "404 Not Found", page("Halaman tidak ditemukan", "<p>Halaman yang Anda cari tidak ada.</p>", site))
             return found
-        except NewsfeedError:
+        except NewsfeedError as exc:  # the reader gets a page; the operator the reason (the path holds no token)
+            LOG.error("%s %s: 503, %s", method, path, exc)
             body = page("Terjadi kesalahan", "<p>Layanan sedang bermasalah. Silakan coba lagi nanti.</p>", site)
             return respond(start_response, "503 Service Unavailable", body)
 
