@@ -24,9 +24,13 @@ def serve(settings: Settings, quiet: bool, host: str, port: int, trusted_proxy: 
     """Serve the subscription pages (subscribe, confirm, preferences, unsubscribe, data) and the feeds/ folder."""
     secret_from_env(settings)  # fail now, not at the first click
     server = make_http_server(settings, host, port, trusted_proxy=trusted_proxy)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    problems = logging.getLogger("newsfeed.web")  # a 503's reason, a mail not sent: shown even when quiet
+    problems.addHandler(handler)
+    problems.setLevel(logging.WARNING)
+    problems.propagate = False
     if not quiet:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
         ACCESS.addHandler(handler)
         ACCESS.setLevel(logging.INFO)
         where = f"http://{server.server_address[0]}:{server.server_port}"
