@@ -15,11 +15,12 @@ repetition flatters the first figure, since each article's capitalised runs are 
 (the recombined articles reuse corpus sentences too, but in new mixes and with new runs at the
 seams).
 Quality: precision, recall and F1 on the labelled check (bench/data/topics-*.toml: the
-hand-labelled subjects of 120 corpus articles: 80 tuned on and a fresh held-out part of 40,
-labelled by the same rule before the extractor was tuned on the 80 (its file's header says how it
-was drawn), that `--parts tuning,fresh` reports, left out by default so it is not looked at while tuning;
-topic_check.py says how they are scored; `--errors` lists the wrong and missed topics of the
-tuning part only), beside a plain capitalised-word-run baseline on the same articles;
+hand-labelled subjects of 160 corpus articles: "tuning" (80) and "fresh" (40, held out once, then
+tuned on too), and "holdout" (40 more, labelled before the extractor was run on them and scored once
+at the end of the tuning on the other 120; its file's header says how it was drawn); `--parts`
+picks them, tuning alone by default; topic_check.py says how they are scored; `--errors` lists the
+wrong and missed topics of every part scored but the holdout), beside a plain capitalised-word-run
+baseline on the same articles;
 then the `--top` most frequent topics per corpus section (`section`; null -> "(none)") and the
 most characteristic topics of each section as `section_topics` ranks them (the OPML grouping).
 """
