@@ -170,3 +170,16 @@ def test_an_article_changed_within_a_publish_is_rendered_again(site_settings):
     assembler = FeedAssembler(site_settings)
     assert b"Isi lama" in assembler.rss(spec, [old])
     assert assembler.rss(spec, [new]) == feeds.render_rss(spec, [new], site_settings)
+
+
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(specs=st.lists(SPEC, min_size=1, max_size=8), newest=MOMENT, icon=st.booleans(), hubs=st.booleans(), webfeeds=st.booleans(),
+       fmt=st.sampled_from(["rss", "atom"]))
+def test_one_frame_template_gives_every_feed_feedgens_frame(site_settings, specs, newest, icon, hubs, webfeeds, fmt):
+    """The frame feedgen renders once with placeholders, filled in for each feed, is the frame
+    feedgen renders for that feed (hostile titles, links and descriptions included)."""
+    settings = _variant(site_settings, icon, hubs, webfeeds)
+    template = feeds.FrameTemplate(settings, fmt)
+    assert template.usable
+    for spec in specs:
+        assert _outcome(lambda: template.fill(spec, newest)) == _outcome(lambda: feeds.frame(spec, newest, settings, fmt))

@@ -41,6 +41,7 @@ class FeedAssembler:
         self.rendered = 0  # fragments rendered (a cache miss), for tests and benchmarks
         self._bodies: OrderedDict[str, tuple[Article, str]] = OrderedDict()
         self._fragments: OrderedDict[tuple[str, str], tuple[Article, bytes]] = OrderedDict()
+        self._frames: dict[str, feeds.FrameTemplate] = {}  # a feed's frame: feedgen's, rendered once a format
 
     def rss(self, spec: FeedSpec, articles: Sequence[Article]) -> bytes:
         return self.render("rss", spec, articles)
@@ -58,7 +59,9 @@ class FeedAssembler:
             before, after = jsonfeed.frame(spec, self.settings)
             separator = jsonfeed.ITEM_SEPARATOR.encode()
         else:
-            before, after = feeds.frame(spec, max(a.updated for a in articles), self.settings, fmt)
+            if fmt not in self._frames:
+                self._frames[fmt] = feeds.FrameTemplate(self.settings, fmt)
+            before, after = self._frames[fmt].fill(spec, max(a.updated for a in articles))
             separator = b""
         return b"".join((before.encode(), separator.join([self.fragment(fmt, a) for a in articles]), after.encode()))
 
@@ -66,7 +69,7 @@ class FeedAssembler:
         """The article's item in one format, as UTF-8, rendered at most once while cached."""
         key = (fmt, article.id)
         found = self._fragments.get(key)
-        if found is not None and found[0] == article:
+        if found is not None and (found[0] is article or found[0] == article):
             self._fragments.move_to_end(key)
             return found[1]
         body = self.body(article)
@@ -84,7 +87,7 @@ class FeedAssembler:
     def body(self, article: Article) -> str:
         """The article's sanitised body (render/parts.body_html), once for every format."""
         found = self._bodies.get(article.id)
-        if found is not None and found[0] == article:
+        if found is not None and (found[0] is article or found[0] == article):
             self._bodies.move_to_end(article.id)
             return found[1]
         body = self.items.body(article)

@@ -366,6 +366,29 @@ class Store:
             rows = self.query(sql, (bound, limit))
         return self._hydrate(rows, until=bound)
 
+    def newest_reusing(
+        self, limit: int, until: datetime, known: dict[str, Article], section: str | None = None, topic: str | None = None
+    ) -> list[Article]:
+        """newest(), reading whole only the articles `known` lacks; those join it. `known`
+        must hold articles read for the same `until` (one publish: an article is in its site,
+        section and topic feeds, and is then read once, not once a feed)."""
+        bound = to_stored(until)
+        if topic is not None:
+            sql = "SELECT article_id FROM article_topics WHERE topic = ? AND published <= ? ORDER BY published DESC, article_id DESC LIMIT ?"
+            params: tuple = (topic, bound, limit)
+        elif section is not None:
+            sql = "SELECT id FROM articles WHERE section = ? AND published <= ? ORDER BY published DESC, id DESC LIMIT ?"
+            params = (section, bound, limit)
+        else:
+            sql = "SELECT id FROM articles WHERE published <= ? ORDER BY published DESC, id DESC LIMIT ?"
+            params = (bound, limit)
+        ids = [row[0] for row in self.query(sql, params)]
+        missing = [i for i in ids if i not in known]
+        for chunk in _chunks(missing, 500):
+            rows = self.query(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            known.update((a.id, a) for a in self._hydrate(rows, until=bound))
+        return [known[i] for i in ids]
+
     def published_between(
         self, start: datetime, end: datetime, sections: Sequence[str] | None = None, until: datetime | None = None
     ) -> list[Article]:
