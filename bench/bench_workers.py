@@ -198,6 +198,10 @@ def fill(settings, count: int) -> None:
                     [(address(i), f"Pembaca {i}", _sections(CHOICES[i % len(CHOICES)]), stamp, stamp, stamp)
                      for i in range(start, min(count, start + 10_000))],
                 )
+    # no pooled connection left open in this process: a forked child would share its socket
+    from newsfeed.store import postgres
+
+    postgres.close_pools()
 
 
 def address(i: int) -> str:
