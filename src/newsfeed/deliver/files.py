@@ -165,7 +165,7 @@ def publish_files(
 def intact(root: Path, relative: str, stamp: FileStamp) -> bool:
     """True if the file is still exactly as published (same size and modification time)."""
     try:
-        info = (root / relative).stat()
+        info = os.stat(os.path.join(root, relative))  # not pathlib: an unchanged publish checks every file
     except OSError:
         return False
     return bool(stamp.sha256) and info.st_size == stamp.size and info.st_mtime_ns == stamp.mtime_ns
