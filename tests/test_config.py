@@ -637,3 +637,16 @@ def test_whatever_loads_is_usable_later(site, key, value):
     raw = copy.deepcopy(RAW)
     raw[key[0]][key[1]] = value
     assert_refused_or_usable(raw, site)
+
+
+def test_any_packaged_topic_word_list_is_extended_from_config_and_a_misspelt_one_is_named(tmp_path):
+    from newsfeed.enrich.topics import extract_topics
+
+    text = config_text() + '\n[topics.word_lists]\ngeneric_acronyms = ["KPPS"]\n'
+    settings = load(tmp_path, text).topics
+    assert settings.word_lists == (("generic_acronyms", ("KPPS",)),)
+    story = ("KPPS Bekerja Hingga Malam", "Petugas KPPS di Bandung menghitung suara. Ketua KPPS menyebut KPPS bekerja keras.")
+    assert "KPPS" in extract_topics(*story, (), load(tmp_path, config_text()).topics)
+    assert "KPPS" not in extract_topics(*story, (), settings)  # now a generic acronym, no topic
+    message = error(tmp_path, config_text() + '\n[topics.word_lists]\ngeneric_acronym = ["KPPS"]\n')
+    assert message == "config.toml: topics.word_lists.generic_acronym: unknown key; did you mean topics.word_lists.generic_acronyms?"

@@ -120,6 +120,8 @@ class TopicSettings:
     names: tuple[str, ...] = ()  # kept whole: "Persib Bandung"
     places: tuple[str, ...] = ()  # stand alone in a name: "Cimahi"
     organisations: tuple[str, ...] = ()  # stand alone like an acronym: "Kemenhub"
+    # [topics.word_lists]: additions to any other list of data/topics.toml, by its name
+    word_lists: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +281,7 @@ def _parse(r: _Reader, raw: dict[str, Any], path: Path) -> Settings:
         names=tuple(r.strings("topics.names", [])),
         places=tuple(r.strings("topics.places", [])),
         organisations=tuple(r.strings("topics.organisations", [])),
+        word_lists=tuple((name, tuple(values)) for name in _topic_list_names() if (values := r.strings(f"topics.word_lists.{name}", []))),
     )
     digest = DigestSettings(
         max_per_section=r.int("digest.max_per_section", 10, low=1, high=200),
@@ -714,6 +717,14 @@ def _short(value: Any) -> str:
 
 _MISSING = object()
 _MISSING_VALUE = object()  # a default that tells "absent" apart from any value
+
+
+def _topic_list_names() -> list[str]:
+    """The word lists of the packaged data/topics.toml (each may be extended in config.toml)."""
+    from importlib import resources
+
+    data = tomllib.loads(resources.files("newsfeed").joinpath("data/topics.toml").read_text(encoding="utf-8"))
+    return sorted(name for name, value in data.items() if isinstance(value, list))
 
 
 class _Reader:

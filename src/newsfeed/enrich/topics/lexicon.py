@@ -73,7 +73,7 @@ def default_aliases() -> dict[str, str]:
 
 def lexicon(settings: TopicSettings) -> Lexicon:
     """The lexicon for these settings (the packaged lists plus the editor's)."""
-    key = (settings.generic_words, settings.names, settings.places, settings.organisations)
+    key = (settings.generic_words, settings.names, settings.places, settings.organisations, settings.word_lists)
     lex = _LEXICONS.get(key)
     if lex is None:
         if len(_LEXICONS) >= 16:
@@ -92,8 +92,10 @@ _LEXICONS: dict[tuple, Lexicon] = {}
 
 
 def _build(generic_words: tuple[str, ...], names: tuple[str, ...], places: tuple[str, ...],
-           organisations: tuple[str, ...]) -> Lexicon:
-    d = _packaged()
+           organisations: tuple[str, ...], word_lists: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> Lexicon:
+    d = dict(_packaged())
+    for name, added in word_lists:  # the editor's additions to a packaged list
+        d[name] = [*d.get(name, ()), *added]
     lower = lambda words: frozenset(w.lower() for w in words)  # noqa: E731
     titles = lower(d["titles"])
     generic_phrases = frozenset(d["generic_phrases"])
