@@ -101,3 +101,18 @@ def test_huge_page_is_rejected_and_the_rest_published(make_site):
     assert result.exit_code == 1
     assert "dunia/raksasa.txt: over 2 MB, too large for one article" in result.output
     assert "articles: 1 new" in result.output
+
+
+def test_an_unchanged_build_imports_neither_the_numeric_nor_the_http_stack(make_site):
+    # start-up is most of an unchanged build: numpy/scipy come only with enrichment work,
+    # httpx and the page extractor only with a live source
+    import subprocess
+    import sys
+
+    settings = make_site({f"dunia/2024-10-0{i}-0900-a{i}.txt": page("Dunia", f"Judul {i}", body("Rusia")) for i in range(1, 4)})
+    assert _run(settings, "build").exit_code == 0
+    probe = ("import sys\nfrom newsfeed.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print(' '.join(sorted(m for m in ('numpy', 'scipy', 'httpx', 'protego', 'trafilatura') if m in sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", probe, "build", "--quiet", "--config", str(settings.path)],
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "", done.stdout

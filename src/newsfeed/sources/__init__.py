@@ -25,18 +25,24 @@ class Source(Protocol):
         when the source says it no longer exists."""
 
 
-def open_source(source: SourceSettings, settings: Settings) -> Source:
-    from newsfeed.sources.crawl import CrawlSource
-    from newsfeed.sources.feed import FeedSource
-    from newsfeed.sources.html import HtmlSource
-    from newsfeed.sources.pages import PageSource
-    from newsfeed.sources.wpjson import WordPressSource
+# kind -> (module, class): only the kind in use is imported (the live ones pull in httpx,
+# protego and the extractor, which a folder of pages never needs)
+KINDS = {
+    "pages": ("newsfeed.sources.pages", "PageSource"),
+    "html": ("newsfeed.sources.html", "HtmlSource"),
+    "feed": ("newsfeed.sources.feed", "FeedSource"),
+    "wpjson": ("newsfeed.sources.wpjson", "WordPressSource"),
+    "crawl": ("newsfeed.sources.crawl", "CrawlSource"),
+}
 
-    kinds = {"pages": PageSource, "html": HtmlSource, "feed": FeedSource, "wpjson": WordPressSource, "crawl": CrawlSource}
+
+def open_source(source: SourceSettings, settings: Settings) -> Source:
+    import importlib
+
     try:
-        factory = kinds[source.kind]
+        module, name = KINDS[source.kind]
     except KeyError:
         raise ConfigError(
-            f"sources: kind {source.kind!r} of source {source.name!r} is not available yet; use one of {', '.join(kinds)}"
+            f"sources: kind {source.kind!r} of source {source.name!r} is not available yet; use one of {', '.join(KINDS)}"
         ) from None
-    return factory(source, settings)
+    return getattr(importlib.import_module(module), name)(source, settings)
