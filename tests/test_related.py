@@ -170,7 +170,12 @@ def test_an_add_to_an_index_loaded_from_the_store_equals_the_add_in_memory(seed,
     # with each list): the lists and the rows written back must be those of the in-memory one
     archive = _topical(60, seed)
     index = RelatedIndex.build(archive)
-    loaded = RelatedIndex.load(index.state_blob(), [(aid, index.row_blob(aid)) for aid, _, _ in archive])
+    loaded = RelatedIndex.load(index.state_blob(), [(aid, index.row_blob(aid)) for aid, _, _ in reversed(archive)])
+    for name in ("X", "G"):  # the load gathers every row's vectors at once: the same matrices
+        a, b = getattr(loaded, name), getattr(index, name)
+        assert a.shape == b.shape and (a != b).nnz == 0 and a.dtype == b.dtype
+    assert (loaded.Z == index.Z).all() and (loaded.cluster == index.cluster).all() and (loaded.terms == index.terms).all()
+    assert loaded.titles == index.titles and loaded.ids == index.ids
     batch = _topical(new, seed + 1) + [(aid, title + " Susulan", text) for aid, title, text in archive[:edits]]
     assert loaded.add(batch) == index.add(batch)
     for aid in index.ids:

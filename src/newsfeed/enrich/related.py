@@ -62,6 +62,7 @@ PARALLEL_BLOCKS = 16  # blocks of rows ranked by forked workers at once (progres
 # a stored row: kept terms, headline pieces, cluster, distinct terms, headline key bytes, list
 # bytes, and the list's floor (the score an offer must beat: its last, when it holds KEEP)
 _ROW_HEAD = struct.Struct(">IIiIIId")
+_HEAD_DTYPE = np.dtype([("terms_kept", ">u4"), ("grams", ">u4"), ("cluster", ">i4"), ("terms", ">u4"), ("title", ">u4"), ("list", ">u4"), ("floor", ">f8")])
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,26 +248,40 @@ class RelatedIndex:
         index.gram_idf = data[bounds[1] : bounds[2]].copy()
         index.basis = data[bounds[2] : bounds[3]].reshape(bd, bv).copy()
         index.centroids = data[bounds[3] : bounds[4]].reshape(cd, cv).copy()
-        words, pieces, latents, clusters, distinct, floors = _Rows(), _Rows(), [], [], [], []
-        for article_id, blob in sorted(rows):
-            n, g, cluster, terms, title_size, list_size, floor = _ROW_HEAD.unpack_from(blob)
-            floors.append(floor)
-            offset = _ROW_HEAD.size + title_size + list_size
-            words.add(blob, n, offset)
-            pieces.add(blob, g, offset + 8 * n)
-            latents.append(np.frombuffer(blob, dtype=np.float32, offset=offset + 8 * (n + g)))
-            clusters.append(cluster)
-            distinct.append(terms)
-            index.pos[article_id] = len(index.ids)
-            index.ids.append(article_id)
-            index.titles.append(blob[_ROW_HEAD.size : _ROW_HEAD.size + title_size].decode())
-            index.lists.append(bytes(blob[_ROW_HEAD.size + title_size : offset]))  # parsed when first needed
-        index.X = words.matrix(vocab)
-        index.G = pieces.matrix(grams)
-        index.Z = np.vstack(latents) if latents else np.zeros((0, bd or 1), dtype=np.float32)  # no basis: 1 zero
-        index.cluster = np.array(clusters, dtype=np.int32)
-        index.terms = np.array(distinct, dtype=np.int32)
-        index.floors = np.array(floors, dtype=np.float64)
+        entries = sorted(rows)
+        index.ids = [article_id for article_id, _ in entries]
+        index.pos = {article_id: row for row, article_id in enumerate(index.ids)}
+        if not entries:
+            index.Z = np.zeros((0, bd or 1), dtype=np.float32)  # no basis: 1 zero
+            index.X, index.G = sp.csr_matrix((0, vocab), dtype=np.float32), sp.csr_matrix((0, grams), dtype=np.float32)
+            return index
+        # every row at once: the blobs joined, their heads read as one array, each kind of
+        # segment gathered in one pass (a per-row parse cost most of a 100,000-row load)
+        blobs = [blob for _, blob in entries]
+        buf = b"".join(blobs)
+        ends = np.cumsum(np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)))
+        del blobs, entries
+        starts = ends - np.diff(ends, prepend=0)
+        u8 = np.frombuffer(buf, dtype=np.uint8)
+        heads = u8[starts[:, None] + np.arange(_ROW_HEAD.size)].view(_HEAD_DTYPE).ravel()
+        n, g = heads["terms_kept"].astype(np.int64), heads["grams"].astype(np.int64)
+        title_at = starts + _ROW_HEAD.size
+        list_at = title_at + heads["title"]
+        words_at = list_at + heads["list"]
+        latent_at = words_at + 8 * (n + g)
+        dims = set(((ends - latent_at) // 4).tolist())
+        if len(dims) != 1:
+            raise ValueError(f"related index rows of {len(dims)} latent sizes; rebuild it")
+        dim = dims.pop()
+        index.titles = [buf[a:b].decode() for a, b in zip(title_at.tolist(), list_at.tolist())]
+        index.lists = [buf[a:b] for a, b in zip(list_at.tolist(), words_at.tolist())]  # parsed when first needed
+        index.X = _csr(_segments(u8, words_at, 4 * n, np.int32), _segments(u8, words_at + 4 * n, 4 * n, np.float32), n, vocab)
+        pieces_at = words_at + 8 * n
+        index.G = _csr(_segments(u8, pieces_at, 4 * g, np.int32), _segments(u8, pieces_at + 4 * g, 4 * g, np.float32), g, grams)
+        index.Z = _segments(u8, latent_at, np.full(len(n), 4 * dim), np.float32).reshape(len(n), dim)
+        index.cluster = heads["cluster"].astype(np.int32)
+        index.terms = heads["terms"].astype(np.int32)
+        index.floors = heads["floor"].astype(np.float64)
         return index
 
     # -- building -----------------------------------------------------------------------------
@@ -463,20 +478,22 @@ def _best_first(entry: tuple[float, str]) -> tuple[float, str]:
     return -entry[0], entry[1]
 
 
-class _Rows:
-    """Sparse rows read from stored blobs, joined into one matrix."""
+def _segments(u8: np.ndarray, at: np.ndarray, sizes: np.ndarray, dtype) -> np.ndarray:
+    """The byte segments u8[at[i] : at[i] + sizes[i]] joined and read as `dtype`, gathered a
+    few thousand rows at a time (the index array is 8 bytes per byte gathered)."""
+    parts = []
+    for start in range(0, len(at), 4096):
+        places, lengths = at[start : start + 4096], sizes[start : start + 4096]
+        total = int(lengths.sum())
+        if total:
+            parts.append(u8[np.repeat(places - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)])
+    return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint8)).view(dtype)
 
-    def __init__(self) -> None:
-        self.indptr, self.indices, self.weights = [0], [], []
 
-    def add(self, blob: bytes, n: int, offset: int) -> None:
-        self.indices.append(np.frombuffer(blob, dtype=np.int32, count=n, offset=offset))
-        self.weights.append(np.frombuffer(blob, dtype=np.float32, count=n, offset=offset + 4 * n))
-        self.indptr.append(self.indptr[-1] + n)
-
-    def matrix(self, columns: int) -> sp.csr_matrix:
-        data = (M.concat(self.weights, np.float32), M.concat(self.indices, np.int32), np.array(self.indptr))
-        return sp.csr_matrix(data, shape=(len(self.indptr) - 1, columns))
+def _csr(indices: np.ndarray, weights: np.ndarray, counts: np.ndarray, columns: int) -> sp.csr_matrix:
+    indptr = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return sp.csr_matrix((weights, indices, indptr), shape=(len(counts), columns))
 
 
 def _row_of(X: sp.csr_matrix, row: int) -> tuple[np.ndarray, np.ndarray]:
