@@ -89,6 +89,16 @@ def pending(make_site, monkeypatch, smtp):  # noqa: F811
     return settings
 
 
+def test_invite_with_temporary_failures_exits_75_so_a_timer_runs_it_again(pending, smtp):  # noqa: F811
+    smtp.temporary["budi@contoh.co.id"] = 100  # greylisted through every retry of this run
+    result = run(pending, "subscribers", "invite")
+    assert result.exit_code == 75, result.output
+    assert "invitations: 1 sent, 0 bounced, 1 failed" in result.output and "run the same command again later" in result.output
+    smtp.temporary.clear()
+    again = run(pending, "subscribers", "invite")
+    assert again.exit_code == 0 and "invitations: 1 sent" in again.output
+
+
 def test_invite_emails_the_confirm_link_once_per_pending_subscriber(pending, smtp):  # noqa: F811
     settings = pending
     result = run(settings, "subscribers", "invite")

@@ -118,6 +118,7 @@ def invite(settings: Settings, quiet: bool, again: bool, emails: tuple[str, ...]
     days. Uses the configured SMTP server, rate limit and retries; an address the server
     refuses for good is marked bounced.
     """
+    from newsfeed.commands.send import EXIT_RUN_AGAIN
     from newsfeed.deliver import sending
     from newsfeed.deliver.smtp import SmtpSender
 
@@ -132,8 +133,9 @@ def invite(settings: Settings, quiet: bool, again: bool, emails: tuple[str, ...]
             click.echo(f"{address}: not invited, {'not a subscriber' if found is None else 'status ' + found.status}", err=True)
     if not quiet:
         click.echo(f"invitations: {report.invited} sent, {report.bounced} bounced, {report.failed} failed")
-    if report.failed:
+    if report.failed:  # exit 75 (EX_TEMPFAIL) as `newsfeed send` does: a timer or cron job runs it again
         click.echo("some invitations failed with temporary errors: run the same command again later", err=True)
+        raise click.exceptions.Exit(EXIT_RUN_AGAIN)
 
 
 @subscribers.command("confirm")
