@@ -43,6 +43,43 @@ import sitegen  # noqa: E402
 DATABASE = "newsfeed_bench_publish"
 
 
+def server_pid(url: str) -> int | None:
+    """The postmaster listening on the URL's port (its command line names -p PORT)."""
+    port = url.rsplit(":", 1)[1].split("/", 1)[0]
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if args and args[0].endswith(b"postgres") and b"-p" in args and port.encode() in args:
+            return int(proc.name)
+    return None
+
+
+def server_cpu(pid: int | None) -> float:
+    """CPU seconds of the PostgreSQL server so far: the postmaster, the backends it has
+    reaped (cutime, cstime) and the ones alive. Other clients of the server count too."""
+    if pid is None:
+        return 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent, utime, stime, cutime, cstime = int(fields[1]), *map(int, fields[11:15])
+        if int(proc.name) == pid:
+            total += utime + stime + cutime + cstime
+        elif parent == pid:
+            total += utime + stime
+    return total / tick
+
+
 def compare(left: Path, right: Path) -> str:
     names_left = {p.relative_to(left) for p in left.rglob("*") if p.is_file()}
     names_right = {p.relative_to(right) for p in right.rglob("*") if p.is_file()}
@@ -106,13 +143,23 @@ def main() -> None:
         stores = {"SQLite": (config, site / "feeds"), "PostgreSQL": (pg_config, site / "feeds-pg")}
 
         results: dict[str, dict[str, list]] = {name: {"full": [], "unchanged": []} for name in stores}
+        postmaster = server_pid(url)
+        server: dict[int, float] = {}  # id(run) -> the server's CPU seconds during it
+
+        def publish(name: str, path: Path):
+            before = server_cpu(postmaster)
+            found = bb.run([nf, "publish", "--config", str(path)], site)
+            server[id(found)] = server_cpu(postmaster) - before
+            return found
+
         for name, (path, out) in stores.items():
             shutil.rmtree(out, ignore_errors=True)
-            results[name]["full"].append(bb.run([nf, "publish", "--config", str(path)], site))
+            results[name]["full"].append(publish(name, path))
         for _ in range(args.repeat):
             for name, (path, _out) in stores.items():
-                results[name]["unchanged"].append(bb.run([nf, "publish", "--config", str(path)], site))
-        print(f"\n  {'publish':<30}{'wall':>9}{'cpu':>9}{'peak RSS':>10}  files written")
+                results[name]["unchanged"].append(publish(name, path))
+        print(f"\n  {'publish':<30}{'wall':>9}{'cpu':>9}{'peak RSS':>10}  files written; PostgreSQL server CPU in the same run"
+              f"{'' if postmaster else ' (server process not found)'}")
         for kind in ("full", "unchanged"):
             for name in stores:
                 runs = results[name][kind]
@@ -128,7 +175,8 @@ def main() -> None:
                     target = f"  x{best.seconds / base:.1f} SQLite" if base else ""
                     if args.pages == 100_000:
                         target += f"; target < 5 s: {'met' if best.seconds < 5 else 'NOT met'}"
-                print(f"  {kind + ', ' + name:<30}{best.seconds:>8.2f}s{best.cpu:>8.2f}s{best.peak_mb:>8.0f} MB  {best.files_written():>8}{more}{target}")
+                pg = f"  server CPU {server[id(best)]:.2f} s" if name == "PostgreSQL" else ""
+                print(f"  {kind + ', ' + name:<30}{best.seconds:>8.2f}s{best.cpu:>8.2f}s{best.peak_mb:>8.0f} MB  {best.files_written():>8}{pg}{more}{target}")
         print(f"\n  outputs: {compare(site / 'feeds', site / 'feeds-pg')}")
     finally:
         try:

@@ -134,13 +134,17 @@ def subscribers_by_email(store: Store, status: str | None = None, batch: int | N
     """Subscribers (of `status`), by address, read `batch` at a time by key (email > the
     last one read): a list of a million is never held in memory, no cursor stays open across
     the caller's writes, and it reads the same on SQLite and PostgreSQL. Rows added or
-    changed behind the last address read are seen as they are when their batch is read."""
-    where, args = ("status = ? AND ", (status,)) if status is not None else ("", ())
+    changed behind the last address read are seen as they are when their batch is read.
+    The status is checked here, not in the query: with it there SQLite reads the status
+    index and sorts every subscriber of that status for each batch (1,000,000 confirmed:
+    planning an edition took 542 s instead of about 10 times the 13 s of 100,000)."""
     batch = batch or SELECT_BATCH
     last = ""
     while True:
-        rows = store.query(f"SELECT {_COLUMNS} FROM subscribers WHERE {where}email > ? ORDER BY email LIMIT ?", (*args, last, batch))
-        yield from map(_row, rows)
+        rows = store.query(f"SELECT {_COLUMNS} FROM subscribers WHERE email > ? ORDER BY email LIMIT ?", (last, batch))
+        for row in rows:
+            if status is None or row[4] == status:
+                yield _row(row)
         if len(rows) < batch:
             return
         last = rows[-1][1]
