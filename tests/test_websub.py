@@ -89,16 +89,46 @@ def test_a_failing_hub_is_retried_then_pinged_again_after_the_next_publish(make_
     settings = load_settings(settings.path)
     hub.failures_left = 100
     report = _build(settings, NOW)
-    # two feeds changed; the hub failing after its retries is not asked again this run, and says so once
+    # two feeds changed, each tried RETRIES times (a hub is down only after DOWN_AFTER feeds); one line for the hub
     [failure] = report.ping_failures
     assert "503" in failure and "and 1 more" in failure and report.pinged == 0
-    assert hub.failures_left == 100 - websub.RETRIES
+    assert hub.failures_left == 100 - 2 * websub.RETRIES
     hub.failures_left = 0
     report = _build(settings, NOW + timedelta(hours=1))  # nothing changed, but the notices are owed
     assert report.ping_failures == () and report.pinged == 2 and len(hub.pings) == 2
     hub.pings.clear()
     _build(settings, NOW + timedelta(hours=2))
     assert hub.pings == []
+
+
+def test_one_feed_a_hub_chokes_on_does_not_silence_the_others_but_a_busy_hub_stops(monkeypatch):
+    monkeypatch.setattr(websub, "BACKOFF", 0.001)
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode())
+            seen.append(form["hub.url"][0])
+            self.send_response(500 if form["hub.url"][0].endswith(("/bad", "/busy")) else 204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/hub"
+    try:
+        results = websub.ping([(url, "https://x.example/bad"), (url, "https://x.example/a"), (url, "https://x.example/b")])
+        assert [r.error for r in results] == ["HTTP 500", "", ""]  # the others still go out
+        seen.clear()
+        busy = [(url, f"https://x.example/{i}/busy") for i in range(10)]
+        results = websub.ping(busy)
+        assert all(r.error == "HTTP 500" for r in results)
+        assert len(seen) == websub.DOWN_AFTER * websub.RETRIES  # then the hub counts as down for this run
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_hub_that_hangs_up_costs_one_round_of_retries_not_one_per_feed(make_site, hub):
