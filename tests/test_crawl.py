@@ -119,9 +119,7 @@ def test_a_listed_page_that_answers_410_is_withdrawn(tmp_path, site):
     assert report.withdrawn == 1 and site.url(article) in withdrawn and site.url(article) not in live
 
 
-def test_a_page_that_answered_410_is_not_asked_for_again_until_its_lastmod_moves(tmp_path, site, monkeypatch):
-    from newsfeed.sources import fetchstate
-
+def test_a_page_that_answered_410_is_not_asked_for_again_until_its_lastmod_moves(tmp_path, site):
     settings = crawl_settings(tmp_path, site)
     gather(settings)
     article = site.edit(6)
@@ -135,17 +133,54 @@ def test_a_page_that_answered_410_is_not_asked_for_again_until_its_lastmod_moves
     assert {r.status for r in site.requests(mark)} == {304}
     assert report.rejected == () and report.withdrawn == 0 and report.new == 0
 
-    monkeypatch.setattr(fetchstate, "GONE_RECHECK", fetchstate.timedelta(0))  # a week later: asked again
-    mark = site.mark()
-    gather(settings)
-    assert sorted(pages_fetched(site.requests(mark))) == sorted([site.path(article), site.path(new)])
-    monkeypatch.undo()
-
     site.edit(6).status = 200  # back, with a new lastmod: read and published again
     mark = site.mark()
     report, live, _ = gather(settings)
     assert pages_fetched(site.requests(mark)) == [site.path(article)]
     assert site.url(article) in live
+
+
+def test_a_new_page_that_said_404_is_asked_again_and_published_once_live(tmp_path, site, monkeypatch):
+    # a news sitemap may name a page a moment before it is live: its 404 is rechecked soon
+    # (FIRST_RECHECK, an hour; no wait here), with the same lastmod
+    from datetime import timedelta
+
+    from newsfeed.sources import fetchstate
+
+    monkeypatch.setattr(fetchstate, "FIRST_RECHECK", timedelta(0))
+    settings = crawl_settings(tmp_path, site)
+    gather(settings)
+    new = site.add()
+    new.status = 404
+    gather(settings)
+    new.status = 200
+    mark = site.mark()
+    report, live, _ = gather(settings)
+    assert pages_fetched(site.requests(mark)) == [site.path(new)]
+    assert report.new == 1 and site.url(new) in live
+
+
+def test_gone_pages_are_rechecked_after_an_hour_doubling_for_new_pages_and_a_week_for_taken_down_ones(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from newsfeed.sources.fetchstate import FetchMemory
+
+    store_path = tmp_path / "s.sqlite3"
+    Store(store_path).close()
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
+    memory = FetchMemory(store_path, "situs").load()
+    memory.gone("https://x.example/baru", "2025-01-01", t0, lasting=False)
+    memory.gone("https://x.example/dicabut", "2025-01-01", t0, lasting=True)
+    again = FetchMemory(store_path, "situs").load()  # remembered in the store at once
+    hour = timedelta(hours=1)
+    assert again.known_gone("https://x.example/baru", "2025-01-01", t0 + 0.9 * hour)
+    assert not again.known_gone("https://x.example/baru", "2025-01-01", t0 + 1.1 * hour)  # due: asked again
+    assert not again.known_gone("https://x.example/baru", "2025-01-02", t0)  # its lastmod moved
+    again.gone("https://x.example/baru", "2025-01-01", t0 + 1.1 * hour, lasting=False)  # still 404: twice as long
+    assert again.known_gone("https://x.example/baru", "2025-01-01", t0 + 3 * hour)
+    assert not again.known_gone("https://x.example/baru", "2025-01-01", t0 + 3.2 * hour)
+    assert again.known_gone("https://x.example/dicabut", "2025-01-01", t0 + timedelta(days=6))
+    assert not again.known_gone("https://x.example/dicabut", "2025-01-01", t0 + timedelta(days=7, hours=1))
 
 
 def test_a_failing_sitemap_fails_the_scan_and_withdraws_nothing(tmp_path, site):

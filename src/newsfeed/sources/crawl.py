@@ -17,8 +17,9 @@ sitemap <lastmod> changed, and not otherwise: an unchanged site costs one reques
 sitemap and listing page.
 
 A listed page that answered 404/410 is remembered with its fingerprint: while that stays the
-same it is not asked for again (for fetchstate.GONE_RECHECK), so a sitemap that goes on naming
-a deleted page costs nothing per run.
+same it is not asked for again for a while (fetchstate: a week for a page that said 410 or was
+published before; for a new page that said 404, an hour, doubled while it still says so), so a
+sitemap that goes on naming a deleted page costs almost nothing per run.
 
 Withdrawal: scan() names every article the sitemaps and listings name. When the run saw the
 whole site (every document read or unchanged, no listing cut at max_listing_pages, not only
@@ -72,6 +73,7 @@ class CrawlSource:
         self.partial: list[str] = []  # why the last scan did not see the whole site
         self._ahead: ThreadedReads | None = None
         self._memory: FetchMemory | None = None  # the last scan's
+        self._stored: set[str] = set()  # keys of the articles stored at the last scan
 
     def scan(self) -> Iterator[tuple[str, str]]:
         self.close()
@@ -87,6 +89,7 @@ class CrawlSource:
             self.site.memory = None
         with Store(self.settings.store_path) as store:
             known = store.fingerprints(self.name)
+        self._stored = set(known)
         now = datetime.now(UTC)
         # a page still stored is never left out here: its withdrawal goes through the ingest
         listing = [(key, print_) for key, print_ in sorted(found.items()) if key in known or not memory.known_gone(key, print_, now)]
@@ -103,9 +106,10 @@ class CrawlSource:
             if self._ahead is not None:
                 return self._ahead.take(key, fingerprint)
             return self.site.read_page(key, fingerprint)
-        except SourceGone:
+        except SourceGone as gone:
             if self._memory is not None:
-                self._memory.gone(key, fingerprint, datetime.now(UTC))
+                lasting = getattr(gone, "status", 404) == 410 or key in self._stored
+                self._memory.gone(key, fingerprint, datetime.now(UTC), lasting)
             raise
 
     def close(self) -> None:
@@ -155,7 +159,9 @@ class _Site:
             raise SourceError(f"not fetched: {reason}")
         response = self.client.get(key, allow=self.refusal, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
         if response.gone:
-            raise SourceGone(f"{key}: HTTP {response.status}; the page is gone from the site")
+            gone = SourceGone(f"{key}: HTTP {response.status}; the page is gone from the site")
+            gone.status = response.status
+            raise gone
         kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind not in _HTML and not (kind in _UNTYPED and _looks_like_html(response.body)):
             raise SourceError(f"{response.url}: {kind or 'no Content-Type'}, not an HTML page; leave it out of the sitemaps or listings (article_pattern)")

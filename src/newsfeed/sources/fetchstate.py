@@ -26,8 +26,12 @@ from newsfeed.times import from_stored, to_stored
 # Bumped when what a source keeps of a document changes shape: older rows are fetched anew.
 FORMAT = 1
 # A listed page that answered 404/410 is not asked for again while its fingerprint (sitemap
-# <lastmod>) stays the same, for this long: a page back after an outage is found within it.
+# <lastmod>) stays the same, for a while: GONE_RECHECK for a page that says 410 or was once
+# published (it was taken down); for a new page that said 404 (a news sitemap can name a page
+# a moment before it is live, a CDN can cache a 404 briefly) FIRST_RECHECK, doubled each time
+# it still says 404, up to GONE_RECHECK.
 GONE_RECHECK = timedelta(days=7)
+FIRST_RECHECK = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,24 +79,25 @@ class FetchMemory:
             self._seen.add(url)
 
     def known_gone(self, url: str, fingerprint: str, now: datetime) -> bool:
-        """Whether the page at `url` answered 404/410 at this fingerprint less than GONE_RECHECK
-        ago; if so it stays remembered (a pruning commit keeps it)."""
+        """Whether the page at `url` answered 404/410 at this fingerprint and is not due to be
+        asked again; either way a pruning commit keeps what was remembered of it."""
         with self._lock:
-            remembered = self._known.get(url)
-            found = remembered.found if remembered else None
-            if not (isinstance(found, dict) and found.get("gone") == fingerprint and isinstance(found.get("since"), str)):
+            found = self._gone_record(url, fingerprint)
+            if found is None:
                 return False
-            try:
-                recent = now - from_stored(found["since"]) < GONE_RECHECK
-            except ValueError:
-                return False
-            if recent:
-                self._seen.add(url)
-            return recent
+            self._seen.add(url)
+            return now - from_stored(found["since"]) < timedelta(seconds=found["recheck"])
 
-    def gone(self, url: str, fingerprint: str, now: datetime) -> None:
-        """A listed page answered 404/410: remembered at once (reads come after the scan's commit)."""
-        found = {"gone": fingerprint, "since": to_stored(now)}
+    def gone(self, url: str, fingerprint: str, now: datetime, lasting: bool) -> None:
+        """A listed page answered 404/410: remembered at once (reads come after the scan's
+        commit). `lasting`: it said 410 or was published before."""
+        with self._lock:
+            before = self._gone_record(url, fingerprint)
+        if lasting:
+            wait = GONE_RECHECK
+        else:
+            wait = min(GONE_RECHECK, 2 * timedelta(seconds=before["recheck"])) if before else FIRST_RECHECK
+        found = {"gone": fingerprint, "since": to_stored(now), "recheck": wait.total_seconds()}
         with Store(self.store_path) as store, store.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO fetched_documents (source, url, etag, last_modified, found, fetched) VALUES (?, ?, '', '', ?, ?)",
@@ -100,6 +105,17 @@ class FetchMemory:
             )
         with self._lock:
             self._known[url] = Remembered(Validators("", ""), found)
+
+    def _gone_record(self, url: str, fingerprint: str) -> dict | None:
+        remembered = self._known.get(url)
+        found = remembered.found if remembered else None
+        if not (isinstance(found, dict) and found.get("gone") == fingerprint and isinstance(found.get("recheck"), (int, float))):
+            return None
+        try:
+            from_stored(found.get("since", ""))
+        except (TypeError, ValueError):
+            return None
+        return found
 
     def commit(self, prune: bool) -> None:
         """Write this run's fresh answers; with `prune`, forget documents this run never reached
