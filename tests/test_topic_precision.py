@@ -277,3 +277,10 @@ def test_a_verb_glued_onto_a_name_and_a_phrase_of_ordinary_words_are_cut_off():
     topics = _topics("Kani Lapor Polisi", body)
     assert "Kani Dwi" in topics and not any("membuat" in t for t in topics), topics
     assert "Produk Halal" not in topics, topics
+
+
+def test_a_regnal_numeral_after_a_title_stays_with_the_person_but_a_word_and_a_numeral_name_nothing():
+    body = "Paus Leo XIV tiba di Jakarta. Paus Leo XIV disambut umat. Leo XIV berdoa di Katedral Jakarta."
+    assert "Leo XIV" in _topics("Paus Leo XIV Kunjungi Jakarta", body)
+    body = "Pemungutan suara ulang (PSU) Jilid II digelar. PSU Jilid II diikuti tiga calon."
+    assert "Jilid II" not in _topics("PSU Jilid II Digelar", body)
