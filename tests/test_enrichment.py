@@ -187,3 +187,20 @@ def test_atom_files_keep_rfc4287_cardinalities(built):
             alternates = [link for link in entry.findall(atom + "link") if link.get("rel", "alternate") == "alternate"]
             assert len(alternates) == 1, path  # related links must never become extra alternates
             assert entry.find(atom + "content").get("type") == "html"
+
+
+def test_a_damaged_stored_related_index_is_built_again_not_a_traceback(built):
+    # the index is derived data: a row the code cannot read makes the next enrichment rebuild it
+    with Store(built.store_path) as store:
+        [(ident, blob)] = store.query("SELECT article_id, blob FROM related_index ORDER BY article_id LIMIT 1")
+        with store.transaction() as conn:
+            conn.execute("UPDATE related_index SET blob = ? WHERE article_id = ?", (bytes(blob) + b"\0\0", ident))  # a wrong latent size
+        before = [tuple(r) for r in store.query("SELECT article_id, related_id FROM related ORDER BY article_id, rank")]
+    page = next((built.root / "pages").rglob("*.txt"))
+    page.write_text(page.read_text(encoding="utf-8") + "\n\nTambahan satu paragraf.\n", encoding="utf-8")
+    with Store(built.store_path) as store:
+        report, changed = core.gather(built, store, NOW + timedelta(hours=1))
+        assert changed and not report.rejected
+        core.publish(built, store, NOW + timedelta(hours=1))
+        after = [tuple(r) for r in store.query("SELECT article_id, related_id FROM related ORDER BY article_id, rank")]
+    assert after and len(after) >= len(before) - 5  # lists were made again, from the articles

@@ -46,7 +46,12 @@ def enrich(settings: Settings, store: Store, progress: Progress) -> None:
     withdrawn = [ident for ident in queued if ident not in live]
     _topics(settings, store, None if everything else changed, progress)
     state, rows = store.related_index()
-    index = RelatedIndex.load(state, rows) if state is not None and not everything else None
+    index = None
+    if state is not None and not everything:
+        try:
+            index = RelatedIndex.load(state, rows)
+        except ValueError:  # a damaged stored index (it is derived data): built again from the articles
+            index = None
     fresh = store.texts(changed) if index is not None else ()
     records = [Record(ident, title, text) for ident, title, text, _tags in fresh]
     if index is None or _grows_stale(index, records) or _small(settings, index, records) or (withdrawn and not hasattr(index, "remove")):

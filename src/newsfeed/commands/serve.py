@@ -27,9 +27,9 @@ def serve(settings: Settings, quiet: bool, host: str, port: int, trusted_proxy: 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     problems = logging.getLogger("newsfeed.web")  # a 503's reason, a mail not sent: shown even when quiet
-    problems.addHandler(handler)
-    problems.setLevel(logging.WARNING)
-    problems.propagate = False
+    if not problems.handlers:
+        problems.addHandler(handler)
+        problems.setLevel(logging.WARNING)
     if not quiet:
         ACCESS.addHandler(handler)
         ACCESS.setLevel(logging.INFO)

@@ -64,7 +64,7 @@ class StaticFiles:
         self._seen: tuple | str = ()
         self._files: dict[str, FileStamp] = {}
         self._postgres = postgres.location_for(settings.store_path) is not None
-        self._checked = 0.0
+        self._checked = -RECHECK
 
     def published(self) -> dict[str, FileStamp]:
         """path -> stamp of every published file, read again whenever the list changed: on
@@ -72,7 +72,7 @@ class StaticFiles:
         when the list's version counter moved (asked at most once a RECHECK)."""
         if self._postgres:
             now = time.monotonic()
-            if self._files and now - self._checked < RECHECK:
+            if now - self._checked < RECHECK:
                 return self._files
             self._checked = now
             with Store(self.store_path) as store:
