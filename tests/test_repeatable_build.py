@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import NOW, SECTIONS, config_text, page
 from newsfeed import core
 from newsfeed.config import load_settings
@@ -36,6 +38,8 @@ from datetime import datetime
 import newsfeed.enrichment as enrichment, newsfeed.enrich.related as related
 if sys.argv[2] == "parallel":
     enrichment.TOPICS_PARALLEL_FROM, enrichment.TOPICS_BATCH, related.BLOCK, related.PARALLEL_BLOCKS = 8, 200, 32, 4
+    from newsfeed import parallel
+    assert parallel.workers() >= 2, "no forked workers here: the parallel build would be a serial one"
 from newsfeed import core
 from newsfeed.config import load_settings
 from newsfeed.store import Store
@@ -82,6 +86,8 @@ def _build(site: Path, mode: str, hash_seed: str) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
 
 
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) < 2,
+                    reason="one CPU: no forked workers to compare with one process")
 def test_same_pages_give_the_same_feeds_and_a_rebuild_rewrites_nothing(tmp_path):
     pages = _pages(600)
     sites = []
