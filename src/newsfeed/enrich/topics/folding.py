@@ -21,7 +21,6 @@ from newsfeed.enrich.topics.runs import analyse
 
 _NUMBER = re.compile(r"(?:[IVX]+|\d+)$")
 _ACRONYM_AFTER = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
-_LONG_CONNECTORS = frozenset(("dan", "&", "atau", "untuk", "di", "dari", "pada", "bagi", "serta"))
 # "Saifullah alias Gus Ipul", "M Fauzi alias Pablo": the second is the first; "Boni, sapaan
 # Bonavisius" and "Bonavisius atau akrab disapa Boni" name one person too
 _ALIAS = re.compile(r"(?P<a>" + RUN.pattern + r"),? (?P<how>alias|a\.k\.a\.?|sapaan(?: akrab)?|(?:yang |atau )?(?:akrab |biasa )?disapa) (?P<b>" + RUN.pattern + ")")
@@ -159,7 +158,7 @@ def short_forms(lex: Lexicon, counts: Mapping[str, int], takers_: Mapping[str, l
                 w not in lex.name_words and lower_occurs(body, w.lower()) for w in full.split(" ") if w != short):
             continue  # "Muhammadiyah", named ten times, is no "Hisab Muhammadiyah" named once: a word before a name
         if body and full.endswith(" " + short) and full.count(" ") == 1 and full.split(" ", 1)[0] in lex.org_openers \
-                and _after_locative(body, short):
+                and _after_locative(lex, body, short):
             continue  # "di Sidrap": a place, which "Pemkab Sidrap" is named after, not the organisation
         if (info(lex, short)[3] or short.isupper() and (full in lex.known_forms or short in lex.branch_acronyms)) and not (
                 body and full.startswith(short) and full[len(short)] == " " and full not in lex.known_forms
@@ -175,12 +174,11 @@ def short_forms(lex: Lexicon, counts: Mapping[str, int], takers_: Mapping[str, l
     return merge
 
 
-_LOCATIVES = (" di ", " ke ", " dari ")
 
 
-def _after_locative(body: str, name: str) -> bool:
+def _after_locative(lex: Lexicon, body: str, name: str) -> bool:
     """Does the text write "di", "ke" or "dari" right before `name` ("di Sidrap")?"""
-    for loc in _LOCATIVES:
+    for loc in lex.locatives:
         needle = loc + name
         i = body.find(needle)
         while i >= 0:
@@ -307,7 +305,7 @@ def things(lex: Lexicon, body: str, counts: Mapping[str, int]) -> set[str]:
         for w in reversed(words):
             if w[:1].isupper():
                 long.append(w)
-            elif w in _LONG_CONNECTORS and long:
+            elif w in lex.long_name_connectors and long:
                 long.append(w)
             else:
                 break
@@ -316,7 +314,7 @@ def things(lex: Lexicon, body: str, counts: Mapping[str, int]) -> set[str]:
         long.reverse()
         if len(long) < 2 or long[0][0] != short[0] or long[0] in lex.organisation_words or long[0] in lex.place_heads:
             continue
-        if all(w in _LONG_CONNECTORS or w.isalpha() and w not in lex.organisations and (
+        if all(w in lex.long_name_connectors or w.isalpha() and w not in lex.organisations and (
                 w in lex.word_places or w not in lex.standalone and is_common(w.lower())) for w in long):
             out.add(short)
             out.update(n for n in _names_of(lex, " ".join(w for w in long if w[:1].isupper())) if n in counts)

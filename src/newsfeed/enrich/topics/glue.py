@@ -21,12 +21,7 @@ from newsfeed.enrich.topics.lexicon import CACHE_LIMIT, Lexicon, is_medium
 
 _MIN_PART = 3
 _AFFIXED = ("me", "di", "be", "te", "ke", "se", "pe")  # the prefixes is_common undoes
-_VERB_PREFIXES = ("mem", "men", "meng", "meny", "di", "ber", "ter")  # of verbs glued onto a name
-# function words that scrapers most often glue onto a name the article never uses again
-_GLUED_FUNCTION_WORDS = frozenset(
-    """yang dan untuk dengan dari pada dalam adalah akan sebagai kepada bahwa juga telah sudah tidak saat karena
-    atau oleh tersebut menjadi mengatakan menyebut merupakan bersama secara serta hingga usai ketika selaku""".split()
-)
+_GLUED_VERB_PREFIXES = ("mem", "men", "meng", "meny", "di", "ber", "ter")  # of verbs glued onto a name
 
 
 def repair(lex: Lexicon, runs: dict[str, int], body: str) -> tuple[dict[str, int], set[str]]:
@@ -175,11 +170,11 @@ def _plan(lex: Lexicon, w: str) -> tuple:
             out.append(("lower", (w[:i], None), rest in stop))
     for i in range(_MIN_PART, len(w) - 6):  # an affixed verb glued on: "Dwi|membuat", "Kasus|dilaporkan"
         rest = w[i:]
-        if rest.startswith(_VERB_PREFIXES) and rest not in roots and is_common(rest):
+        if rest.startswith(_GLUED_VERB_PREFIXES) and rest not in roots and is_common(rest):
             out.append(("verb", (w[:i], None), None))
             break
     for i in range(5, len(w) - 2):  # (the longest function word: "Maharani|mengatakan", not "...mengat|akan")
-        if w[i:] in _GLUED_FUNCTION_WORDS and w[i - 1].islower():
+        if w[i:] in lex.glued_function_words and w[i - 1].islower():
             out.append(("function", (w[:i], None), None))
             break
     return tuple(out)

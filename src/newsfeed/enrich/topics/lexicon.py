@@ -37,6 +37,9 @@ class Lexicon:
     organisation_prefixes: tuple[str, ...]
     not_organisations: frozenset[str]
     name_acronyms: frozenset[str]
+    long_name_connectors: frozenset[str]  # "dan" in "Badan Nasional Pencarian dan Pertolongan"
+    locatives: tuple[str, ...]  # " di ", " ke ", " dari ": a place follows
+    glued_function_words: frozenset[str]  # "dan" glued onto a name by a scraper
     known_forms: frozenset[str]  # names kept whole, places, generic phrases
     form_heads: frozenset[str]  # first words of the multi-word known forms and head phrases
     form_max: int  # words in the longest known form
@@ -62,13 +65,14 @@ class Lexicon:
 
 
 @lru_cache(maxsize=1)
-def _packaged() -> dict:
+def packaged() -> dict:
+    """data/topics.toml as shipped (without the editor's additions)."""
     text = resources.files("newsfeed").joinpath(DATA_FILE).read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 
 def default_aliases() -> dict[str, str]:
-    return dict(_packaged()["aliases"])
+    return dict(packaged()["aliases"])
 
 
 def lexicon(settings: TopicSettings) -> Lexicon:
@@ -93,7 +97,7 @@ _LEXICONS: dict[tuple, Lexicon] = {}
 
 def _build(generic_words: tuple[str, ...], names: tuple[str, ...], places: tuple[str, ...],
            organisations: tuple[str, ...], word_lists: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> Lexicon:
-    d = dict(_packaged())
+    d = dict(packaged())
     for name, added in word_lists:  # the editor's additions to a packaged list
         d[name] = [*d.get(name, ()), *added]
     lower = lambda words: frozenset(w.lower() for w in words)  # noqa: E731
@@ -123,6 +127,9 @@ def _build(generic_words: tuple[str, ...], names: tuple[str, ...], places: tuple
         organisation_prefixes=tuple(d["organisation_prefixes"]),
         not_organisations=frozenset(d["not_organisations"]),
         name_acronyms=frozenset(d["name_acronyms"]),
+        long_name_connectors=frozenset(d["long_name_connectors"]),
+        locatives=tuple(f" {w} " for w in d["locatives"]),
+        glued_function_words=frozenset(d["glued_function_words"]),
         known_forms=known,
         form_heads=frozenset(f.split(" ", 1)[0] for f in [*multi, *head_phrases]),
         form_max=max(len(f.split(" ")) for f in [*multi, *head_phrases]),
