@@ -112,3 +112,25 @@ def test_a_failure_is_tried_once_a_run_though_failed_rows_are_read_last(site, sm
     assert report.failed == 1 and report.sent == len(sent_to) - 1
     report, _transport = run_send(site)  # the next run tries it again
     assert smtp.rcpt_attempts[refused] == 2 and report.failed == 1
+
+
+@pytest.mark.skipif(__import__("pgstore").ON_POSTGRES, reason="a writer waiting on PostgreSQL's write lock would wait for ever, not time out")
+def test_planning_holds_the_write_lock_only_for_each_batch_of_inserts(site, monkeypatch):
+    # the targets are read (and personalised) outside the write lock: a sign-up made while
+    # the plan reads its subscribers goes through at once, and a later batch still plans
+    monkeypatch.setattr(ledger, "SELECT_BATCH", BATCH)
+    people = fill(site, 3 * BATCH)
+    signed_up = []
+
+    def targets(store):
+        for number, subscriber in enumerate(ledger.subscribers_by_email(store, "confirmed", batch=BATCH)):
+            if number == BATCH + 5:  # the first batch is inserted, the second being read
+                with core.open_store(site) as other:
+                    other.conn.execute("PRAGMA busy_timeout = 200")  # a held lock fails this at once
+                    ledger.add(other, "baru@contoh.co.id", "", (), NOW, confirmed=True)
+                    signed_up.append(ledger.get(other, "baru@contoh.co.id").status)
+            yield subscriber, ("dunia",), f"<{number}@x>"
+
+    with core.open_store(site) as store:
+        assert ledger.plan(store, WEEK, targets(store), NOW) == len(people)
+    assert signed_up == ["confirmed"]

@@ -443,7 +443,11 @@ _RECEIVING = "SELECT email FROM subscribers WHERE status = 'confirmed' AND (paus
 
 
 def plan(store: Store, edition: str, targets: Iterable[tuple], now: datetime) -> int:
-    """Insert one pending ledger row per (edition, address) not yet there. One transaction.
+    """Insert one pending ledger row per (edition, address) not yet there, a transaction per
+    SELECT_BATCH rows: the targets are read and personalised outside the write lock, which is
+    held for one batch's inserts at a time (sign-ups, other workers and builds go on meanwhile;
+    a million addresses took over a minute). A plan killed midway leaves the rows it inserted,
+    and the next one inserts the rest.
 
     `targets` (any iterable: it is consumed as it comes, SELECT_BATCH rows inserted at a
     time, so a generator reading the subscribers in batches never holds the list) are (subscriber, sections with articles for them, message id[, topics with
@@ -456,17 +460,19 @@ def plan(store: Store, edition: str, targets: Iterable[tuple], now: datetime) ->
     inserted = 0
     # The skipping below is an anti-join on the address, not `email NOT IN (_RECEIVING)`:
     # PostgreSQL cannot hash a million addresses in work_mem and ran that subquery per row.
-    with store.transaction() as conn, guard(store):
+    with guard(store):
         for part in _batched(targets, SELECT_BATCH):
             values = []
             for subscriber, sections, message_id, *rest in part:
                 topics = list(rest[0]) if rest else []
                 values.append((edition, subscriber.email, json.dumps(list(sections)), json.dumps(topics), message_id, stamp, stamp))
-            inserted += conn.executemany(
-                "INSERT OR IGNORE INTO deliveries (edition, email, sections, topics, status, message_id, created, updated) "
-                "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
-                values,
-            ).rowcount  # summed over the rows on both backends: an ignored row counts 0
+            with store.transaction() as conn:
+                inserted += conn.executemany(
+                    "INSERT OR IGNORE INTO deliveries (edition, email, sections, topics, status, message_id, created, updated) "
+                    "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
+                    values,
+                ).rowcount  # summed over the rows on both backends: an ignored row counts 0
+    with store.transaction() as conn, guard(store):
         conn.execute(
             "UPDATE deliveries SET status = 'skipped', updated = :now, error = 'no longer subscribed, or paused' "
             "WHERE edition = :edition AND status IN ('pending', 'failed', 'sending') AND NOT EXISTS (SELECT 1 FROM subscribers AS s "
