@@ -92,7 +92,8 @@ def test_three_workers_one_killed_mid_send_each_address_gets_the_edition_once(ma
     for address in people:
         assert len(message_ids(servers, address)) == 1
     assert len(servers[0].messages) == 3  # worker 0 sent three before it was killed...
-    assert all(len(s.messages) > 3 for s in servers[1:])  # ...and the others shared the rest
+    assert sum(len(s.messages) for s in servers[1:]) == len(people) - 3  # ...and the others sent the rest (how
+    # they shared it depends on when each started: not asserted)
     # the held row was 'sending' when worker 0 died: one survivor sent it again (same Message-ID)
     assert sum("1 resent after an interruption" in out for out, _err in outputs) == 1
     with core.open_store(settings) as store:
