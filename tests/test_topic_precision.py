@@ -284,3 +284,11 @@ def test_a_regnal_numeral_after_a_title_stays_with_the_person_but_a_word_and_a_n
     assert "Leo XIV" in _topics("Paus Leo XIV Kunjungi Jakarta", body)
     body = "Pemungutan suara ulang (PSU) Jilid II digelar. PSU Jilid II diikuti tiga calon."
     assert "Jilid II" not in _topics("PSU Jilid II Digelar", body)
+
+
+def test_the_platform_x_is_a_topic_though_x_is_also_a_numeral():
+    body = ("Platform media sosial X kembali bermasalah. Pengguna X di Indonesia mengeluh tidak bisa mengunggah "
+            "foto. Elon Musk berjanji memperbaiki X dalam sepekan. Juru bicara X menolak berkomentar.")
+    assert "X" in _topics("Pengguna X Mengeluh, Musk Janji Perbaiki", body)
+    body = "Siswa Kelas II belajar di rumah. Kelas II masuk siang."
+    assert "II" not in _topics("Kelas II Masuk Siang", body)  # other numerals still name nothing alone

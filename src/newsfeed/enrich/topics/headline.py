@@ -93,8 +93,8 @@ def _without_leading_words(lex: Lexicon, name: str, counts: dict[str, int]) -> s
     i = 0
     while i < len(words) - 1 and words[i] not in lex.name_words and words[i] not in counts and is_common(words[i].lower()):
         i += 1
-    if i and _NUMERAL.match(words[i]):
-        return name  # "Komisi V": the numeral names nothing without its head
+    if i and _NUMERAL.match(words[i]) and words[i] not in lex.numeral_names:
+        return name  # "Komisi V": the numeral names nothing without its head (but "Pengguna X" is "X")
     return " ".join(words[i:])
 
 

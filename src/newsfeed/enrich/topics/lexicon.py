@@ -37,6 +37,7 @@ class Lexicon:
     organisation_prefixes: tuple[str, ...]
     not_organisations: frozenset[str]
     name_acronyms: frozenset[str]
+    numeral_names: frozenset[str]  # Roman numerals that are names alone: "X"
     long_name_connectors: frozenset[str]  # "dan" in "Badan Nasional Pencarian dan Pertolongan"
     locatives: tuple[str, ...]  # " di ", " ke ", " dari ": a place follows
     glued_function_words: frozenset[str]  # "dan" glued onto a name by a scraper
@@ -127,6 +128,7 @@ def _build(generic_words: tuple[str, ...], names: tuple[str, ...], places: tuple
         organisation_prefixes=tuple(d["organisation_prefixes"]),
         not_organisations=frozenset(d["not_organisations"]),
         name_acronyms=frozenset(d["name_acronyms"]),
+        numeral_names=frozenset(d["numeral_names"]),
         long_name_connectors=frozenset(d["long_name_connectors"]),
         locatives=tuple(f" {w} " for w in d["locatives"]),
         glued_function_words=frozenset(d["glued_function_words"]),

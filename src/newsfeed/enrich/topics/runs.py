@@ -150,9 +150,10 @@ def _close(lex: Lexicon, out: list[str], words: list[str], left: str, right: str
         return
     if lex.never_alone.issuperset(words) and not (words[0] in lex.org_openers and words[-1].isupper()):
         return  # "PTN BLU", "Pengadilan Negeri": words that name nothing on their own (but "Kementerian HAM")
-    if len(words) == 2 and words[0] not in lex.subunit_heads and _ROMAN.match(words[1]) and _affixed_word(lex, words[0]) \
-            or len(words) == 2 and _ROMAN.match(words[1]) and words[0] not in lex.name_words and words[0].lower() in roots() \
-            and words[0] not in lex.subunit_heads and left != "g":
+    if len(words) == 2 and words[1] not in lex.numeral_names and (
+            words[0] not in lex.subunit_heads and _ROMAN.match(words[1]) and _affixed_word(lex, words[0])
+            or _ROMAN.match(words[1]) and words[0] not in lex.name_words and words[0].lower() in roots()
+            and words[0] not in lex.subunit_heads and left != "g"):
         return  # "(PSU) Jilid II", "Kelas IIB": a word and a numeral (after a title a person: "Paus Leo XIV")
     if len(words) > 2 and words[0] == words[-1]:
         out.append(words[0])  # "(istri) Macron Brigitte Macron"

@@ -81,7 +81,7 @@ def _kind(lex: Lexicon, tok: str, low: str, stop: frozenset[str]) -> str:
         return "g"
     if tok[0].islower():
         return "c"
-    if ROMAN.match(tok):
+    if ROMAN.match(tok) and tok not in lex.numeral_names:
         return "c"  # a numeral of a name: "Komisi V", "Lapas Kelas IIB Muaro Bungo", "Perang Dunia II"
     if tok.isupper() and len(tok) > 1:
         if tok in lex.not_organisations:
