@@ -185,12 +185,7 @@ def main() -> None:
     finally:
         sink.stop()
         if server_url:
-            try:
-                bw.drop_database(server_url, DATABASE)
-            except Exception as exc:  # noqa: BLE001
-                print(f"(could not drop {DATABASE}: {exc})")
-            if not args.url:
-                subprocess.run([str(HERE.parent / ".ci" / "postgres"), "stop", str(temp / "pg")], check=False)
+            bw.tear_down(server_url, DATABASE, None if args.url else temp / "pg", temp)
         shutil.rmtree(temp, ignore_errors=True)
     print(f"load after: {bw.uptime()}")
 

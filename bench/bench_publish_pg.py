@@ -26,7 +26,6 @@ import argparse
 import filecmp
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -179,13 +178,7 @@ def main() -> None:
                 print(f"  {kind + ', ' + name:<30}{best.seconds:>8.2f}s{best.cpu:>8.2f}s{best.peak_mb:>8.0f} MB  {best.files_written():>8}{pg}{more}{target}")
         print(f"\n  outputs: {compare(site / 'feeds', site / 'feeds-pg')}")
     finally:
-        try:
-            bw.drop_database(server_url, DATABASE)
-        except Exception as exc:  # noqa: BLE001
-            print(f"(could not drop {DATABASE}: {exc})")
-        if not args.url:
-            subprocess.run([str(HERE.parent / ".ci" / "postgres"), "stop", str(temp / "pg")], check=False)
-        shutil.rmtree(temp, ignore_errors=True)
+        bw.tear_down(server_url, DATABASE, None if args.url else temp / "pg", temp)
     print(f"load after: {bw.uptime()}")
 
 

@@ -146,6 +146,10 @@ def newsfeed_command() -> list[str]:
 
 
 def start_postgres(folder: Path) -> str:
+    # the server runs as nobody (.ci/postgres): the mkdtemp folders above it must let it in
+    for parent in folder.parents:
+        if parent.name.startswith("bench-"):
+            parent.chmod(0o755)
     out = subprocess.run([str(HERE.parent / ".ci" / "postgres"), "start", str(folder)], capture_output=True, text=True, check=True).stdout
     url = out.split("NEWSFEED_TEST_STORE_URL=", 1)[1].split()[0]
     return url.rsplit("/", 1)[0] + "/postgres"
@@ -168,6 +172,19 @@ def drop_database(server_url: str, name: str) -> None:
 
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def tear_down(server_url: str, name: str, server_dir: Path | None, temp: Path) -> None:
+    """Drop the bench's database, stop the server the bench started (server_dir; None: the
+    caller's --url), remove the temporary folder. The figures are printed already: a failure
+    here is reported, not raised."""
+    try:
+        drop_database(server_url, name)
+    except Exception as exc:  # noqa: BLE001
+        print(f"(could not drop {name}: {exc})")
+    if server_dir is not None:
+        subprocess.run([str(HERE.parent / ".ci" / "postgres"), "stop", str(server_dir)], check=False)
+    shutil.rmtree(temp, ignore_errors=True)
 
 
 def site_config(root: Path, port: int, store_url: str | None, lease: float) -> Path:
@@ -423,13 +440,7 @@ def main() -> None:
             print(f"  exactly-once: {'OK' if exact and not found['twice'] else ('OK but ' + str(found['twice']) + ' duplicate(s) of the ambiguous window' if exact else 'FAILED')}")
     finally:
         sink.stop()
-        try:
-            drop_database(server_url, DATABASE)
-        except Exception as exc:  # noqa: BLE001 - the figures are printed already
-            print(f"(could not drop {DATABASE}: {exc})")
-        if not args.url:
-            subprocess.run([str(HERE.parent / ".ci" / "postgres"), "stop", str(server_dir)], check=False)
-        shutil.rmtree(temp, ignore_errors=True)
+        tear_down(server_url, DATABASE, None if args.url else server_dir, temp)
     print(f"load after: {uptime()}")
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from newsfeed.errors import StoreError
+from newsfeed.parallel import batched
 from newsfeed.store.store import Store, explain
 from newsfeed.times import to_stored
 
@@ -461,7 +462,7 @@ def plan(store: Store, edition: str, targets: Iterable[tuple], now: datetime) ->
     # The skipping below is an anti-join on the address, not `email NOT IN (_RECEIVING)`:
     # PostgreSQL cannot hash a million addresses in work_mem and ran that subquery per row.
     with guard(store):
-        for part in _batched(targets, SELECT_BATCH):
+        for part in batched(targets, SELECT_BATCH):
             values = []
             for subscriber, sections, message_id, *rest in part:
                 topics = list(rest[0]) if rest else []
@@ -708,17 +709,6 @@ def held_elsewhere(store: Store, edition: str, claim: Claim, now: datetime) -> i
         (edition, MAX_ATTEMPTS, to_stored(now), claim.worker),
     )
     return row[0][0]
-
-
-def _batched(items: Iterable, size: int) -> Iterator[list]:
-    part: list = []
-    for item in items:
-        part.append(item)
-        if len(part) == size:
-            yield part
-            part = []
-    if part:
-        yield part
 
 
 def _not_before(moment: datetime | None) -> str | None:
