@@ -55,9 +55,10 @@ def test_expected_files_at_documented_paths(built):
     assert {"opml.xml", "index.html"} <= names
     assert "olahraga/rss.xml" not in names  # a section with no articles gets no empty feed
     assert sorted(report.written) == sorted(n for n in names if not n.endswith(".gz"))
-    for name in report.written:  # each feed and page has its precompressed copy, the same bytes
-        if name.endswith((".xml", ".json", ".html")):
+    for name in report.written:  # each feed and page has its precompressed copy, the same bytes; topics' have none
+        if name.endswith((".xml", ".json", ".html")) and not name.startswith("topik/"):
             assert gzip.decompress(_files(settings)[name + ".gz"]) == _files(settings)[name]
+    assert any(n.startswith("topik/") for n in names) and not any(n.startswith("topik/") and n.endswith(".gz") for n in names)
 
 
 @pytest.mark.parametrize("name", ["rss.xml", "atom.xml", "dunia/rss.xml", "dunia/atom.xml", "nasional/rss.xml"])
@@ -290,3 +291,40 @@ def test_article_coming_due_is_published_without_other_changes(make_site):
         core.publish(settings, store, early)
         report = core.publish(settings, store, early + timedelta(days=1))
     assert "rss.xml" in report.written
+
+
+@pytest.mark.parametrize("content", ["summary", "full", None])
+def test_topic_feeds_carry_summaries_unless_asked_for_full_content(make_site, content):
+    """A topic feed repeats articles its section feed carries in full: by default its items
+    hold the headline, summary and link only (a tenth of the bytes); feed_content = "full"
+    gives them the body too. Section and site feeds always carry the body."""
+    settings = make_site(_site_pages(), f'[topics]\nfeed_content = "{content}"\n' if content else "")
+    with Store(settings.store_path) as store:
+        core.gather(settings, store, NOW)
+        core.publish(settings, store, NOW)
+        articles = {a.url: a for a in store.newest(50, NOW)}
+    files = _files(settings)
+    full = content == "full"
+    for name in ("topik/korea-utara/rss.xml", "topik/korea-utara/atom.xml", "dunia/rss.xml", "dunia/atom.xml"):
+        parsed = feedparser.parse(files[name])
+        assert parsed.bozo == 0, parsed.get("bozo_exception")
+        assert len(parsed.entries) == 7
+        for entry in parsed.entries:
+            assert entry.summary == articles[entry.link].summary
+            with_body = full or not name.startswith("topik/")
+            assert ("content" in entry) == with_body, name
+            if with_body:
+                assert entry.content[0].value.startswith("<p>")
+    for name in ("topik/korea-utara/feed.json", "dunia/feed.json"):
+        for item in json.loads(files[name])["items"]:
+            if full or not name.startswith("topik/"):
+                assert item["content_html"].startswith("<p>") and item["summary"] == articles[item["url"]].summary
+            else:
+                assert "content_html" not in item and item["content_text"] == articles[item["url"]].summary
+
+
+def test_an_unknown_topic_feed_content_is_one_line_naming_the_key(make_site):
+    from newsfeed.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"topics\.feed_content.*summary, full"):
+        make_site({}, '[topics]\nfeed_content = "ful"\n')

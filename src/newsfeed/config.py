@@ -108,6 +108,9 @@ class FeedSettings:
     cdn_purge: tuple[str, ...] = ()  # a command (argv) given the changed paths, or (URL,) POSTed them
 
 
+TOPIC_FEED_CONTENT = ("summary", "full")
+
+
 @dataclass(frozen=True, slots=True)
 class TopicSettings:
     min_articles: int = 3
@@ -115,6 +118,9 @@ class TopicSettings:
     blocked: tuple[str, ...] = ()
     always: tuple[str, ...] = ()  # topics to use wherever their name occurs
     per_section_in_opml: int = 8
+    # what a topic feed's items carry: "summary" (headline, summary, link: a topic feed repeats
+    # articles its section feeds carry in full) or "full" (the body too, like the section feeds)
+    feed_content: str = "summary"
     # additions to the extractor's word lists (data/topics.toml says what each does)
     generic_words: tuple[str, ...] = ()  # never part of a topic's name: "Gaya", "Kiper", "BBM"
     names: tuple[str, ...] = ()  # kept whole: "Persib Bandung"
@@ -277,6 +283,7 @@ def _parse(r: _Reader, raw: dict[str, Any], path: Path) -> Settings:
         blocked=tuple(r.strings("topics.blocked", [])),
         always=tuple(r.strings("topics.always", [])),
         per_section_in_opml=r.int("topics.per_section_in_opml", 8, low=0, high=1000),
+        feed_content=r.choice("topics.feed_content", TOPIC_FEED_CONTENT, "summary"),
         generic_words=tuple(r.strings("topics.generic_words", [])),
         names=tuple(r.strings("topics.names", [])),
         places=tuple(r.strings("topics.places", [])),

@@ -272,12 +272,20 @@ def _sitemaps(settings: Settings, store: Store, now: datetime, plan: FeedPlan, n
 
 
 def copies(relative: str) -> tuple[str, ...]:
-    """A published file and its precompressed copy (for nginx gzip_static, CDNs, serve)."""
-    return (relative, relative + ".gz") if relative.endswith(COMPRESSED) else (relative,)
+    """A published file and its precompressed copy (for nginx gzip_static, CDNs, serve).
+
+    Topic feeds and pages have none: thousands of them, each fetched by few readers, and on a
+    first build or a full publish their copies were half of all files written (creating a file
+    costs the file system far more than its bytes); they are served as they are."""
+    return (relative, relative + ".gz") if _compressed(relative) else (relative,)
+
+
+def _compressed(relative: str) -> bool:
+    return relative.endswith(COMPRESSED) and not relative.startswith(TOPIC_FOLDER + "/")
 
 
 def _with_copies(relative: str, data: bytes) -> list[tuple[str, bytes]]:
-    if not relative.endswith(COMPRESSED):
+    if not _compressed(relative):
         return [(relative, data)]
     # mtime 0 and a fixed level: the same bytes give the same copy, run after run
     return [(relative, data), (relative + ".gz", gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0))]

@@ -25,6 +25,7 @@ from newsfeed.config import Settings
 from newsfeed.errors import RenderError
 from newsfeed.render import feeds, jsonfeed
 from newsfeed.render.items import ItemRenderer
+from newsfeed.render.parts import carries_body
 from newsfeed.types import Article, FeedSpec
 
 BUDGET = 256 * 1024 * 1024  # bytes of fragments kept in memory
@@ -40,7 +41,7 @@ class FeedAssembler:
         self.size = 0
         self.rendered = 0  # fragments rendered (a cache miss), for tests and benchmarks
         self._bodies: OrderedDict[str, tuple[Article, str]] = OrderedDict()
-        self._fragments: OrderedDict[tuple[str, str], tuple[Article, bytes]] = OrderedDict()
+        self._fragments: OrderedDict[tuple[str, bool, str], tuple[Article, bytes]] = OrderedDict()
         self._frames: dict[str, feeds.FrameTemplate] = {}  # a feed's frame: feedgen's, rendered once a format
 
     def rss(self, spec: FeedSpec, articles: Sequence[Article]) -> bytes:
@@ -63,20 +64,22 @@ class FeedAssembler:
                 self._frames[fmt] = feeds.FrameTemplate(self.settings, fmt)
             before, after = self._frames[fmt].fill(spec, max(a.updated for a in articles))
             separator = b""
-        return b"".join((before.encode(), separator.join([self.fragment(fmt, a) for a in articles]), after.encode()))
+        with_body = carries_body(spec, self.settings)
+        return b"".join((before.encode(), separator.join([self.fragment(fmt, a, with_body) for a in articles]), after.encode()))
 
-    def fragment(self, fmt: str, article: Article) -> bytes:
-        """The article's item in one format, as UTF-8, rendered at most once while cached."""
-        key = (fmt, article.id)
+    def fragment(self, fmt: str, article: Article, with_body: bool = True) -> bytes:
+        """The article's item in one format (with its body or as a summary-only feed carries
+        it), as UTF-8, rendered at most once while cached."""
+        key = (fmt, with_body, article.id)
         found = self._fragments.get(key)
         if found is not None and (found[0] is article or found[0] == article):
             self._fragments.move_to_end(key)
             return found[1]
-        body = self.body(article)
+        body = self.body(article) if with_body else None
         if fmt == "json":
             text = self.items.json(article, body)
         elif self.items.special(article, body):
-            text = feeds.render_item(article, self.settings, fmt)
+            text = feeds.render_item(article, self.settings, fmt, with_body)
         else:
             text = getattr(self.items, fmt)(article, body)
         data = text.encode()

@@ -24,7 +24,7 @@ from newsfeed.config import Settings
 from newsfeed.errors import RenderError
 from newsfeed.render.ids import feed_id, feed_url, item_id
 from newsfeed.render.items import NOT_XML, rss_date, text
-from newsfeed.render.parts import LeadImage, body_html, lead_image
+from newsfeed.render.parts import LeadImage, body_html, carries_body, lead_image
 from newsfeed.types import Article, FeedSpec
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -40,15 +40,16 @@ def render_atom(spec: FeedSpec, articles: Sequence[Article], settings: Settings)
     return _generator(spec, articles, settings, "atom").atom_str(pretty=True)
 
 
-def _generator(spec: FeedSpec, articles: Sequence[Article], settings: Settings, fmt: str) -> FeedGenerator:
+def _generator(spec: FeedSpec, articles: Sequence[Article], settings: Settings, fmt: str, body: bool | None = None) -> FeedGenerator:
     if not articles:
         raise RenderError(f"feed {spec.path or 'site'}: no articles to publish")
     zone = ZoneInfo(settings.site.timezone)
     fg = _channel(spec, max(a.updated for a in articles), settings, fmt)
     section_names = {s.slug: s.name for s in settings.sections}
+    body = carries_body(spec, settings) if body is None else body
     # feedgen prepends entries: add oldest first so the file lists newest first.
     for article in reversed(articles):
-        _entry(fg.add_entry(order="prepend"), article, settings, zone, section_names, fmt)
+        _entry(fg.add_entry(order="prepend"), article, settings, zone, section_names, fmt, body)
     return fg
 
 
@@ -144,25 +145,27 @@ class FrameTemplate:
         return parts[0], parts[1]
 
 
-def render_item(article: Article, settings: Settings, fmt: str) -> str:
+def render_item(article: Article, settings: Settings, fmt: str, body: bool = True) -> str:
     """One article's item as feedgen writes it inside any feed (with its indentation and
-    final newline): what render/items.py writes by hand for the articles it can."""
+    final newline): what render/items.py writes by hand for the articles it can. `body`:
+    with the article's body, else as a summary-only feed carries it."""
     spec = FeedSpec("site", "", "placeholder", "placeholder", "placeholder", "", settings.site.base_url)
-    fg = _generator(spec, [article], settings, fmt)
+    fg = _generator(spec, [article], settings, fmt, body)
     data = (fg.rss_str(pretty=True) if fmt == "rss" else fg.atom_str(pretty=True)).decode()
     start = data.index(ITEM_OPEN[fmt]) + 1
     end = data.rindex(ITEM_CLOSE[fmt]) + len(ITEM_CLOSE[fmt])
     return data[start:end]
 
 
-def _entry(fe, article: Article, settings: Settings, zone: ZoneInfo, section_names: dict[str, str], fmt: str) -> None:
+def _entry(fe, article: Article, settings: Settings, zone: ZoneInfo, section_names: dict[str, str], fmt: str, body: bool) -> None:
     ident = item_id(settings, article.id)
     image = lead_image(article)
     fe.id(ident)
     fe.guid(ident, permalink=False)
     fe.title(article.title)
     fe.link(href=article.url, rel="alternate")
-    fe.content(body_html(article, settings), type="html")
+    if body:
+        fe.content(body_html(article, settings), type="html")
     if fmt == "rss":
         fe.summary(html.escape(article.summary, quote=False))
         fe.dc.dc_creator(article.author)

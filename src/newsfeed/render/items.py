@@ -68,10 +68,13 @@ class ItemRenderer:
         self.zone = ZoneInfo(settings.site.timezone)
         self.sections = {s.slug: s.name for s in settings.sections}
 
-    def special(self, article: Article, body: str) -> bool:
+    def special(self, article: Article, body: str | None) -> bool:
         """True when feedgen's own render is needed: an empty field (feedgen leaves it out or
-        moves another in its place) or a character XML cannot hold (lxml refuses it)."""
-        fields = [article.id, article.title, article.url, article.summary, body, article.author, self._section(article), *article.topics]
+        moves another in its place) or a character XML cannot hold (lxml refuses it). `body`
+        None: the item of a summary-only feed."""
+        fields = [article.id, article.title, article.url, article.summary, article.author, self._section(article), *article.topics]
+        if body is not None:
+            fields.append(body)
         for link in article.related:
             fields += (link.id, link.url, link.title)
         if article.image:
@@ -83,8 +86,9 @@ class ItemRenderer:
         fields.append(self._scheme(article))
         return any(NOT_XML.search(value) for value in fields)
 
-    def rss(self, article: Article, body: str) -> str:
-        """The <item> element with the indentation and newline it has inside a channel."""
+    def rss(self, article: Article, body: str | None) -> str:
+        """The <item> element with the indentation and newline it has inside a channel
+        (without content:encoded when `body` is None)."""
         settings = self.settings
         ident = text(item_id(settings, article.id))
         lines = [
@@ -92,7 +96,7 @@ class ItemRenderer:
             f"      <title>{text(article.title)}</title>",
             f"      <link>{text(article.url)}</link>",
             f"      <description>{text(html.escape(article.summary, quote=False))}</description>",
-            f"      <content:encoded>{text(body)}</content:encoded>",
+            *([f"      <content:encoded>{text(body)}</content:encoded>"] if body is not None else []),
             f'      <guid isPermaLink="false">{ident}</guid>',
             f'      <category domain="{attribute(self._scheme(article))}">{text(self._section(article))}</category>',
             *(f"      <category>{text(topic)}</category>" for topic in article.topics),
@@ -109,8 +113,9 @@ class ItemRenderer:
         lines.append("    </item>\n")
         return "\n".join(lines)
 
-    def atom(self, article: Article, body: str) -> str:
-        """The <entry> element with the indentation and newline it has inside a feed."""
+    def atom(self, article: Article, body: str | None) -> str:
+        """The <entry> element with the indentation and newline it has inside a feed (without
+        content when `body` is None)."""
         settings = self.settings
         lines = [
             "  <entry>",
@@ -120,7 +125,7 @@ class ItemRenderer:
             "    <author>",
             f"      <name>{text(article.author)}</name>",
             "    </author>",
-            f'    <content type="html">{text(body)}</content>',
+            *([f'    <content type="html">{text(body)}</content>'] if body is not None else []),
             f'    <link href="{attribute(article.url)}"/>',
             f"    <summary>{text(article.summary)}</summary>",
             f'    <category term="{attribute(self._section(article))}" scheme="{attribute(self._scheme(article))}"/>',
@@ -134,15 +139,15 @@ class ItemRenderer:
         lines.append("  </entry>\n")
         return "\n".join(lines)
 
-    def json(self, article: Article, body: str) -> str:
-        """The item object as json.dumps(indent=2) writes it two levels down (an item of "items")."""
+    def json(self, article: Article, body: str | None) -> str:
+        """The item object as json.dumps(indent=2) writes it two levels down (an item of "items"),
+        as render/jsonfeed.py's _item makes it."""
         settings = self.settings
         item = {
             "id": item_id(settings, article.id),
             "url": article.url,
             "title": article.title,
-            "content_html": body,
-            "summary": article.summary,
+            **({"content_html": body, "summary": article.summary} if body is not None else {"content_text": article.summary}),
             "date_published": rfc3339(article.published, self.zone),
             "date_modified": rfc3339(article.updated, self.zone),
             "authors": [{"name": article.author}],

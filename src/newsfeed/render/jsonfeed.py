@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from newsfeed.config import Settings
 from newsfeed.errors import RenderError
 from newsfeed.render.ids import feed_url, item_id
-from newsfeed.render.parts import body_html
+from newsfeed.render.parts import body_html, carries_body
 from newsfeed.times import rfc3339
 from newsfeed.types import Article, FeedSpec
 
@@ -19,7 +19,8 @@ def render_json(spec: FeedSpec, articles: Sequence[Article], settings: Settings)
         raise RenderError(f"feed {spec.path or 'site'}: no articles to publish")
     zone = ZoneInfo(settings.site.timezone)
     sections = {s.slug: s.name for s in settings.sections}
-    feed = _feed(spec, settings, [_item(a, settings, zone, sections) for a in articles])
+    body = carries_body(spec, settings)
+    feed = _feed(spec, settings, [_item(a, settings, zone, sections, body) for a in articles])
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode()
 
 
@@ -51,13 +52,13 @@ def _feed(spec: FeedSpec, settings: Settings, items: list) -> dict:
     }
 
 
-def _item(article: Article, settings: Settings, zone: ZoneInfo, sections: dict[str, str]) -> dict:
+def _item(article: Article, settings: Settings, zone: ZoneInfo, sections: dict[str, str], body: bool) -> dict:
     item = {
         "id": item_id(settings, article.id),
         "url": article.url,
         "title": article.title,
-        "content_html": body_html(article, settings),
-        "summary": article.summary,
+        # an item needs content_html or content_text: a summary-only feed's is the summary
+        **({"content_html": body_html(article, settings), "summary": article.summary} if body else {"content_text": article.summary}),
         "date_published": rfc3339(article.published, zone),
         "date_modified": rfc3339(article.updated, zone),
         "authors": [{"name": article.author}],

@@ -13,7 +13,7 @@ import lxml.html
 from newsfeed.config import Settings
 from newsfeed.images import guess_type
 from newsfeed.sanitize import sanitize_html
-from newsfeed.types import Article
+from newsfeed.types import Article, FeedSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,12 @@ def lead_image(article: Article) -> LeadImage | None:
     if info is None:
         return LeadImage(article.image, kind, None, None, None)
     return LeadImage(article.image, kind, info.length, info.width, info.height)
+
+
+def carries_body(spec: FeedSpec, settings: Settings) -> bool:
+    """Whether the feed's items carry the article's body, or its summary only (a topic feed,
+    unless topics.feed_content = "full": its articles are in their section feed in full)."""
+    return spec.kind != "topic" or settings.topics.feed_content == "full"
 
 
 def body_html(article: Article, settings: Settings) -> str:
