@@ -82,7 +82,8 @@ def _ingest_source(settings, store, now, progress, source_settings, allow_withdr
                 batch = []
             progress(f"gather {source.name}", done, len(todo))
     tally.unchanged += len(listing) - len(todo)
-    _withdraw_missing(store, source, where, {key for key, _ in listing}, gone_keys, now, allow_withdraw, tally)
+    entries = previous if not todo else store.entries(source.name)  # nothing read: still those read above
+    _withdraw_missing(store, source, where, {key for key, _ in listing}, entries, gone_keys, now, allow_withdraw, tally)
 
 
 def _read_one(read, settings, name, where, key, print_, gone_keys, tally) -> SourceItem | None:
@@ -117,12 +118,12 @@ def _save(store: Store, batch: list[SourceItem], now: datetime, settings: Settin
     tally.notices.extend(Rejection(name, f"{where}/{key}", note) for key, note in result.notices)
 
 
-def _withdraw_missing(store, source, where, listed: set[str], gone_keys: list[str], now, allow_withdraw, tally: _Tally) -> None:
-    entries = store.entries(source.name)
+def _withdraw_missing(store, source, where, listed: set[str], entries: dict[str, str], gone_keys: list[str], now, allow_withdraw, tally: _Tally) -> None:
     gone = set(gone_keys)
     lists_everything = getattr(source, "lists_everything", True)
     forget = [key for key in entries if key in gone or (lists_everything and key not in listed)]
-    keep = {ident for key, ident in entries.items() if key not in forget}
+    forgotten = set(forget)
+    keep = {ident for key, ident in entries.items() if key not in forgotten}
     live = [row[0] for row in store.query("SELECT id FROM articles WHERE source = ? ORDER BY id", (source.name,))]
     if lists_everything:
         leaving = [ident for ident in live if ident not in keep]
@@ -132,6 +133,8 @@ def _withdraw_missing(store, source, where, listed: set[str], gone_keys: list[st
         tally.rejected.append(Rejection(source.name, where, (
             f"{len(leaving)} of its {len(live)} articles are no longer in the source; nothing was withdrawn "
             "(is the folder mounted, the listing complete?); check the source, or run again with --allow-withdraw")))
+        return
+    if not leaving and not forget:
         return
     with store.transaction() as conn:
         tally.withdrawn += len(withdraw(store, conn, leaving, "gone", now))

@@ -162,10 +162,12 @@ def publish_files(
     return written, unchanged
 
 
-def intact(root: Path, relative: str, stamp: FileStamp) -> bool:
-    """True if the file is still exactly as published (same size and modification time)."""
+def intact(root: Path | str, relative: str, stamp: FileStamp) -> bool:
+    """True if the file is still exactly as published (same size and modification time).
+    `root` may be the folder as a string ending in "/": an unchanged publish checks every
+    file, and joining paths was a third of that."""
     try:
-        info = os.stat(os.path.join(root, relative))  # not pathlib: an unchanged publish checks every file
+        info = os.stat(root + relative if isinstance(root, str) else os.path.join(root, relative))
     except OSError:
         return False
     return bool(stamp.sha256) and info.st_size == stamp.size and info.st_mtime_ns == stamp.mtime_ns

@@ -17,6 +17,7 @@ After a publish the optional CDN purge hook (feeds.cdn_purge) is told which path
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -70,9 +71,10 @@ class LocalTarget:
     def __init__(self, root: Path):
         self.root = root
         self.where = str(root)
+        self._prefix = os.path.join(root, "")
 
     def intact(self, relative: str, stamp: FileStamp) -> bool:
-        return intact(self.root, relative, stamp)
+        return intact(self._prefix, relative, stamp)
 
     def differs(self, relative: str, data: bytes, digest: str, before: FileStamp | None) -> bool:
         """False if the published file already holds exactly these bytes."""

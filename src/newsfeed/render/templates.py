@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from newsfeed.errors import RenderError
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 def _packaged() -> Path:
@@ -23,6 +25,8 @@ PACKAGED = _packaged()
 
 @lru_cache(maxsize=8)
 def environment(site_templates: Path) -> jinja2.Environment:
+    import jinja2  # not at import: publish reads PACKAGED on every run, and most runs render nothing
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(site_templates), str(PACKAGED)]),
         autoescape=jinja2.select_autoescape(("html", "xml", "html.j2")),
@@ -34,6 +38,8 @@ def environment(site_templates: Path) -> jinja2.Environment:
 
 
 def render_template(site_templates: Path, name: str, **context) -> str:
+    import jinja2
+
     try:
         return environment(site_templates).get_template(name).render(**context)
     except jinja2.TemplateNotFound:
