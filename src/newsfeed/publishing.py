@@ -164,10 +164,16 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
         return PublishReport(unchanged=tuple(p for p in previous if not p.endswith(".gz")), pinged=pinged, ping_failures=failures)
     target.sweep()
     plan = plan_feeds(settings, store, now)
+    found: dict[str, bool] = {}  # path -> intact, each published file looked at once (a stat each)
+
+    def intact(path: str) -> bool:
+        if path not in found:
+            found[path] = path in previous and target.intact(path, previous[path])
+        return found[path]
 
     def wanted(spec: FeedSpec) -> bool:
         files = [c for p in files_of(spec, settings) for c in copies(p)]
-        return full or spec.path in dirty or not all(p in previous and target.intact(p, previous[p]) for p in files)
+        return full or spec.path in dirty or not all(intact(p) for p in files)
 
     chosen = [spec for spec in plan.feeds if wanted(spec)]
     singles = ["opml.xml", "index.html", ROBOTS_LINES, *sitemap.news_files(len(news)), *sitemap.article_files(plan.counts[""] + len(plan.feeds) - 1)]
@@ -181,14 +187,16 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     try:
         files = render_all(settings, store, now, plan, lambda spec: spec.path in chosen_paths)
         article_maps = sitemap.article_files(plan.counts[""] + len(plan.feeds) - 1)
-        kept = all(c in previous and target.intact(c, previous[c]) for p in article_maps for c in copies(p))
+        kept = all(intact(c) for p in article_maps for c in copies(p))
         index_changes = plan.site in chosen or bool(news) != ("sitemap-news.xml" in previous) or not kept
         extras = _sitemaps(settings, store, now, plan, news, articles=index_changes)
 
         def take(prepared: Future) -> None:
             for name, content, digest in prepared.result():
                 digests[name] = digest
-                if target.differs(name, content, digest, previous.get(name)):
+                if intact(name) and previous[name].sha256 == digest:  # as published, and these bytes
+                    continue
+                if intact(name) or target.differs(name, content, digest, None):
                     staged.add(name, content)
                     changed.append(name)
 

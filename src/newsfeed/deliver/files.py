@@ -52,6 +52,7 @@ class Staged:
     def __init__(self, root: Path, writers: int = WRITERS):
         self.root = root
         self.pending: list[tuple[str, Path]] = []  # appended by the writers as each temporary is made
+        self.written: dict[str, tuple[int, int]] = {}  # relative -> (size, mtime_ns) of its temporary, which the rename keeps
         self.writers = writers
         self._folders: set[Path] = set()  # made or found already: one mkdir per folder, not per file
         self._pool: ThreadPoolExecutor | None = None
@@ -77,7 +78,10 @@ class Staged:
         self.pending.append((relative, Path(tmp)))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            handle.flush()
             os.fchmod(handle.fileno(), mode)
+            info = os.fstat(handle.fileno())
+        self.written[relative] = (info.st_size, info.st_mtime_ns)
 
     def _finish(self, raise_first: bool) -> None:
         """Wait for every write handed out; the first failure is raised if asked."""

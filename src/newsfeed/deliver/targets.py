@@ -72,6 +72,7 @@ class LocalTarget:
         self.root = root
         self.where = str(root)
         self._prefix = os.path.join(root, "")
+        self._staged: Staged | None = None
 
     def intact(self, relative: str, stamp: FileStamp) -> bool:
         return intact(self._prefix, relative, stamp)
@@ -87,9 +88,13 @@ class LocalTarget:
             return True
 
     def stage(self) -> Staged:
-        return Staged(self.root)
+        self._staged = Staged(self.root)
+        return self._staged
 
     def stamp(self, relative: str, digest: str) -> FileStamp:
+        written = self._staged.written.get(relative) if self._staged is not None else None
+        if written is not None:  # as its writer saw it: no stat of every new file after the renames
+            return FileStamp(digest, *written)
         info = (self.root / relative).stat()
         return FileStamp(digest, info.st_size, info.st_mtime_ns)
 
