@@ -22,12 +22,17 @@ DATA = Path(__file__).resolve().parent / "data"
 # reports, so it is tuning material now); "fresh": 40 more, labelled before the extractor was tuned
 # on the 80 and kept out of error reports (topics-fresh.toml says how they were drawn), then read in
 # error reports too; "holdout": 40 more, labelled before the extractor was run on them, scored once
-# at the end of the tuning on the other 120 (topics-holdout.toml says how they were drawn).
+# at the end of the tuning on the other 120 (topics-holdout.toml says how they were drawn); "holdout2":
+# 40 more, labelled before the extractor was run on them, to be scored once (topics-holdout2.toml says
+# how they were drawn).
 PARTS = {
     "tuning": (DATA / "topics-tuning.toml", DATA / "topics-heldout.toml"),
     "fresh": (DATA / "topics-fresh.toml",),
     "holdout": (DATA / "topics-holdout.toml",),
+    "holdout2": (DATA / "topics-holdout2.toml",),
 }
+# Parts scored once: never listed in error reports.
+SCORED_ONCE = frozenset({"holdout", "holdout2"})
 
 
 @dataclass(frozen=True)
