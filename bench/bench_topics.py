@@ -19,8 +19,8 @@ hand-labelled subjects of 160 corpus articles: "tuning" (80) and "fresh" (40, he
 tuned on too), and "holdout" (40 more, labelled before the extractor was run on them and scored once
 at the end of the tuning on the other 120; its file's header says how it was drawn); `--parts`
 picks them, tuning alone by default; topic_check.py says how they are scored; `--errors` lists the
-wrong and missed topics of every part scored but the holdout), beside a plain capitalised-word-run
-baseline on the same articles;
+wrong and missed topics of every part scored but "holdout" and "holdout2" (40 more, labelled the
+same way, to be scored once)), beside a plain capitalised-word-run baseline on the same articles;
 then the `--top` most frequent topics per corpus section (`section`; null -> "(none)") and the
 most characteristic topics of each section as `section_topics` ranks them (the OPML grouping).
 """
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from corpus import DEFAULT_CORPUS, load, recombine  # noqa: E402
-from topic_check import PARTS, capitalised_runs, evaluate, load_labels  # noqa: E402
+from topic_check import PARTS, SCORED_ONCE, capitalised_runs, evaluate, load_labels  # noqa: E402
 from newsfeed.config import TopicSettings  # noqa: E402
 from newsfeed.enrich.text import stopwords  # noqa: E402
 from newsfeed.enrich.topics import clear_caches, extract_topics, section_topics  # noqa: E402
@@ -60,9 +60,10 @@ def main() -> None:
     ap.add_argument("--distinct", type=int, default=10_000,
                     help="also time this many distinct recombined articles from cold caches (0: skip)")
     ap.add_argument("--profile", action="store_true", help="also print a cProfile of one pass")
-    ap.add_argument("--parts", default="tuning", help="labelled parts scored, comma-separated: tuning, fresh, holdout")
+    ap.add_argument("--parts", default="tuning",
+                    help="labelled parts scored, comma-separated: tuning, fresh, holdout, holdout2")
     ap.add_argument("--errors", action="store_true",
-                    help="list wrong and missed topics of the parts scored, except the holdout part")
+                    help="list wrong and missed topics of the parts scored, except the holdout parts")
     args = ap.parse_args()
     print("$ python " + " ".join(sys.argv))
     print(f"corpus: {args.corpus} (third-party, read only, not copied)")
@@ -140,7 +141,7 @@ def main() -> None:
             score, details = evaluate(labels, texts, extract)
             print(f"{part + f' ({len(labels)})':10} {label:22} {score.precision:6.3f} {score.lenient_precision:7.3f}"
                   f" {score.recall:6.3f} {score.f1():6.3f} {score.f1(True):8.3f}  {score.predicted}/{score.gold}")
-        if args.errors and part != "holdout":
+        if args.errors and part not in SCORED_ONCE:
             for art_id, wrong, missed in details:
                 if wrong or missed:
                     print(f"  {art_id} {texts[art_id][0][:60]!r}\n    wrong: {wrong}\n    missed: {missed}")
