@@ -106,10 +106,11 @@ def render_all(
 
     renderers = _renderers(settings)
     known: dict[str, Article] = {}
+    light: dict[str, Article] = {}  # read without their bodies, for feeds that carry none
     for spec in plan.feeds:
         if not wanted(spec):
             continue
-        articles = _feed_articles(settings, store, now, spec, known)
+        articles = _feed_articles(settings, store, now, spec, known, light)
         if not articles:
             continue
         for fmt in settings.feeds.formats:
@@ -130,16 +131,23 @@ def _renderers(settings: Settings) -> dict[str, Callable[[FeedSpec, list[Article
     return {"rss": assembler.rss, "atom": assembler.atom, "json": assembler.json}
 
 
-def _feed_articles(settings: Settings, store: Store, now: datetime, spec: FeedSpec, known: dict[str, Article]) -> list[Article]:
-    """The feed's articles; those read for an earlier feed of this publish are taken from `known`."""
+def _feed_articles(
+    settings: Settings, store: Store, now: datetime, spec: FeedSpec, known: dict[str, Article], light: dict[str, Article]
+) -> list[Article]:
+    """The feed's articles; those read for an earlier feed of this publish are taken from
+    `known` (or `light`, read without bodies, for a feed that carries none)."""
+    from newsfeed.render.parts import carries_body
+
     limit = settings.feeds.max_items
-    while len(known) > KNOWN_ARTICLES:  # oldest read first out
-        del known[next(iter(known))]
+    for kept in (known, light):
+        while len(kept) > KNOWN_ARTICLES:  # oldest read first out
+            del kept[next(iter(kept))]
+    bodiless = None if carries_body(spec, settings) else light
     if spec.kind == "section":
-        return store.newest_reusing(limit, now, known, section=spec.key)
+        return store.newest_reusing(limit, now, known, section=spec.key, light=bodiless)
     if spec.kind == "topic":
-        return store.newest_reusing(limit, now, known, topic=spec.key)
-    return store.newest_reusing(limit, now, known)
+        return store.newest_reusing(limit, now, known, topic=spec.key, light=bodiless)
+    return store.newest_reusing(limit, now, known, light=bodiless)
 
 
 def publish(settings: Settings, store: Store, now: datetime, progress: Progress = no_progress) -> PublishReport:

@@ -24,6 +24,8 @@ _ARTICLE_COLUMNS = (
     "image_length, image_type, image_width, image_height"
 )
 STORED_COLUMNS = f"{_ARTICLE_COLUMNS}, first_seen, content_hash"  # every column of a stored article
+# the same without the body and its text (empty): for feeds whose items carry the summary only
+_LIGHT_COLUMNS = _ARTICLE_COLUMNS.replace("content_html, text,", "'' AS content_html, '' AS text,")
 
 
 def article_id(source: str, key: str) -> str:
@@ -367,11 +369,14 @@ class Store:
         return self._hydrate(rows, until=bound)
 
     def newest_reusing(
-        self, limit: int, until: datetime, known: dict[str, Article], section: str | None = None, topic: str | None = None
+        self, limit: int, until: datetime, known: dict[str, Article], section: str | None = None, topic: str | None = None,
+        light: dict[str, Article] | None = None,
     ) -> list[Article]:
         """newest(), reading whole only the articles `known` lacks; those join it. `known`
         must hold articles read for the same `until` (one publish: an article is in its site,
-        section and topic feeds, and is then read once, not once a feed)."""
+        section and topic feeds, and is then read once, not once a feed). With `light`, the
+        articles are for a feed without bodies: those `known` lacks are read without their
+        body and text (both empty) and join `light` instead."""
         bound = to_stored(until)
         if topic is not None:
             sql = "SELECT article_id FROM article_topics WHERE topic = ? AND published <= ? ORDER BY published DESC, article_id DESC LIMIT ?"
@@ -383,11 +388,12 @@ class Store:
             sql = "SELECT id FROM articles WHERE published <= ? ORDER BY published DESC, id DESC LIMIT ?"
             params = (bound, limit)
         ids = [row[0] for row in self.query(sql, params)]
-        missing = [i for i in ids if i not in known]
+        columns, into, also = (_ARTICLE_COLUMNS, known, {}) if light is None else (_LIGHT_COLUMNS, light, known)
+        missing = [i for i in ids if i not in into and i not in also]
         for chunk in _chunks(missing, 500):
-            rows = self.query(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-            known.update((a.id, a) for a in self._hydrate(rows, until=bound))
-        return [known[i] for i in ids]
+            rows = self.query(f"SELECT {columns} FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            into.update((a.id, a) for a in self._hydrate(rows, until=bound))
+        return [also[i] if i in also else into[i] for i in ids]
 
     def published_between(
         self, start: datetime, end: datetime, sections: Sequence[str] | None = None, until: datetime | None = None
