@@ -55,10 +55,12 @@ class FeedPlan:
         return (self.site, *self.sections, *self.topics)
 
 
-def plan_feeds(settings: Settings, store: Store, now: datetime) -> FeedPlan:
+def plan_feeds(settings: Settings, store: Store, now: datetime, tallied: bool = False) -> FeedPlan:
     """Every feed to publish: the site, each section with articles, each topic big enough.
 
     Only articles published by `now` count: a feed of scheduled articles only is not listed.
+    `tallied`: the topics' counts as store.recount_topics left them (publish recounts those
+    that changed first), else counted now over every article's topics.
     """
     from newsfeed.enrich.topics import section_topics
 
@@ -72,8 +74,9 @@ def plan_feeds(settings: Settings, store: Store, now: datetime) -> FeedPlan:
         for s in settings.sections
         if counts.get(s.slug)
     )
+    minimum = settings.topics.min_articles
     topics: list[FeedSpec] = []
-    for slug, name, number in store.topic_counts(settings.topics.min_articles, now):
+    for slug, name, number in store.tallied_topics(minimum) if tallied else store.topic_counts(minimum, now):
         path = f"{TOPIC_FOLDER}/{slug}"
         title, description = f"{site_name}: {name}", f"Berita tentang {name} dari {site_name}"
         # the site has no topic pages: a topic feed's home is the page publish writes for it
@@ -83,7 +86,8 @@ def plan_feeds(settings: Settings, store: Store, now: datetime) -> FeedPlan:
     topics_by_section = {  # chosen among topics with a feed, each under one section
         section: tuple(by_slug[slug] for slug in slugs)
         for section, slugs in section_topics(
-            store.topic_counts_by_section(now), settings.topics.per_section_in_opml, eligible=by_slug
+            store.tallied_topics_by_section() if tallied else store.topic_counts_by_section(now),
+            settings.topics.per_section_in_opml, eligible=by_slug,
         ).items()
     }
     site = FeedSpec("site", "", site_name, site_name, settings.site.description or site_name, "", base)
@@ -171,7 +175,11 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
         pinged, failures = _announce(settings, store, [])  # what failed last time, nothing new
         return PublishReport(unchanged=tuple(p for p in previous if not p.endswith(".gz")), pinged=pinged, ping_failures=failures)
     target.sweep()
-    plan = plan_feeds(settings, store, now)
+    # topics whose articles changed since the last publish are the dirty topic feeds (the
+    # store's triggers, and mark_due for articles that came due); the rest keep their counts
+    changed_topics = {p.removeprefix(TOPIC_FOLDER + "/") for p in dirty if p.startswith(TOPIC_FOLDER + "/")}
+    store.recount_topics(now, None if full or store.meta("topics_tallied") != "1" else changed_topics)
+    plan = plan_feeds(settings, store, now, tallied=True)
     found: dict[str, bool] = {}  # path -> intact, each published file looked at once (a stat each)
 
     def intact(path: str) -> bool:
@@ -237,6 +245,7 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
         store.set_meta(conn, "publish_frame", frame)
         store.set_meta(conn, "published_until", to_stored(now))
         store.set_meta(conn, "news_window", news_mark)
+        store.set_meta(conn, "topics_tallied", "1")
     # the report names files; a .gz copy counts with its file
     primary = {p for p in stamps if not (p.endswith(".gz") and p[:-3] in stamps)}
     written = sorted({p if p in primary else p[:-3] for p in changed})

@@ -563,6 +563,39 @@ class Store:
         )
         return [tuple(row) for row in rows]
 
+    def recount_topics(self, until: datetime, topics: Iterable[str] | None = None) -> None:
+        """Count again, into topic_tally, the articles published by `until` of these topic
+        slugs (None: of every topic)."""
+        select = (
+            "INSERT INTO topic_tally (topic, section, name, articles) "
+            "SELECT t.topic, a.section, min(t.name), count(*) FROM article_topics t JOIN articles a ON a.id = t.article_id "
+            "WHERE t.published <= ?"
+        )
+        bound = to_stored(until)
+        with self.transaction() as conn:
+            if topics is None:
+                conn.execute("DELETE FROM topic_tally")
+                conn.execute(f"{select} GROUP BY t.topic, a.section", (bound,))
+                return
+            for chunk in _chunks(sorted(set(topics)), 500):
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"DELETE FROM topic_tally WHERE topic IN ({marks})", chunk)
+                conn.execute(f"{select} AND t.topic IN ({marks}) GROUP BY t.topic, a.section", [bound, *chunk])
+
+    def tallied_topics(self, minimum: int) -> list[tuple[str, str, int]]:
+        """topic_counts() as the last recount_topics left them."""
+        rows = self.query(
+            "SELECT topic, min(name), sum(articles) FROM topic_tally GROUP BY topic HAVING sum(articles) >= ? ORDER BY topic", (minimum,)
+        )
+        return [(slug, name, int(number)) for slug, name, number in rows]
+
+    def tallied_topics_by_section(self) -> dict[str, dict[str, int]]:
+        """topic_counts_by_section() as the last recount_topics left them."""
+        counts: dict[str, dict[str, int]] = {}
+        for section, slug, number in self.query("SELECT section, topic, articles FROM topic_tally ORDER BY section, topic"):
+            counts.setdefault(section, {})[slug] = number
+        return counts
+
     def topic_counts_by_section(self, until: datetime) -> dict[str, dict[str, int]]:
         """section -> {topic slug: articles of that section with the topic, published by `until`}."""
         counts: dict[str, dict[str, int]] = {}
