@@ -18,6 +18,7 @@ from conftest import KORUT, page
 from pgstore import sqlite_only
 from pgstore import forget_store
 from newsfeed.deliver.server import make_http_server
+from newsfeed.store import Store
 
 CLI = [sys.executable, "-c", "import sys; from newsfeed.cli import main; sys.exit(main())"]
 
@@ -47,11 +48,18 @@ def test_damaged_or_deleted_feed_file_is_written_again(make_site):
 
 
 def test_temporaries_of_a_killed_publish_are_removed(make_site):
+    """A publish killed while writing (tests/test_kills.py kills real ones) leaves its
+    temporaries and its mark in the store; the next publish sweeps them. Without that mark
+    nothing can be left, and feeds/ is not walked."""
+    from newsfeed.store import outputs
+
     settings = make_site(_pages(3))
     newsfeed(settings, "build", check=True)
     stale = [settings.feeds.output_dir / ".rss.xml.k2j3h4g5.tmp", settings.feeds.output_dir / "dunia" / ".atom.xml.abcdef12.tmp"]
     for path in stale:
         path.write_bytes(b"<rss")
+    with Store(settings.store_path) as store:
+        outputs.begin_writing(store)  # what the killed run did before writing them
     (settings.root / "pages" / "dunia" / "baru.txt").write_text(page("Dunia", "Berita Baru Korea Utara", KORUT), encoding="utf-8")
     newsfeed(settings, "build", check=True)
     assert not any(path.exists() for path in stale)

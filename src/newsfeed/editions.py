@@ -363,6 +363,7 @@ def publish_edition(settings: Settings, store: Store, edition: Edition) -> Diges
     rendered, files = render_edition_files(settings, edition)
     stamps: dict = {}
     target = targets.open_target(settings)  # feeds.output_dir, or a bucket
+    outputs.begin_writing(store)
     written, unchanged = targets.write_files(target, files, stamps)
     paths = [p for p, _d in files]
     if edition.full:
@@ -372,6 +373,7 @@ def publish_edition(settings: Settings, store: Store, edition: Edition) -> Diges
         written, unchanged, paths = written + more_written, unchanged + more_unchanged, paths + [p for p, _d in archive]
     with store.transaction() as conn:
         outputs.record(conn, "edition", stamps)
+        outputs.end_writing(conn)
     if purge_failure := targets.purge(settings, written):
         raise DeliveryError(purge_failure)
     return DigestReport(

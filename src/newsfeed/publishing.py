@@ -101,10 +101,11 @@ def files_of(spec: FeedSpec, settings: Settings) -> list[str]:
 
 
 def render_all(
-    settings: Settings, store: Store, now: datetime, plan: FeedPlan, wanted: Callable[[FeedSpec], bool] = lambda spec: True
+    settings: Settings, store: Store, now: datetime, plan: FeedPlan, wanted: Callable[[FeedSpec], bool] = lambda spec: True,
+    indexes: bool = True,
 ) -> Iterator[tuple[str, bytes]]:
-    """(path under feeds/, bytes) for the files of every wanted feed, then the OPML and the
-    index page, in a stable order; one feed's articles are read at a time."""
+    """(path under feeds/, bytes) for the files of every wanted feed, then (if `indexes`) the
+    OPML and the index page, in a stable order; one feed's articles are read at a time."""
     from newsfeed.render.index import render_feed_page, render_index
     from newsfeed.render.opml import render_opml
 
@@ -121,8 +122,15 @@ def render_all(
             yield feed_file(spec, fmt), renderers[fmt](spec, articles)
         if spec.kind != "site":
             yield f"{spec.path}/index.html", render_feed_page(spec, articles, settings)
-    yield "opml.xml", render_opml(plan.site, plan.sections, plan.topics_by_section, settings)
-    yield "index.html", render_index(plan.site, plan.sections, plan.topics, plan.counts, settings)
+    if indexes:
+        yield "opml.xml", render_opml(plan.site, plan.sections, plan.topics_by_section, settings)
+        yield "index.html", render_index(plan.site, plan.sections, plan.topics, plan.counts, settings)
+
+
+def _index_mark(plan: FeedPlan) -> str:
+    """What the OPML and index.html are made of besides the settings (in the frame stamp):
+    the same mark, the same two files."""
+    return hashlib.sha256(repr((plan.site, plan.sections, plan.topics, plan.topics_by_section, sorted(plan.counts.items()))).encode()).hexdigest()
 
 
 def _renderers(settings: Settings) -> dict[str, Callable[[FeedSpec, list[Article]], bytes]]:
@@ -174,7 +182,8 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     if not full and not dirty and not news_changed and previous and all(target.intact(p, s) for p, s in previous.items()):
         pinged, failures = _announce(settings, store, [])  # what failed last time, nothing new
         return PublishReport(unchanged=tuple(p for p in previous if not p.endswith(".gz")), pinged=pinged, ping_failures=failures)
-    target.sweep()
+    if full or outputs.writing_was_killed(store):  # else no temporaries can be left: no walk of feeds/
+        target.sweep()
     # topics whose articles changed since the last publish are the dirty topic feeds (the
     # store's triggers, and mark_due for articles that came due); the rest keep their counts
     changed_topics = {p.removeprefix(TOPIC_FOLDER + "/") for p in dirty if p.startswith(TOPIC_FOLDER + "/")}
@@ -197,11 +206,14 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     outputs.announce(store, "feed", sorted(expected - set(previous)))
     total = sum(len(files_of(spec, settings)) for spec in chosen) + 2
     chosen_paths = {spec.path for spec in chosen}
+    outputs.begin_writing(store)
     staged = target.stage()
     changed: list[str] = []
     digests: dict[str, str] = {}
     try:
-        files = render_all(settings, store, now, plan, lambda spec: spec.path in chosen_paths)
+        index_mark = _index_mark(plan)
+        indexes = full or store.meta("index_inputs") != index_mark or not all(intact(c) for p in ("opml.xml", "index.html") for c in copies(p))
+        files = render_all(settings, store, now, plan, lambda spec: spec.path in chosen_paths, indexes)
         article_maps = sitemap.article_files(plan.counts[""] + len(plan.feeds) - 1)
         kept = all(intact(c) for p in article_maps for c in copies(p))
         index_changes = plan.site in chosen or bool(news) != ("sitemap-news.xml" in previous) or not kept
@@ -246,6 +258,8 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
         store.set_meta(conn, "published_until", to_stored(now))
         store.set_meta(conn, "news_window", news_mark)
         store.set_meta(conn, "topics_tallied", "1")
+        store.set_meta(conn, "index_inputs", index_mark)
+        outputs.end_writing(conn)
     # the report names files; a .gz copy counts with its file
     primary = {p for p in stamps if not (p.endswith(".gz") and p[:-3] in stamps)}
     written = sorted({p if p in primary else p[:-3] for p in changed})

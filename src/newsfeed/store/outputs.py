@@ -21,6 +21,21 @@ def published(store: Store, kind: str | None = None) -> dict[str, FileStamp]:
     return found
 
 
+def begin_writing(store: Store) -> None:
+    """Note that files are being written under feeds/ (publish, digest): a run killed before
+    end_writing may leave temporaries, which the next publish then sweeps."""
+    with store.transaction() as conn:
+        conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('writing_open', '1')")
+
+
+def end_writing(conn: sqlite3.Connection) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('writing_open', '0')")
+
+
+def writing_was_killed(store: Store) -> bool:
+    return store.meta("writing_open") == "1"
+
+
 def is_published(store: Store, path: str) -> bool:
     return bool(store.query("SELECT 1 FROM published_files WHERE path = ? AND sha256 != ''", (path,)))
 
