@@ -73,6 +73,7 @@ class LocalTarget:
         self.where = str(root)
         self._prefix = os.path.join(root, "")
         self._staged: Staged | None = None
+        self._folders: dict[str, bool] = {}  # folder -> it existed when first asked about (differs)
 
     def intact(self, relative: str, stamp: FileStamp) -> bool:
         return intact(self._prefix, relative, stamp)
@@ -81,6 +82,11 @@ class LocalTarget:
         """False if the published file already holds exactly these bytes."""
         if before is not None and before.sha256 and self.intact(relative, before):
             return before.sha256 != digest
+        folder = relative.rpartition("/")[0]
+        if folder not in self._folders:  # asked before anything is written there (a first build: no stat a file)
+            self._folders[folder] = os.path.isdir(self._prefix + folder)
+        if not self._folders[folder]:
+            return True
         target = self.root / relative  # not known as written (a store from before the stamps), or touched
         try:
             return not (target.stat().st_size == len(data) and target.read_bytes() == data)
