@@ -28,7 +28,7 @@ from newsfeed.render.items import ItemRenderer
 from newsfeed.render.parts import carries_body
 from newsfeed.types import Article, FeedSpec
 
-BUDGET = 256 * 1024 * 1024  # bytes of fragments kept in memory
+BUDGET = 192 * 1024 * 1024  # bytes of fragments kept in memory
 
 
 class FeedAssembler:
