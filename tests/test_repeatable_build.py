@@ -22,7 +22,7 @@ import pytest
 from conftest import NOW, SECTIONS, config_text, page
 from newsfeed import core
 from newsfeed.config import load_settings
-from newsfeed.store import Store
+from newsfeed.store import Store, feedstate
 
 PEOPLE = ["Budi Santoso", "Sri Mulyani", "Retno Marsudi", "Erick Thohir", "Shin Tae-yong", "Anies Baswedan", "Joko Widodo", "Prabowo Subianto"]
 PLACES = ["Jakarta", "Surabaya", "Medan", "Makassar", "Bandung", "Kyiv", "Seoul", "Riyadh"]
@@ -111,7 +111,7 @@ def test_same_pages_give_the_same_feeds_and_a_rebuild_rewrites_nothing(tmp_path)
         with store.transaction() as conn:
             store.set_meta(conn, "enriched", "an older enrichment")
         core.gather(a, store, NOW)
-        assert store.dirty_feeds()  # every feed was marked for rendering again
+        assert feedstate.dirty_feeds(store)  # every feed was marked for rendering again
         report = core.publish(a, store, NOW)
     assert report.written == () and report.removed == ()
     assert _tree(a.feeds.output_dir) == first

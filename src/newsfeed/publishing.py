@@ -29,7 +29,7 @@ from newsfeed.deliver import targets
 from newsfeed.errors import DeliveryError
 from newsfeed.render import sitemap
 from newsfeed.render.ids import FILE_NAMES, feed_file
-from newsfeed.store import Store, outputs
+from newsfeed.store import Store, feedstate, outputs
 from newsfeed.times import to_stored
 from newsfeed.types import Article, FeedSpec, Progress, PublishReport, no_progress
 
@@ -66,7 +66,7 @@ def plan_feeds(settings: Settings, store: Store, now: datetime, tallied: bool = 
     from newsfeed.enrich.topics import section_topics
 
     base, site_name = settings.site.base_url, settings.site.name
-    counts: dict[str, int] = store.section_counts(now)
+    counts: dict[str, int] = feedstate.section_counts(store, now)
     counts[""] = sum(counts.values())
     sections = tuple(
         FeedSpec(
@@ -77,7 +77,7 @@ def plan_feeds(settings: Settings, store: Store, now: datetime, tallied: bool = 
     )
     minimum = settings.topics.min_articles
     topics: list[FeedSpec] = []
-    for slug, name, number in store.tallied_topics(minimum) if tallied else store.topic_counts(minimum, now):
+    for slug, name, number in feedstate.tallied_topics(store, minimum) if tallied else feedstate.topic_counts(store, minimum, now):
         path = f"{TOPIC_FOLDER}/{slug}"
         title, description = f"{site_name}: {name}", f"Berita tentang {name} dari {site_name}"
         # the site has no topic pages: a topic feed's home is the page publish writes for it
@@ -87,7 +87,7 @@ def plan_feeds(settings: Settings, store: Store, now: datetime, tallied: bool = 
     topics_by_section = {  # chosen among topics with a feed, each under one section
         section: tuple(by_slug[slug] for slug in slugs)
         for section, slugs in section_topics(
-            store.tallied_topics_by_section() if tallied else store.topic_counts_by_section(now),
+            feedstate.tallied_topics_by_section(store) if tallied else feedstate.topic_counts_by_section(store, now),
             settings.topics.per_section_in_opml, eligible=by_slug,
         ).items()
     }
@@ -175,8 +175,8 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     previous = outputs.published(store, "feed")
     full = store.meta("publish_frame") != frame
     if not full:
-        store.mark_due(store.meta("published_until"), now)
-    dirty = store.dirty_feeds()
+        feedstate.mark_due(store, store.meta("published_until"), now)
+    dirty = feedstate.dirty_feeds(store)
     news = store.sitemap_entries(now - timedelta(days=sitemap.NEWS_WINDOW_DAYS), now)
     news_mark = hashlib.sha256(repr([(url, title) for url, title, *_ in news]).encode()).hexdigest()
     news_changed = store.meta("news_window") != news_mark  # articles leave the window as time passes
@@ -188,7 +188,7 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     # topics whose articles changed since the last publish are the dirty topic feeds (the
     # store's triggers, and mark_due for articles that came due); the rest keep their counts
     changed_topics = {p.removeprefix(TOPIC_FOLDER + "/") for p in dirty if p.startswith(TOPIC_FOLDER + "/")}
-    store.recount_topics(now, None if full or store.meta("topics_tallied") != "1" else changed_topics)
+    feedstate.recount_topics(store, now, None if full or store.meta("topics_tallied") != "1" else changed_topics)
     plan = plan_feeds(settings, store, now, tallied=True)
     found: dict[str, bool] = {}  # path -> intact, each published file looked at once (a stat each)
 
@@ -254,7 +254,7 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     target.remove(removed)
     with store.transaction() as conn:
         outputs.record(conn, "feed", stamps, removed)
-        store.clear_dirty(conn)
+        feedstate.clear_dirty(conn)
         store.set_meta(conn, "publish_frame", frame)
         store.set_meta(conn, "published_until", to_stored(now))
         store.set_meta(conn, "news_window", news_mark)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from newsfeed.config import Settings
-from newsfeed.store import Store
+from newsfeed.store import Store, feedstate
 
 POPULAR = 24  # shown when nothing is searched
 MAX_SHOWN = 60  # search results listed
@@ -45,7 +45,7 @@ class Catalogue:
         with self._lock:
             if time.monotonic() - self._read >= MAX_AGE:
                 with Store(self.settings.store_path) as store:
-                    rows = store.topic_counts(self.settings.topics.min_articles, self.clock())
+                    rows = feedstate.topic_counts(store, self.settings.topics.min_articles, self.clock())
                 self._topics = tuple(sorted((Topic(*row) for row in rows), key=lambda t: (folded(t.name), t.slug)))
                 self._read = time.monotonic()
             return self._topics
