@@ -149,17 +149,20 @@ def test_fragments_are_reused_across_feeds_and_eviction_changes_no_byte(site_set
     budget too small to keep them still gives the same bytes."""
     spec_a = FeedSpec("section", "dunia", "Dunia", "Kabar Uji: Dunia", "Berita Dunia", "dunia", f"{BASE}/dunia")
     spec_b = FeedSpec("site", "", "Kabar Uji", "Kabar Uji", "Berita", "", BASE)
+    topic_c = FeedSpec("topic", "rusia", "Rusia", "Kabar Uji: Rusia", "Berita Rusia", "topik/rusia", f"{BASE}/feeds/topik/rusia/")
+    topic_d = FeedSpec("topic", "korea", "Korea", "Kabar Uji: Korea", "Berita Korea", "topik/korea", f"{BASE}/feeds/topik/korea/")
     second = [dataclasses.replace(a, id=f"b{a.id}") for a in second]
     both = sorted(first + second, key=lambda a: a.published, reverse=True)
     assembler = FeedAssembler(site_settings, budget=budget)
     failed = False
-    for spec, items in ((spec_a, first), (spec_b, both), (spec_a, first)):
+    # topic feeds carry summaries only: their items are other fragments, shared between them
+    for spec, items in ((spec_a, first), (spec_b, both), (topic_c, both), (spec_a, first), (topic_d, both)):
         for fmt, render in RENDERERS.items():
             outcome = _outcome(lambda: assembler.render(fmt, spec, items))
             assert outcome == _outcome(lambda: render(spec, items, site_settings))
             failed = failed or not isinstance(outcome, bytes)
     if budget == 10**9 and not failed:
-        assert assembler.rendered == len(RENDERERS) * len(both)  # nothing rendered twice
+        assert assembler.rendered == 2 * len(RENDERERS) * len(both)  # nothing rendered twice: once with body, once without
 
 
 def test_an_article_changed_within_a_publish_is_rendered_again(site_settings):

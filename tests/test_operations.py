@@ -49,8 +49,7 @@ def test_damaged_or_deleted_feed_file_is_written_again(make_site):
 
 def test_temporaries_of_a_killed_publish_are_removed(make_site):
     """A publish killed while writing (tests/test_kills.py kills real ones) leaves its
-    temporaries and its mark in the store; the next publish sweeps them. Without that mark
-    nothing can be left, and feeds/ is not walked."""
+    temporaries and its mark in the store; the next publish sweeps them."""
     from newsfeed.store import outputs
 
     settings = make_site(_pages(3))

@@ -373,7 +373,7 @@ def publish_edition(settings: Settings, store: Store, edition: Edition) -> Diges
         written, unchanged, paths = written + more_written, unchanged + more_unchanged, paths + [p for p, _d in archive]
     with store.transaction() as conn:
         outputs.record(conn, "edition", stamps)
-        outputs.end_writing(conn)
+        outputs.end_writing(store, conn)
     if purge_failure := targets.purge(settings, written):
         raise DeliveryError(purge_failure)
     return DigestReport(

@@ -118,7 +118,9 @@ def _save(store: Store, batch: list[SourceItem], now: datetime, settings: Settin
     tally.notices.extend(Rejection(name, f"{where}/{key}", note) for key, note in result.notices)
 
 
-def _withdraw_missing(store, source, where, listed: set[str], entries: dict[str, str], gone_keys: list[str], now, allow_withdraw, tally: _Tally) -> None:
+def _withdraw_missing(
+    store, source, where, listed: set[str], entries: dict[str, str], gone_keys: list[str], now, allow_withdraw, tally: _Tally
+) -> None:
     gone = set(gone_keys)
     lists_everything = getattr(source, "lists_everything", True)
     forget = [key for key in entries if key in gone or (lists_everything and key not in listed)]

@@ -131,7 +131,8 @@ def render_all(
 def _index_mark(plan: FeedPlan) -> str:
     """What the OPML and index.html are made of besides the settings (in the frame stamp):
     the same mark, the same two files."""
-    return hashlib.sha256(repr((plan.site, plan.sections, plan.topics, plan.topics_by_section, sorted(plan.counts.items()))).encode()).hexdigest()
+    made_of = (plan.site, plan.sections, plan.topics, plan.topics_by_section, sorted(plan.counts.items()))
+    return hashlib.sha256(repr(made_of).encode()).hexdigest()
 
 
 def _renderers(settings: Settings) -> dict[str, Callable[[FeedSpec, list[Article]], bytes]]:
@@ -180,15 +181,17 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     news = store.sitemap_entries(now - timedelta(days=sitemap.NEWS_WINDOW_DAYS), now)
     news_mark = hashlib.sha256(repr([(url, title) for url, title, *_ in news]).encode()).hexdigest()
     news_changed = store.meta("news_window") != news_mark  # articles leave the window as time passes
+    if full or outputs.writing_was_killed(store):  # else no temporaries can be left: no walk of feeds/
+        target.sweep()
     if not full and not dirty and not news_changed and previous and all(target.intact(p, s) for p, s in previous.items()):
         pinged, failures = _announce(settings, store, [])  # what failed last time, nothing new
         return PublishReport(unchanged=tuple(p for p in previous if not p.endswith(".gz")), pinged=pinged, ping_failures=failures)
-    if full or outputs.writing_was_killed(store):  # else no temporaries can be left: no walk of feeds/
-        target.sweep()
     # topics whose articles changed since the last publish are the dirty topic feeds (the
-    # store's triggers, and mark_due for articles that came due); the rest keep their counts
+    # store's triggers, and mark_due for articles that came due); the rest keep their counts,
+    # unless the clock went back (then articles may have left them)
     changed_topics = {p.removeprefix(TOPIC_FOLDER + "/") for p in dirty if p.startswith(TOPIC_FOLDER + "/")}
-    feedstate.recount_topics(store, now, None if full or store.meta("topics_tallied") != "1" else changed_topics)
+    recount_all = full or store.meta("topics_tallied") != "1" or to_stored(now) < store.meta("published_until")
+    feedstate.recount_topics(store, now, None if recount_all else changed_topics)
     plan = plan_feeds(settings, store, now, tallied=True)
     found: dict[str, bool] = {}  # path -> intact, each published file looked at once (a stat each)
 
@@ -213,7 +216,8 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     digests: dict[str, str] = {}
     try:
         index_mark = _index_mark(plan)
-        indexes = full or store.meta("index_inputs") != index_mark or not all(intact(c) for p in ("opml.xml", "index.html") for c in copies(p))
+        indexes_kept = store.meta("index_inputs") == index_mark and all(intact(c) for p in ("opml.xml", "index.html") for c in copies(p))
+        indexes = full or not indexes_kept
         files = render_all(settings, store, now, plan, lambda spec: spec.path in chosen_paths, indexes)
         article_maps = sitemap.article_files(plan.counts[""] + len(plan.feeds) - 1)
         kept = all(intact(c) for p in article_maps for c in copies(p))
@@ -260,7 +264,7 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
         store.set_meta(conn, "news_window", news_mark)
         store.set_meta(conn, "topics_tallied", "1")
         store.set_meta(conn, "index_inputs", index_mark)
-        outputs.end_writing(conn)
+        outputs.end_writing(store, conn)
     # the report names files; a .gz copy counts with its file
     primary = {p for p in stamps if not (p.endswith(".gz") and p[:-3] in stamps)}
     written = sorted({p if p in primary else p[:-3] for p in changed})
@@ -345,7 +349,8 @@ def _frame_stamp(settings: Settings) -> str:
     digest = hashlib.sha256()
     for part in (__version__, settings.path.read_bytes().hex()):
         digest.update(part.encode() + b"\0")
-    for module in sorted(Path(render.__file__).parent.glob("*.py")):
+    here = Path(__file__).parent  # the renderers, and what chooses the files and counts the topics
+    for module in [*sorted(Path(render.__file__).parent.glob("*.py")), here / "publishing.py", here / "store" / "feedstate.py"]:
         digest.update(module.read_bytes())
     for folder in (settings.templates_dir, PACKAGED_TEMPLATES):
         if folder.is_dir():

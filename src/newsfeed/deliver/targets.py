@@ -66,7 +66,7 @@ def open_target(settings: Settings) -> Target:
 
 
 class LocalTarget:
-    """feeds.output_dir: atomic renames, one sync, FileStamps from stat (today's behaviour)."""
+    """feeds.output_dir: atomic renames, one sync, FileStamps from what the writers saw (fstat)."""
 
     def __init__(self, root: Path):
         self.root = root

@@ -32,7 +32,6 @@ def environment(site_templates: Path) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(("html", "xml", "html.j2")),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
-        auto_reload=False,  # a run renders thousands of pages: no stat of the template file for each
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -25,11 +25,11 @@ def begin_writing(store: Store) -> None:
     """Note that files are being written under feeds/ (publish, digest): a run killed before
     end_writing may leave temporaries, which the next publish then sweeps."""
     with store.transaction() as conn:
-        conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('writing_open', '1')")
+        store.set_meta(conn, "writing_open", "1")
 
 
-def end_writing(conn: sqlite3.Connection) -> None:
-    conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('writing_open', '0')")
+def end_writing(store: Store, conn: sqlite3.Connection) -> None:
+    store.set_meta(conn, "writing_open", "0")
 
 
 def writing_was_killed(store: Store) -> bool:

@@ -18,14 +18,15 @@ from newsfeed.store.migrations import MIGRATIONS
 from newsfeed.times import from_stored, to_stored
 from newsfeed.types import Article, ImageInfo, Link, SourceItem
 
-_ARTICLE_COLUMNS = (
-    "id, source, key, section, title, content_html, text, summary, author, "
-    "published, updated, slug, url, image, tags, related_titles, "
-    "image_length, image_type, image_width, image_height"
+_ARTICLE_COLUMN_NAMES = (
+    "id", "source", "key", "section", "title", "content_html", "text", "summary", "author",
+    "published", "updated", "slug", "url", "image", "tags", "related_titles",
+    "image_length", "image_type", "image_width", "image_height",
 )
+_ARTICLE_COLUMNS = ", ".join(_ARTICLE_COLUMN_NAMES)
 STORED_COLUMNS = f"{_ARTICLE_COLUMNS}, first_seen, content_hash"  # every column of a stored article
 # the same without the body and its text (empty): for feeds whose items carry the summary only
-_LIGHT_COLUMNS = _ARTICLE_COLUMNS.replace("content_html, text,", "'' AS content_html, '' AS text,")
+_LIGHT_COLUMNS = ", ".join(f"'' AS {name}" if name in ("content_html", "text") else name for name in _ARTICLE_COLUMN_NAMES)
 
 
 def article_id(source: str, key: str) -> str:
