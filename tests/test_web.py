@@ -9,13 +9,15 @@ from collections import Counter
 
 import pytest
 
-from conftest import NOW
+from conftest import NOW, body, page
 from newsfeed import core
 from newsfeed.deliver.server import make_http_server
 from newsfeed.deliver.smtp import SmtpSender
 from newsfeed.deliver import sending
+from newsfeed.store import Store
 from newsfeed.store import subscribers as ledger
 from newsfeed.tokens import CONFIRM, UNSUBSCRIBE, confirm_url, make_token, unsubscribe_url
+from newsfeed.web.topics import Catalogue
 from test_send import SECRET, WEEK, site_pages, smtp  # noqa: F401  (the smtp fixture)
 
 
@@ -194,3 +196,23 @@ def test_a_store_error_is_a_503_page_for_the_reader_and_a_logged_line_for_the_op
     assert answers == ["503 Service Unavailable"] and b"Silakan coba lagi" in body
     [record] = [r for r in caplog.records if r.name == "newsfeed.web"]
     assert "GET /rss.xml: 503" in record.getMessage() and settings.store_path.name in record.getMessage()
+
+
+def test_the_topic_catalogue_offers_the_topics_whose_feeds_are_published(make_site):
+    """Readers follow topics with a feed: once a site is published, the catalogue is the last
+    publish's topics (counted then), not topics whose feeds do not exist yet."""
+    pages = {f"dunia/2024-10-0{day}-0800-korea-{day}.txt": page("Dunia", f"Kabar Korea Utara Hari {day}", body("Korea Utara")) for day in (1, 2, 3)}
+    settings = make_site(pages)
+    with Store(settings.store_path) as store:
+        core.gather(settings, store, NOW)
+        assert "korea-utara" in {t.slug for t in Catalogue(settings, lambda: NOW).all()}  # before any publish: counted now
+        core.publish(settings, store, NOW)
+        for day in (4, 5, 6):
+            name = f"ekonomi/2024-10-0{day}-0800-rupiah-{day}.txt"
+            (settings.root / "pages" / name).parent.mkdir(parents=True, exist_ok=True)
+            (settings.root / "pages" / name).write_text(page("Ekonomi", f"Kabar Rupiah Melemah Hari {day}", body("Rupiah")), encoding="utf-8")
+        core.gather(settings, store, NOW)
+        assert "rupiah" not in {t.slug for t in Catalogue(settings, lambda: NOW).all()}  # its feed is not out yet
+        core.publish(settings, store, NOW)
+    assert {"korea-utara", "rupiah"} <= {t.slug for t in Catalogue(settings, lambda: NOW).all()}
+    assert (settings.feeds.output_dir / "topik" / "rupiah" / "rss.xml").exists()
