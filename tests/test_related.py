@@ -89,6 +89,22 @@ def test_edited_article_replaces_its_entry():
     assert index.related("g1", 1)[0].startswith("b")
 
 
+def test_a_loaded_index_is_the_same_whatever_order_and_chunks_its_rows_come_in(monkeypatch):
+    from newsfeed.enrich import related
+
+    index = build(GEMPA + BOLA)
+    ids = sorted(aid for aid, _, _ in GEMPA + BOLA)
+    whole = RelatedIndex.load(index.state_blob(), [(aid, index.row_blob(aid)) for aid in ids])
+    monkeypatch.setattr(related, "LOAD_CHUNK", 3)  # several chunks, the last one short
+    shuffled = ids[:]
+    random.Random(7).shuffle(shuffled)
+    for order in (ids, shuffled):
+        loaded = RelatedIndex.load(index.state_blob(), [(aid, index.row_blob(aid)) for aid in order])
+        assert loaded.ids == whole.ids == ids
+        assert [loaded.row_blob(aid) for aid in ids] == [whole.row_blob(aid) for aid in ids] == [index.row_blob(aid) for aid in ids]
+        assert all(loaded.related(aid, 5) == index.related(aid, 5) for aid in ids)
+
+
 def test_persist_and_load_roundtrip():
     index = build(GEMPA + BOLA)
     blobs = [(aid, index.row_blob(aid)) for aid, _, _ in GEMPA + BOLA]

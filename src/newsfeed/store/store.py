@@ -508,7 +508,7 @@ class Store:
         """The persisted related-articles model and its rows (None if never built)."""
         state = self.query("SELECT blob FROM related_state WHERE id = 1")
 
-        rows = (tuple(row) for row in self.rows("SELECT article_id, blob FROM related_index", size=5000))
+        rows = (tuple(row) for row in self.rows("SELECT article_id, blob FROM related_index ORDER BY article_id", size=5000))
         return (state[0][0] if state else None), rows
 
     def save_related_index(self, conn: sqlite3.Connection, state: bytes, rows: Iterable[tuple[str, bytes]], replace: bool) -> None:
