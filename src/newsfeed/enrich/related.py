@@ -43,6 +43,7 @@ from threadpoolctl import threadpool_limits
 
 from newsfeed.enrich import related_model as M
 from newsfeed.enrich import related_rank as rank
+from newsfeed.enrich import related_rows as rows_format
 from newsfeed.enrich import related_search as search
 from newsfeed.enrich.related_terms import feature_counts, features, gram_counts, title_key
 from newsfeed.parallel import batched, fork_map
@@ -59,11 +60,6 @@ CHUNK = 8000  # documents held in memory at once while counting
 PIECE = 1000  # documents per piece of a chunk counted in parallel
 PARALLEL_BLOCKS = 16  # blocks of rows ranked by forked workers at once (progress is reported between)
 LOAD_CHUNK = 8192  # stored rows parsed at once by load()
-
-# a stored row: kept terms, headline pieces, cluster, distinct terms, headline key bytes, list
-# bytes, and the list's floor (the score an offer must beat: its last, when it holds KEEP)
-_ROW_HEAD = struct.Struct(">IIiIIId")
-_HEAD_DTYPE = np.dtype([("terms_kept", ">u4"), ("grams", ">u4"), ("cluster", ">i4"), ("terms", ">u4"), ("title", ">u4"), ("list", ">u4"), ("floor", ">f8")])
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,10 +214,10 @@ class RelatedIndex:
         entries = self.lists[row]
         listed = entries if isinstance(entries, bytes) else json.dumps(entries, ensure_ascii=False).encode()
         floor = self.floors[row] if isinstance(entries, bytes) else (entries[-1][0] if len(entries) >= KEEP else -np.inf)
-        (terms, weights), (grams, gram_weights) = _row_of(self.X, row), _row_of(self.G, row)
+        (terms, weights), (grams, gram_weights) = rows_format.row_of(self.X, row), rows_format.row_of(self.G, row)
         return b"".join(
             (
-                _ROW_HEAD.pack(len(terms), len(grams), int(self.cluster[row]), int(self.terms[row]), len(title), len(listed), floor),
+                rows_format.ROW_HEAD.pack(len(terms), len(grams), int(self.cluster[row]), int(self.terms[row]), len(title), len(listed), floor),
                 title,
                 listed,
                 terms.astype(np.int32).tobytes(),
@@ -251,7 +247,7 @@ class RelatedIndex:
         index.centroids = data[bounds[3] : bounds[4]].reshape(cd, cv).copy()
         # a chunk of rows at a time (the store gives them in id order): all rows' blobs at
         # once were twice their size in memory on top of the index itself
-        parts = [_parse_rows(chunk) for chunk in batched(rows, LOAD_CHUNK)]
+        parts = [rows_format.parse_rows(chunk) for chunk in batched(rows, LOAD_CHUNK)]
         if not parts:
             index.Z = np.zeros((0, bd or 1), dtype=np.float32)  # no basis: 1 zero
             index.X, index.G = sp.csr_matrix((0, vocab), dtype=np.float32), sp.csr_matrix((0, grams), dtype=np.float32)
@@ -261,12 +257,12 @@ class RelatedIndex:
             raise ValueError(f"related index rows of {len(dims)} latent sizes; rebuild it")
         ids = [i for part in parts for i in part.ids]
         order = np.argsort(np.array(ids, dtype=object), kind="stable") if any(a >= b for a, b in zip(ids, ids[1:])) else None
-        joined = {name: np.concatenate([getattr(part, name) for part in parts]) for name in _RowParts.ARRAYS}
+        joined = {name: np.concatenate([getattr(part, name) for part in parts]) for name in rows_format.RowParts.ARRAYS}
         titles = [t for part in parts for t in part.titles]
         lists = [entry for part in parts for entry in part.lists]
         del parts
-        index.X = _csr(joined["terms_at"], joined["weights"], joined["n"], vocab)
-        index.G = _csr(joined["grams_at"], joined["gram_weights"], joined["g"], grams)
+        index.X = rows_format.csr(joined["terms_at"], joined["weights"], joined["n"], vocab)
+        index.G = rows_format.csr(joined["grams_at"], joined["gram_weights"], joined["g"], grams)
         index.Z = joined["Z"].reshape(len(ids), dims.pop())
         index.cluster, index.terms, index.floors = joined["cluster"], joined["terms"], joined["floors"]
         if order is not None:  # rows given out of order (not by the store): sorted here
@@ -469,87 +465,6 @@ class RelatedIndex:
 
 def _best_first(entry: tuple[float, str]) -> tuple[float, str]:
     return -entry[0], entry[1]
-
-
-@dataclass(frozen=True, slots=True)
-class _RowParts:
-    """Stored rows of the index (a chunk of them), read into arrays by _parse_rows."""
-
-    ARRAYS = ("terms_at", "weights", "n", "grams_at", "gram_weights", "g", "Z", "cluster", "terms", "floors")
-    ids: list[str]
-    titles: list[str]
-    lists: list[bytes]  # parsed when first needed
-    dim: int
-    terms_at: np.ndarray
-    weights: np.ndarray
-    n: np.ndarray
-    grams_at: np.ndarray
-    gram_weights: np.ndarray
-    g: np.ndarray
-    Z: np.ndarray
-    cluster: np.ndarray
-    terms: np.ndarray
-    floors: np.ndarray
-
-
-def _parse_rows(entries: list[tuple[str, bytes]]) -> _RowParts:
-    """Rows' blobs joined, their heads read as one array, each kind of segment gathered in one
-    pass (a per-row parse cost most of a 100,000-row load)."""
-    blobs = [blob for _, blob in entries]
-    buf = b"".join(blobs)
-    ends = np.cumsum(np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)))
-    starts = ends - np.diff(ends, prepend=0)
-    u8 = np.frombuffer(buf, dtype=np.uint8)
-    heads = u8[starts[:, None] + np.arange(_ROW_HEAD.size)].view(_HEAD_DTYPE).ravel()
-    n, g = heads["terms_kept"].astype(np.int64), heads["grams"].astype(np.int64)
-    title_at = starts + _ROW_HEAD.size
-    list_at = title_at + heads["title"]
-    words_at = list_at + heads["list"]
-    latent_at = words_at + 8 * (n + g)
-    dims = set(((ends - latent_at) // 4).tolist())
-    if len(dims) != 1:
-        raise ValueError(f"related index rows of {len(dims)} latent sizes; rebuild it")
-    dim = dims.pop()
-    pieces_at = words_at + 8 * n
-    return _RowParts(
-        ids=[article_id for article_id, _ in entries],
-        titles=[buf[a:b].decode() for a, b in zip(title_at.tolist(), list_at.tolist())],
-        lists=[buf[a:b] for a, b in zip(list_at.tolist(), words_at.tolist())],
-        dim=dim,
-        terms_at=_segments(u8, words_at, 4 * n, np.int32),
-        weights=_segments(u8, words_at + 4 * n, 4 * n, np.float32),
-        n=n,
-        grams_at=_segments(u8, pieces_at, 4 * g, np.int32),
-        gram_weights=_segments(u8, pieces_at + 4 * g, 4 * g, np.float32),
-        g=g,
-        Z=_segments(u8, latent_at, np.full(len(n), 4 * dim), np.float32),
-        cluster=heads["cluster"].astype(np.int32),
-        terms=heads["terms"].astype(np.int32),
-        floors=heads["floor"].astype(np.float64),
-    )
-
-
-def _segments(u8: np.ndarray, at: np.ndarray, sizes: np.ndarray, dtype) -> np.ndarray:
-    """The byte segments u8[at[i] : at[i] + sizes[i]] joined and read as `dtype`, gathered a
-    few thousand rows at a time (the index array is 8 bytes per byte gathered)."""
-    parts = []
-    for start in range(0, len(at), 4096):
-        places, lengths = at[start : start + 4096], sizes[start : start + 4096]
-        total = int(lengths.sum())
-        if total:
-            parts.append(u8[np.repeat(places - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)])
-    return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint8)).view(dtype)
-
-
-def _csr(indices: np.ndarray, weights: np.ndarray, counts: np.ndarray, columns: int) -> sp.csr_matrix:
-    indptr = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    return sp.csr_matrix((weights, indices, indptr), shape=(len(counts), columns))
-
-
-def _row_of(X: sp.csr_matrix, row: int) -> tuple[np.ndarray, np.ndarray]:
-    start, end = X.indptr[row], X.indptr[row + 1]
-    return X.indices[start:end], X.data[start:end]
 
 
 def _replace_rows(X: sp.csr_matrix, rows: np.ndarray, new: sp.csr_matrix) -> sp.csr_matrix:
