@@ -166,12 +166,11 @@ def publish_files(
     return written, unchanged
 
 
-def intact(root: Path | str, relative: str, stamp: FileStamp) -> bool:
+def intact(path: str, stamp: FileStamp) -> bool:
     """True if the file is still exactly as published (same size and modification time).
-    `root` may be the folder as a string ending in "/": an unchanged publish checks every
-    file, and joining paths was a third of that."""
+    `path` is a string, not a Path: an unchanged publish checks every file."""
     try:
-        info = os.stat(root + relative if isinstance(root, str) else os.path.join(root, relative))
+        info = os.stat(path)
     except OSError:
         return False
     return bool(stamp.sha256) and info.st_size == stamp.size and info.st_mtime_ns == stamp.mtime_ns

@@ -76,7 +76,7 @@ class LocalTarget:
         self._folders: dict[str, bool] = {}  # folder -> it existed when first asked about (differs)
 
     def intact(self, relative: str, stamp: FileStamp) -> bool:
-        return intact(self._prefix, relative, stamp)
+        return intact(self._prefix + relative, stamp)
 
     def differs(self, relative: str, data: bytes, digest: str, before: FileStamp | None) -> bool:
         """False if the published file already holds exactly these bytes."""

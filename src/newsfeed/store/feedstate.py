@@ -5,7 +5,7 @@ articles per section and topic that plan the feeds (topic_tally: recounted only 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection
 from datetime import datetime
 
 from newsfeed.parallel import batched
@@ -55,7 +55,7 @@ def topic_counts(store: Store, minimum: int, until: datetime) -> list[tuple[str,
     return [tuple(row) for row in rows]
 
 
-def recount_topics(store: Store, until: datetime, topics: Iterable[str] | None = None) -> None:
+def recount_topics(store: Store, until: datetime, topics: Collection[str] | None = None) -> None:
     """Count again, into topic_tally, the articles published by `until` of these topic
     slugs (None: of every topic)."""
     select = (
@@ -64,6 +64,8 @@ def recount_topics(store: Store, until: datetime, topics: Iterable[str] | None =
         "WHERE t.published <= ?"
     )
     bound = to_stored(until)
+    if topics is not None and not topics:
+        return  # nothing to recount: no write transaction
     with store.transaction() as conn:
         if topics is None:
             conn.execute("DELETE FROM topic_tally")
