@@ -93,8 +93,9 @@ def main() -> None:
     if first_pass is not None:
         print(f"first pass, {len(docs):,} distinct articles, cold caches: {first_pass:.2f} s"
               f" = {first_pass / len(docs) * 10_000:.2f} s per 10,000 articles")
-    again = [extract_topics(t, b, (), settings) for t, b in docs]
-    print(f"deterministic (second run equals first): {again == results[: len(docs)]}")
+    seen = docs[: len(results)]  # (--docs may be fewer than the corpus's articles)
+    again = [extract_topics(t, b, (), settings) for t, b in seen]
+    print(f"deterministic (second run equals first): {again == results[: len(seen)]}")
     if args.distinct:
         fresh = recombined(docs, args.distinct)
         size = sum(len(t) + len(b) for t, b in fresh) / len(fresh)

@@ -30,9 +30,10 @@ PARTS = {
     "fresh": (DATA / "topics-fresh.toml",),
     "holdout": (DATA / "topics-holdout.toml",),
     "holdout2": (DATA / "topics-holdout2.toml",),
+    "holdout3": (DATA / "topics-holdout3.toml",),
 }
 # Parts scored once: never listed in error reports.
-SCORED_ONCE = frozenset({"holdout", "holdout2"})
+SCORED_ONCE = frozenset({"holdout", "holdout3"})
 
 
 @dataclass(frozen=True)

@@ -292,3 +292,27 @@ def test_the_platform_x_is_a_topic_though_x_is_also_a_numeral():
     assert "X" in _topics("Pengguna X Mengeluh, Musk Janji Perbaiki", body)
     body = "Siswa Kelas II belajar di rumah. Kelas II masuk siang."
     assert "II" not in _topics("Kelas II Masuk Siang", body)  # other numerals still name nothing alone
+
+
+def test_a_photo_credit_names_no_subject_and_a_closing_quote_is_no_part_of_a_name():
+    body = ("Beckham Putra mencetak gol di Stadion Utama Gelora Bung Karno. KOMPAS.com/ADIL NURSALAMPemain "
+            "Timnas Indonesia Beckham Putra merayakan gol. KOMPAS.com/ADIL NURSALAMBeckham Putra berlari.")
+    topics = _topics("Aksi Beckham Putra", body)
+    assert "Beckham Putra" in topics
+    assert not {"ADIL", "ADIL NURSALAM", "NURSALAM"} & set(topics)
+    body = ("HUT Bhayangkara mengusung tema 'Polri untuk Masyarakat'. Dengan tema 'Polri untuk Masyarakat', "
+            "ujar Komarudin. Komarudin berharap Polri melayani.")
+    topics = _topics("HUT Bhayangkara", body)
+    assert "Polri" in topics and not any(t.endswith("'") for t in topics)
+    assert "Jum'at" not in _topics("X", "Pada Jum'at lalu. Jum'at itu hujan.")  # (a day; the apostrophe inside stays)
+
+
+def test_a_star_player_is_a_title_and_an_independent_commissioner_an_office():
+    body = ("Bintang Liverpool, Diogo Jota meninggal dunia. Jota bergabung dengan Liverpool pada 2020. "
+            "Di Liverpool, Diogo Jota bermain baik.")
+    topics = _topics("Diogo Jota Meninggal", body)
+    assert "Liverpool" in topics and "Bintang Liverpool" not in topics
+    body = ("Komisaris Independen: Rauf Purnama. Komisaris Independen: Pius Lustrilanang. Direktur Sumber Daya "
+            "Manusia: Ratih Amri. Mantan Direktur Sumber Daya Manusia itu menggantikan Nicolas Kanter di Antam. Antam untung.")
+    topics = _topics("Direksi Baru Antam", body)
+    assert "Antam" in topics and not {"Independen", "Manusia"} & set(topics)

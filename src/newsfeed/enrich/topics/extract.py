@@ -17,7 +17,7 @@ from newsfeed.enrich import text as T
 from newsfeed.enrich.topics import folding
 from newsfeed.enrich.topics.common import is_common, is_derived, is_verb
 from newsfeed.enrich.topics.citations import strip_formal_country
-from newsfeed.enrich.topics.furniture import strip_dateline, strip_links
+from newsfeed.enrich.topics.furniture import strip_dateline, strip_links, strip_photo_credits
 from newsfeed.enrich.topics.headline import clean_headline, headline_names
 from newsfeed.enrich.topics.lexicon import Lexicon, lexicon
 from newsfeed.enrich.topics.mentions import lower_occurs, mentions
@@ -34,7 +34,7 @@ def extract_topics(title: str, text: str, tags: tuple[str, ...], settings: Topic
     lex = lexicon(settings)
     aliases = {**lex.aliases, **settings.aliases} if settings.aliases else lex.aliases
     blocked = {b.casefold() for b in settings.blocked} if settings.blocked else ()
-    body = strip_formal_country(strip_links(strip_dateline(T.strip_boilerplate(T.normalize(text)))))
+    body = strip_formal_country(strip_links(strip_photo_credits(strip_dateline(T.strip_boilerplate(T.normalize(text))))))
     result: list[str] = []
 
     def push(name: str) -> None:

@@ -9,6 +9,9 @@ the capitalised word before it opens that sentence and stays).
 
 A dateline ("TEMPO.CO, Jakarta -", "JAKARTA, KOMPAS.com -", "Jakarta, CNN Indonesia --") is the
 publisher's credit, not a mention of its city: it is cut off the text's start.
+
+A photo credit ("KOMPAS.com/ADIL NURSALAM", often glued to the caption that follows it) names
+the photographer, not a subject: it is cut out.
 """
 
 from __future__ import annotations
@@ -37,6 +40,12 @@ _DATELINE = re.compile(
     r"\s*(?:[-\u2013\u2014]+|(?=[A-Z]))\s*"
 )
 _TOKEN = re.compile(r"[^ ]+")
+# a medium or agency, a slash, the photographer's name in capitals (up to the caption's first
+# capitalised word, "NURSALAMPemain" -> "NURSALAM" + "Pemain")
+_PHOTO_CREDIT = re.compile(
+    r"\b(?:KOMPAS\.com|KOMPAS\.COM|TEMPO(?:\.CO)?|ANTARA FOTO|AFP|REUTERS|AP|SHUTTERSTOCK|Dok\.?|DOK\.?)"
+    r"/[A-Z][A-Z.' -]*?(?=[A-Z][a-z]|[^A-Z.' -]|$)"
+)
 
 
 _LEAD_WORDS = ("Baca", "BACA", "Pilihan", "PILIHAN", "Simak", "Tonton", "Lihat", "Saksikan", "Artikel", "Berita",
@@ -47,6 +56,11 @@ def strip_dateline(text: str) -> str:
     """`text` without the dateline that opens it, if any."""
     m = _DATELINE.match(text, 0, 120)
     return text[m.end():] if m else text
+
+
+def strip_photo_credits(text: str) -> str:
+    """`text` without photo credits; each leaves a line break (a caption starts after it)."""
+    return _PHOTO_CREDIT.sub("\n", text) if "/" in text else text
 
 
 def strip_links(text: str) -> str:

@@ -30,9 +30,9 @@ from newsfeed.enrich.topics.runs import analyse
 # nor after a one-letter lowercase prefix ("iPhone", "eKTP": one word, not "Phone"), nor inside a
 # capitalised word or a number, nor as a part of a code ("Nomor 80.K/MB.01/MEM.B/2025"). (The
 # lookbehinds stand after the first capital, so they are tried only where a run may start.)
-_WORD = r"[A-ZÀ-ÖØ-Þ][\w'-]*"
+_WORD = r"[A-ZÀ-ÖØ-Þ][\w'-]*(?<!')"
 _FIRST_WORD = (r"[A-ZÀ-ÖØ-Þ](?<!detik[A-ZÀ-ÖØ-Þ])(?<!\b[a-z][A-ZÀ-ÖØ-Þ])(?<![A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ])"
-               r"(?!(?<=[/.][A-ZÀ-ÖØ-Þ])[A-Z\d]*[./])[\w'-]*")
+               r"(?!(?<=[/.][A-ZÀ-ÖØ-Þ])[A-Z\d]*[./])[\w'-]*(?<!')")
 _CONNECTORS = r"b(?:inti|in)|v[ao]n|d(?:e[rn]?|el|a|os)|[ae]l|l[ae]"  # bin binti van von de der den...
 _RUN_BODY = rf"{_FIRST_WORD}(?: (?=[A-ZÀ-ÖØ-Þbvdael])(?:(?:{_CONNECTORS}) )?{_WORD})*"
 RUN = re.compile(_RUN_BODY)
