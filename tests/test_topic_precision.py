@@ -316,3 +316,10 @@ def test_a_star_player_is_a_title_and_an_independent_commissioner_an_office():
             "Manusia: Ratih Amri. Mantan Direktur Sumber Daya Manusia itu menggantikan Nicolas Kanter di Antam. Antam untung.")
     topics = _topics("Direksi Baru Antam", body)
     assert "Antam" in topics and not {"Independen", "Manusia"} & set(topics)
+
+
+def test_a_common_word_opening_a_sentence_goes_with_the_office_words_after_it():
+    body = ("Polisi menemukan bahan peledak di sekitar Phuket. \"Bandara Internasional Phuket telah mengambil "
+            "langkah keamanan,\" kata pernyataan itu. Penumpang diminta tiba lebih awal di bandara.")
+    topics = _topics("Peringatan Perjalanan ke Thailand", body)
+    assert "Phuket" in topics and "Internasional Phuket" not in topics

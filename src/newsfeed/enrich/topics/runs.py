@@ -48,7 +48,10 @@ def analyse(lex: Lexicon, run: str) -> tuple:
     check = None
     opener = facts[0][3]
     if opener == "r" or opener == "?":
-        rest = _names(lex, toks[1:], facts[1:]) if len(toks) > 1 else ()
+        k = 1  # (and the office words that went with it: "Bandara Internasional Phuket" -> "Phuket")
+        while k < len(toks) - 1 and toks[k].lower() in lex.portfolio:
+            k += 1
+        rest = _names(lex, toks[k:], facts[k:]) if len(toks) > 1 else ()
         if rest != names:
             initial_names = rest
             if opener == "?":
