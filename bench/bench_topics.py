@@ -19,8 +19,9 @@ hand-labelled subjects of 160 corpus articles: "tuning" (80) and "fresh" (40, he
 tuned on too), and "holdout" (40 more, labelled before the extractor was run on them and scored once
 at the end of the tuning on the other 120; its file's header says how it was drawn); `--parts`
 picks them, tuning alone by default; topic_check.py says how they are scored; `--errors` lists the
-wrong and missed topics of every part scored but "holdout" and "holdout2" (40 more, labelled the
-same way, to be scored once)), beside a plain capitalised-word-run baseline on the same articles;
+wrong and missed topics of every part scored but "holdout" and "holdout3" (40 more, labelled the
+same way by another hand, to be scored once; "holdout2", scored once before it, is read in error
+reports now)), beside a plain capitalised-word-run baseline on the same articles;
 then the `--top` most frequent topics per corpus section (`section`; null -> "(none)") and the
 most characteristic topics of each section as `section_topics` ranks them (the OPML grouping).
 """
