@@ -300,6 +300,10 @@ def test_a_photo_credit_names_no_subject_and_a_closing_quote_is_no_part_of_a_nam
     topics = _topics("Aksi Beckham Putra", body)
     assert "Beckham Putra" in topics
     assert not {"ADIL", "ADIL NURSALAM", "NURSALAM"} & set(topics)
+    body = ("Pekerja memperbaiki jalan tol di Bekasi. ANTARA FOTO/Aprillio Akbar/rwa.Pekerja lain menunggu. "
+            "Jalan tol Bekasi dibuka lagi. ANTARA FOTO/Aprillio Akbar/rwa.")
+    topics = _topics("Perbaikan Tol Bekasi", body)
+    assert "Bekasi" in topics and "Aprillio Akbar" not in topics
     body = ("HUT Bhayangkara mengusung tema 'Polri untuk Masyarakat'. Dengan tema 'Polri untuk Masyarakat', "
             "ujar Komarudin. Komarudin berharap Polri melayani.")
     topics = _topics("HUT Bhayangkara", body)
