@@ -304,6 +304,10 @@ def test_a_photo_credit_names_no_subject_and_a_closing_quote_is_no_part_of_a_nam
             "Jalan tol Bekasi dibuka lagi. ANTARA FOTO/Aprillio Akbar/rwa.")
     topics = _topics("Perbaikan Tol Bekasi", body)
     assert "Bekasi" in topics and "Aprillio Akbar" not in topics
+    body = ("Google merilis Veo di Indonesia. KOMPAS.com/Zulfikar HardiansyahIlustrasi Veo membuat video. "
+            "Veo tersedia di Gemini. KOMPAS.com/Zulfikar HardiansyahIlustrasi Veo lain.")
+    topics = _topics("Google Rilis Veo", body)
+    assert not [t for t in topics if "Hardiansyah" in t or "Zulfikar" in t]
     body = ("HUT Bhayangkara mengusung tema 'Polri untuk Masyarakat'. Dengan tema 'Polri untuk Masyarakat', "
             "ujar Komarudin. Komarudin berharap Polri melayani.")
     topics = _topics("HUT Bhayangkara", body)

@@ -46,7 +46,7 @@ _TOKEN = re.compile(r"[^ ]+")
 _PHOTO_MEDIA = ("KOMPAS.com", "KOMPAS.COM", "TEMPO", "ANTARA FOTO", "AFP", "REUTERS", "AP", "SHUTTERSTOCK", "Dok", "DOK")
 _PHOTO_MEDIA_SLASH = tuple(m + "/" for m in _PHOTO_MEDIA) + ("TEMPO.CO/", "Dok./", "DOK./")
 _PHOTO_CREDIT = re.compile(
-    r"\b(?:" + "|".join(re.escape(m) for m in _PHOTO_MEDIA) + r")(?:\.CO|\.)?/(?:[A-Z][A-Z.'-]*(?: [A-Z][A-Z.'-]*)*(?![a-z])|[A-Z][a-z'-]*(?!\w)\.?(?: [A-Z][a-z'-]*(?!\w)\.?){0,2})(?:/[a-z]+)?"
+    r"\b(?:" + "|".join(re.escape(m) for m in _PHOTO_MEDIA) + r")(?:\.CO|\.)?/(?:[A-Z][A-Z.'-]*(?: [A-Z][A-Z.'-]*)*(?![a-z])|[A-Z][a-z'-]*(?:(?!\w)\.?|(?=[A-Z][a-z]))(?: [A-Z][a-z'-]*(?:(?!\w)\.?|(?=[A-Z][a-z]))){0,2})(?:/[a-z]+)?"
 )
 
 
