@@ -5,9 +5,11 @@ from datetime import timedelta
 import feedparser
 import pytest
 
-from conftest import BOLA, KORUT, NOW, page
+from conftest import BOLA, KORUT, NOW, config_text, page
 from pgstore import forget_store
 from newsfeed import core
+from newsfeed.config import load_settings
+from newsfeed.enrich import related_search
 from newsfeed.enrich.related import RelatedIndex
 from newsfeed.store import Store
 
@@ -115,6 +117,38 @@ def test_new_article_updates_index_without_rebuild(make_site):
         links = store.related_ids([new_id])[new_id]
         titles = {a.id: a.title for a in store.get(links)}
     assert all(titles[i].startswith("Korut") for i in links[:3])
+
+
+def _edited_twice(root, pages):
+    """A site built, then an edit, a new page and a withdrawn page gathered: its stored lists and index rows."""
+    (root / "pages").mkdir(parents=True)
+    (root / "config.toml").write_text(config_text("[related]\nrebuild_below = 0\n"), encoding="utf-8")
+    for name, text in pages.items():
+        (root / "pages" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "pages" / name).write_text(text, encoding="utf-8")
+    settings = load_settings(root / "config.toml")
+    with Store(settings.store_path) as store:
+        core.gather(settings, store, NOW)
+    edited = root / "pages/dunia/2024-10-02-0800-korut-2.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n\nPrajurit Korea Utara tiba di Rusia pekan ini.\n", encoding="utf-8")
+    (root / "pages/olahraga/2024-10-03-2000-bola-3.txt").unlink()
+    (root / "pages/dunia/2024-10-06-0800-korut-6.txt").write_text(page("Dunia", "Korut Tambah Prajurit ke Rusia", _story(KORUT, 5)), encoding="utf-8")
+    with Store(settings.store_path) as store:
+        report, changed = core.gather(settings, store, NOW + timedelta(hours=1))
+        assert len(changed) == 3 and not report.rejected  # edited, new, withdrawn
+        state, _ = store.related_index()
+        assert len(RelatedIndex.load(state, ()).centroids)  # the clustered index, loaded for the change
+        lists = [tuple(r) for r in store.query("SELECT article_id, rank, related_id FROM related ORDER BY article_id, rank")]
+        rows = [(r[0], bytes(r[1])) for r in store.query("SELECT article_id, blob FROM related_index ORDER BY article_id")]
+    return lists, rows
+
+
+def test_an_edit_loading_only_the_rows_it_reaches_stores_what_a_whole_load_would(tmp_path, monkeypatch):
+    monkeypatch.setattr(related_search, "EXACT_LIMIT", 3)  # clusters from 3 articles on (5,000 in production)
+    partly = _edited_twice(tmp_path / "partly", _pages())
+    monkeypatch.setattr(RelatedIndex, "load_for_change", classmethod(lambda cls, state, rows, fetch, mentioning=(): cls.load(state, rows)))
+    wholly = _edited_twice(tmp_path / "wholly", _pages())
+    assert partly == wholly and partly[0]
 
 
 def test_enrichment_is_deterministic_across_builds(make_site, tmp_path):

@@ -200,6 +200,75 @@ def test_an_add_to_an_index_loaded_from_the_store_equals_the_add_in_memory(seed,
 
 
 # -- withdrawn articles -------------------------------------------------------------------------
+def _mixed(n, seed, prefix):
+    """n headlines over 40 made-up subjects, each also naming one word of another subject: a
+    lexical neighbour can lie outside the latent clusters an article searches."""
+    rng = random.Random(seed)
+    syllables = "ba be bi bo da de di do ka ke ki ko la le li lo ma me mi mo na ne ni no ra re ri ro sa se si so".split()
+    subjects = [["".join(random.Random(s * 7 + w).choices(syllables, k=3)).title() for w in range(5)] for s in range(40)]
+    common = ["naik", "turun", "warga", "baru", "besar", "lagi", "usai", "jelang"]
+    out = []
+    for i in range(n):
+        subject = rng.choice(subjects)
+        title = " ".join(rng.sample(subject, 3) + [rng.choice(rng.choice(subjects))] + rng.sample(common, 2))
+        text = " ".join(rng.choices(subject, k=8) + rng.sample(common, 4) + [rng.choice(rng.choice(subjects)) for _ in range(3)])
+        out.append((f"{prefix}{i:04d}", title, text))
+    return out
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=10_000),
+    st.integers(min_value=0, max_value=8),
+    st.integers(min_value=0, max_value=4),
+    st.integers(min_value=0, max_value=3),
+)
+def test_a_change_to_an_index_loaded_for_it_equals_the_change_to_a_whole_load(seed, new, edits, withdrawals):
+    # an edit reads the term vectors of every row but the rest only of the rows it can reach:
+    # the same lists, changed ids and written rows as with the whole index in memory
+    limit = search.EXACT_LIMIT
+    search.EXACT_LIMIT = 50  # clusters from 50 articles on (5,000 in production)
+    try:
+        index = RelatedIndex.build(_mixed(400, seed, "a"))
+    finally:
+        search.EXACT_LIMIT = limit
+    assert len(index.centroids)
+    blobs = {aid: index.row_blob(aid) for aid in index.ids}
+    fetched = []
+
+    def fetch(ids):
+        fetched.extend(ids)
+        return [(aid, blobs[aid]) for aid in ids]
+
+    rng = random.Random(seed)
+    edited = rng.sample(index.ids, edits)
+    gone = rng.sample([aid for aid in index.ids if aid not in edited], withdrawals)
+    batch = _mixed(new, seed + 1, "b") + [(aid, title + " Susulan", text) for aid, title, text in _mixed(400, seed + 2, "a") if aid in edited]
+    whole = RelatedIndex.load(index.state_blob(), list(blobs.items()))
+    part = RelatedIndex.load_for_change(index.state_blob(), list(blobs.items()), fetch, mentioning=[*edited, *gone])
+    assert part.remove(gone) == whole.remove(gone)
+    assert part.add(batch) == whole.add(batch)
+    assert len(set(fetched)) < len(index.ids)  # never the whole archive
+    assert part.ids == whole.ids
+    for aid in whole.ids:
+        assert part.scored(aid) == whole.scored(aid)
+        assert part.row_blob(aid) == whole.row_blob(aid)
+    assert part.state_blob() == whole.state_blob()
+
+
+def test_an_index_loaded_for_a_change_refuses_holders_it_did_not_scan_for():
+    limit = search.EXACT_LIMIT
+    search.EXACT_LIMIT = 50
+    try:
+        index = RelatedIndex.build(_topical(100, 7))
+    finally:
+        search.EXACT_LIMIT = limit
+    rows = [(aid, index.row_blob(aid)) for aid in index.ids]
+    part = RelatedIndex.load_for_change(index.state_blob(), rows, lambda ids: [r for r in rows if r[0] in ids], mentioning=[])
+    with pytest.raises(ValueError, match="holders"):
+        part.remove([index.ids[0]])
+
+
 def test_remove_drops_the_articles_and_reranks_the_lists_that_held_them():
     index = build(GEMPA + BOLA + [SPACE])
     holders = {aid for aid, _, _ in GEMPA + BOLA if "g1" in index.related(aid, 10)}

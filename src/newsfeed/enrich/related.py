@@ -60,6 +60,7 @@ CHUNK = 8000  # documents held in memory at once while counting
 PIECE = 1000  # documents per piece of a chunk counted in parallel
 PARALLEL_BLOCKS = 16  # blocks of rows ranked by forked workers at once (progress is reported between)
 LOAD_CHUNK = 8192  # stored rows parsed at once by load()
+MENTIONING_LIMIT = 200  # edited or withdrawn articles above which load_for_change loads everything
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +104,15 @@ class RelatedIndex:
         self.G = sp.csr_matrix((0, 0), dtype=np.float32)  # headline-piece vectors
         self.Z = np.zeros((0, 0), dtype=np.float32)
         self.cluster = np.zeros(0, dtype=np.int32)
-        self.lists: list[list[tuple[float, str]] | bytes] = []  # bytes: as stored, parsed on first use
+        self.lists: list[list[tuple[float, str]] | bytes | None] = []  # bytes: as stored, parsed on first use; None: not read yet
         self.floors = np.zeros(0)  # per row: the floor stored with its list, read while the list is still bytes
         self.built_size = 0
         self._postings: sp.csr_matrix | None = None  # derived from X when first needed
+        # loaded for a change (load_for_change): which rows are read whole, how to read the
+        # others, and the ids whose holders were kept whole while scanning; None: all loaded
+        self._loaded: np.ndarray | None = None
+        self._fetch: Callable[[list[str]], Iterable[tuple[str, bytes]]] | None = None
+        self._mentioning: frozenset[str] = frozenset()
         self._norms: np.ndarray | None = None  # of the rows of X
         self._coarse: np.ndarray | None = None  # derived from Z
 
@@ -140,6 +146,7 @@ class RelatedIndex:
             self.__dict__.update(fresh.__dict__)
             return set(self.ids)
         edited = {r[0] for r in recs if r[0] in self.pos}
+        self._load(np.array(sorted(self.pos[i] for i in edited), dtype=np.int64))  # _append rewrites them
         rows = self._append(recs)
         if edited:  # lists holding an edited article scored its old text: rank them again
             rows = np.union1d(rows, np.array(self._holders(edited), dtype=np.int64))
@@ -162,6 +169,8 @@ class RelatedIndex:
         self.titles = [self.titles[r] for r in keep.tolist()]
         self.lists = [self.lists[r] for r in keep.tolist()]
         self.floors = self.floors[keep]
+        if self._loaded is not None:
+            self._loaded = self._loaded[keep]
         self.pos = {i: r for r, i in enumerate(self.ids)}
         self._postings = self._norms = self._coarse = None
         self._rank_rows(np.array(sorted(self.pos[i] for i in holders), dtype=np.int64), changed=None)
@@ -210,6 +219,7 @@ class RelatedIndex:
 
     def row_blob(self, article_id: str) -> bytes:
         row = self.pos[article_id]
+        self._load(np.array([row]))
         title = self.titles[row].encode()
         entries = self.lists[row]
         listed = entries if isinstance(entries, bytes) else json.dumps(entries, ensure_ascii=False).encode()
@@ -230,21 +240,8 @@ class RelatedIndex:
 
     @classmethod
     def load(cls, state: bytes, rows: Iterable[tuple[str, bytes]]) -> RelatedIndex:
-        index = cls()
-        size = struct.unpack(">Q", state[:8])[0]
-        head = json.loads(state[8 : 8 + size])
-        if head.get("format") != FORMAT:
-            raise ValueError(f"related index state of format {head.get('format')!r}, this code reads {FORMAT}; rebuild it")
-        index.vocab = {t: i for i, t in enumerate(head["terms"])}
-        index.gram_vocab = {t: i for i, t in enumerate(head["grams"])}
-        index.built_size = head["built"]
-        data = np.frombuffer(state, dtype=np.float32, offset=8 + size)
-        vocab, grams, (bd, bv), (cd, cv) = len(index.vocab), len(index.gram_vocab), head["basis"], head["centroids"]
-        bounds = np.cumsum([0, vocab, grams, bd * bv, cd * cv])
-        index.idf = data[bounds[0] : bounds[1]].copy()
-        index.gram_idf = data[bounds[1] : bounds[2]].copy()
-        index.basis = data[bounds[2] : bounds[3]].reshape(bd, bv).copy()
-        index.centroids = data[bounds[3] : bounds[4]].reshape(cd, cv).copy()
+        index = cls._from_state(state)
+        vocab, grams, bd = len(index.vocab), len(index.gram_vocab), index.basis.shape[0]
         # a chunk of rows at a time (the store gives them in id order): all rows' blobs at
         # once were twice their size in memory on top of the index itself
         parts = [rows_format.parse_rows(chunk) for chunk in batched(rows, LOAD_CHUNK)]
@@ -272,6 +269,106 @@ class RelatedIndex:
         index.ids, index.titles, index.lists = ids, titles, lists
         index.pos = {article_id: row for row, article_id in enumerate(ids)}
         return index
+
+    @classmethod
+    def _from_state(cls, state: bytes) -> RelatedIndex:
+        """An index holding the model of `state` and no rows yet."""
+        index = cls()
+        head = _state_head(state)
+        index.vocab = {t: i for i, t in enumerate(head["terms"])}
+        index.gram_vocab = {t: i for i, t in enumerate(head["grams"])}
+        index.built_size = head["built"]
+        data = np.frombuffer(state, dtype=np.float32, offset=8 + head["size"])
+        vocab, grams, (bd, bv), (cd, cv) = len(index.vocab), len(index.gram_vocab), head["basis"], head["centroids"]
+        bounds = np.cumsum([0, vocab, grams, bd * bv, cd * cv])
+        index.idf = data[bounds[0] : bounds[1]].copy()
+        index.gram_idf = data[bounds[1] : bounds[2]].copy()
+        index.basis = data[bounds[2] : bounds[3]].reshape(bd, bv).copy()
+        index.centroids = data[bounds[3] : bounds[4]].reshape(cd, cv).copy()
+        return index
+
+    @classmethod
+    def load_for_change(
+        cls,
+        state: bytes,
+        rows: Iterable[tuple[str, bytes]],
+        fetch: Callable[[list[str]], Iterable[tuple[str, bytes]]],
+        mentioning: Iterable[str] = (),
+    ) -> RelatedIndex:
+        """An index for adding, editing or withdrawing a few articles without holding the
+        whole archive: every stored row is scanned for its kept term vector (the lexical
+        search needs them all), its cluster and the floor of its list, but its latent vector,
+        headline pieces and list are kept only for rows whose list mentions one of
+        `mentioning` (the ids about to be edited or withdrawn: their holders are ranked
+        again). Any other row a change ranks, scores or offers to is read again by
+        `fetch(ids)` when it is needed. Lists and rows written back are those of load().
+        Without clusters (a small archive: the latent search is exact), or for more than
+        MENTIONING_LIMIT ids (every row would be searched for each), it is load()."""
+        head = _state_head(state)
+        mentioning = sorted(set(mentioning))
+        if not head["centroids"][0] or len(mentioning) > MENTIONING_LIMIT:
+            return cls.load(state, rows)
+        index = cls._from_state(state)
+        needles = [json.dumps(i, ensure_ascii=False).encode() for i in mentioning]
+        light = rows_format.RowVectors.ARRAYS
+        ids, parts, kept = [], [], []
+        for chunk in batched(rows, LOAD_CHUNK):
+            part = rows_format.parse_vectors(chunk)
+            ids += part.ids
+            parts.append([getattr(part, name) for name in light])
+            # a row naming one elsewhere than in its list (its headline) is only kept needlessly
+            whole = [entry for entry in chunk if any(needle in entry[1] for needle in needles)]
+            if whole:
+                kept.append(whole)
+        if any(a >= b for a, b in zip(ids, ids[1:])):
+            raise ValueError("related index rows not in id order; rebuild it")
+        n, dim = len(ids), index.basis.shape[0] or 1
+        empty = (np.int32, np.float32, np.int64, np.int32, np.int32, np.float64)
+        joined = {name: np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, dtype=empty[k]) for k, name in enumerate(light)}
+        del parts
+        index.X = rows_format.csr(joined["terms_at"], joined["weights"], joined["n"], len(index.vocab))
+        index.G = sp.csr_matrix((n, len(index.gram_vocab)), dtype=np.float32)
+        index.Z = np.zeros((n, dim), dtype=np.float32)
+        index.cluster, index.terms = joined["cluster"].astype(np.int32), joined["terms"].astype(np.int32)
+        index.floors = joined["floors"].astype(np.float64)
+        index.ids, index.titles, index.lists = ids, [""] * n, [None] * n
+        index.pos = {article_id: row for row, article_id in enumerate(ids)}
+        index._loaded, index._fetch, index._mentioning = np.zeros(n, dtype=bool), fetch, frozenset(mentioning)
+        for chunk in kept:
+            index._fill(rows_format.parse_rows(chunk))
+        return index
+
+    def _load(self, rows: np.ndarray) -> None:
+        """Read whole the rows of `rows` not read yet (an index loaded for a change)."""
+        if self._loaded is None or not len(rows):
+            return
+        rows = np.unique(rows)
+        missing = [self.ids[r] for r in rows[~self._loaded[rows]].tolist()]
+        for chunk in batched(self._fetch(missing) if missing else (), LOAD_CHUNK):
+            self._fill(rows_format.parse_rows(list(chunk)))
+        if missing and not self._loaded[[self.pos[i] for i in missing]].all():
+            raise ValueError("related index rows missing from the store; rebuild it")
+
+    def _fill(self, part: rows_format.RowParts) -> None:
+        if part.dim != self.Z.shape[1]:
+            raise ValueError(f"related index rows of latent size {part.dim}, not {self.Z.shape[1]}; rebuild it")
+        at = np.array([self.pos[i] for i in part.ids], dtype=np.int64)
+        self.Z[at] = part.Z.reshape(len(at), part.dim)
+        self.G = _replace_rows(self.G, at, rows_format.csr(part.grams_at, part.gram_weights, part.g, self.G.shape[1]))
+        for row, title, listed in zip(at.tolist(), part.titles, part.lists):
+            self.titles[row], self.lists[row] = title, listed
+        self._loaded[at] = True
+        self._coarse = None
+
+    def _ready(self, rows: np.ndarray) -> None:
+        """Before ranking `rows` in an index loaded for a change: read whole every row their
+        search can reach (their lexical candidates and the members of their latent probes)."""
+        if self._loaded is None or not len(rows):
+            return
+        self._searchable()
+        lexical = search.lexical(search.heaviest_terms(self.X[rows], search.QUERY_TERMS), self._postings, search.LEXICAL + 1)
+        reach = [rows, lexical[lexical >= 0], search.latent_pools(rows, self.centroids, self.cluster)]
+        self._load(np.unique(np.concatenate(reach)))
 
     # -- building -----------------------------------------------------------------------------
     def _fit(self, records: Iterator[tuple[str, str, str]]) -> None:
@@ -338,6 +435,8 @@ class RelatedIndex:
                 self.titles.append(title_key(title))
                 self.lists.append([])
             self.floors = np.concatenate([self.floors, np.full(len(new_rows), -np.inf)])
+            if self._loaded is not None:
+                self._loaded = np.concatenate([self._loaded, np.ones(len(new_rows), dtype=bool)])
             self.X = sp.vstack([self.X, X[new_rows]], format="csr")
             self.G = sp.vstack([self.G, G[new_rows]], format="csr")
             self.Z = np.vstack([self.Z, Z[new_rows]])
@@ -354,11 +453,8 @@ class RelatedIndex:
             return
         if len(self.centroids):  # rows of one cluster share their search pool: keep them together
             rows = rows[np.lexsort((rows, self.cluster[rows]))]
-        if self._norms is None:
-            norms = np.sqrt(np.asarray(self.X.multiply(self.X).sum(axis=1)).ravel())
-            self._norms = np.where(norms > 0, norms, 1.0)
-        if self._postings is None:
-            self._postings = search.postings(self.X)
+        self._ready(rows)
+        self._searchable()
         if self._coarse is None:
             self._coarse = M.coarse(self.Z)
         id_order = np.argsort(np.argsort(np.array(self.ids)))  # ties are broken by id
@@ -384,6 +480,13 @@ class RelatedIndex:
                 ranked(done, len(rows))
         if offers:
             self._offer(*(np.concatenate(parts) for parts in zip(*offers)), changed)
+
+    def _searchable(self) -> None:
+        if self._norms is None:
+            norms = np.sqrt(np.asarray(self.X.multiply(self.X).sum(axis=1)).ravel())
+            self._norms = np.where(norms > 0, norms, 1.0)
+        if self._postings is None:
+            self._postings = search.postings(self.X)
 
     def _rank_block(
         self, id_order: np.ndarray, title_hash: np.ndarray, generic: float, keep: int | None, block: np.ndarray
@@ -446,6 +549,8 @@ class RelatedIndex:
                 changed.add(self.ids[row])
 
     def _entries(self, row: int) -> list[tuple[float, str]]:
+        if self.lists[row] is None:
+            self._load(np.array([row]))
         entries = self.lists[row]
         if isinstance(entries, bytes):
             entries = self.lists[row] = [(float(score), str(other)) for score, other in json.loads(entries)]
@@ -453,14 +558,25 @@ class RelatedIndex:
 
     def _holders(self, ids: set[str]) -> list[int]:
         """Rows whose lists hold any of `ids`; a stored list is first searched for their JSON forms."""
+        if self._loaded is not None and not ids <= self._mentioning:
+            raise ValueError("an index loaded for a change can only find the holders of the ids it was loaded for")
         needles = [json.dumps(i, ensure_ascii=False).encode() for i in ids]
         found = []
         for row, entries in enumerate(self.lists):
-            if isinstance(entries, bytes) and not any(needle in entries for needle in needles):
+            # a row not read whole holds none of them (those that did were kept whole)
+            if entries is None or (isinstance(entries, bytes) and not any(needle in entries for needle in needles)):
                 continue
             if any(other in ids for _, other in self._entries(row)):
                 found.append(row)
         return found
+
+
+def _state_head(state: bytes) -> dict[str, Any]:
+    size = struct.unpack(">Q", state[:8])[0]
+    head = json.loads(state[8 : 8 + size])
+    if head.get("format") != FORMAT:
+        raise ValueError(f"related index state of format {head.get('format')!r}, this code reads {FORMAT}; rebuild it")
+    return {**head, "size": size}
 
 
 def _best_first(entry: tuple[float, str]) -> tuple[float, str]:

@@ -74,6 +74,42 @@ def parse_rows(entries: list[tuple[str, bytes]]) -> RowParts:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RowVectors:
+    """Of stored rows (a chunk), only what the lexical search reads of every row: the kept
+    term vectors, with each row's cluster, distinct term count and list floor."""
+
+    ARRAYS = ("terms_at", "weights", "n", "cluster", "terms", "floors")
+    ids: list[str]
+    terms_at: np.ndarray
+    weights: np.ndarray
+    n: np.ndarray
+    cluster: np.ndarray
+    terms: np.ndarray
+    floors: np.ndarray
+
+
+def parse_vectors(entries: list[tuple[str, bytes]]) -> RowVectors:
+    """parse_rows' heads and term segments only (the rest of a row is not gathered)."""
+    blobs = [blob for _, blob in entries]
+    buf = b"".join(blobs)
+    ends = np.cumsum(np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)))
+    starts = ends - np.diff(ends, prepend=0)
+    u8 = np.frombuffer(buf, dtype=np.uint8)
+    heads = u8[starts[:, None] + np.arange(ROW_HEAD.size)].view(HEAD_DTYPE).ravel()
+    n = heads["terms_kept"].astype(np.int64)
+    words_at = starts + ROW_HEAD.size + heads["title"] + heads["list"]
+    return RowVectors(
+        ids=[article_id for article_id, _ in entries],
+        terms_at=segments(u8, words_at, 4 * n, np.int32),
+        weights=segments(u8, words_at + 4 * n, 4 * n, np.float32),
+        n=n,
+        cluster=heads["cluster"].astype(np.int32),
+        terms=heads["terms"].astype(np.int32),
+        floors=heads["floor"].astype(np.float64),
+    )
+
+
 def segments(u8: np.ndarray, at: np.ndarray, sizes: np.ndarray, dtype) -> np.ndarray:
     """The byte segments u8[at[i] : at[i] + sizes[i]] joined and read as `dtype`, gathered a
     few thousand rows at a time (the index array is 8 bytes per byte gathered)."""

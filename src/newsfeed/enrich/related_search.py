@@ -105,8 +105,7 @@ def latent(Z: np.ndarray, block: np.ndarray, want: int, centroids: np.ndarray, c
     members = _members(cluster, len(centroids))
     labels = cluster[block]
     for label in np.unique(labels):
-        near = np.argsort(-(centroids @ centroids[label]), kind="stable")[:PROBES]
-        pool = np.concatenate([members[c] for c in near])
+        pool = latent_pool(label, centroids, members)
         size = min(want, len(pool))
         pool_vectors = Z[pool]
         everyone = np.nonzero(labels == label)[0]
@@ -118,6 +117,21 @@ def latent(Z: np.ndarray, block: np.ndarray, want: int, centroids: np.ndarray, c
             else:
                 out[mine, :size] = pool
     return out
+
+
+def latent_pool(label: int, centroids: np.ndarray, members: list[np.ndarray]) -> np.ndarray:
+    """The rows a member of cluster `label` is compared with: those of its PROBES nearest clusters."""
+    near = np.argsort(-(centroids @ centroids[label]), kind="stable")[:PROBES]
+    return np.concatenate([members[c] for c in near])
+
+
+def latent_pools(rows: np.ndarray, centroids: np.ndarray, cluster: np.ndarray) -> np.ndarray:
+    """Every row the latent search of `rows` can reach (all rows without clusters), sorted."""
+    if not len(centroids):
+        return np.arange(len(cluster))
+    members = _members(cluster, len(centroids))
+    pools = [latent_pool(label, centroids, members) for label in np.unique(cluster[rows])]
+    return np.unique(np.concatenate(pools)) if pools else np.zeros(0, dtype=np.int64)
 
 
 def joined(*pools: np.ndarray) -> np.ndarray:

@@ -511,6 +511,18 @@ class Store:
         rows = (tuple(row) for row in self.rows("SELECT article_id, blob FROM related_index ORDER BY article_id", size=5000))
         return (state[0][0] if state else None), rows
 
+    def indexed(self, ids: Sequence[str]) -> list[str]:
+        """Those of `ids` that have a related-index row, sorted."""
+        found: list[str] = []
+        for chunk in _chunks(list(ids), 500):
+            found += [row[0] for row in self.query(f"SELECT article_id FROM related_index WHERE article_id IN ({','.join('?' * len(chunk))})", chunk)]
+        return sorted(found)
+
+    def related_rows(self, ids: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+        """The stored related-index rows of `ids` (those there are), in no set order."""
+        for chunk in _chunks(list(ids), 500):
+            yield from (tuple(row) for row in self.query(f"SELECT article_id, blob FROM related_index WHERE article_id IN ({','.join('?' * len(chunk))})", chunk))
+
     def save_related_index(self, conn: sqlite3.Connection, state: bytes, rows: Iterable[tuple[str, bytes]], replace: bool) -> None:
         if replace:
             conn.execute("DELETE FROM related_index")
