@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsfeed.enrich import related_search as search
-from newsfeed.enrich.related import Record, RelatedIndex, features
+from newsfeed.enrich.related import Record, RelatedIndex, _replace_rows, features
 
 GEMPA = [
     ("g1", "Gempa Magnitudo 6 Guncang Maluku", "Gempa bumi berkekuatan magnitudo enam mengguncang Maluku. BMKG menyatakan gempa tidak berpotensi tsunami. Warga Ambon berhamburan keluar rumah."),
@@ -423,3 +423,24 @@ def test_lists_ranked_by_forked_workers_equal_one_process(monkeypatch):
     alone = RelatedIndex.build(docs)
     assert [forked.scored(i) for i in forked.ids] == [alone.scored(i) for i in alone.ids]
     assert set(forked.related("g1", 5)) == {"g2", "g3", "g4"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=1, max_value=40), st.integers(min_value=1, max_value=30), st.data())
+def test_replacing_rows_of_a_sparse_matrix_equals_replacing_them_in_a_dense_copy(n, columns, data):
+    import numpy as np
+    import scipy.sparse as sp
+
+    seed = data.draw(st.integers(min_value=0, max_value=2**32 - 1))
+    X = sp.random(n, columns, density=0.3, format="csr", dtype=np.float32, random_state=seed)
+    rows = np.array(data.draw(st.lists(st.integers(min_value=0, max_value=n - 1), min_size=1, max_size=n, unique=True)), dtype=np.int64)
+    if data.draw(st.booleans()):  # rows of the same lengths: replaced in place
+        new = X[rows].copy()
+        new.data = new.data + 1
+    else:
+        new = sp.random(len(rows), columns, density=0.3, format="csr", dtype=np.float32, random_state=seed + 1)
+    expected = X.toarray()
+    expected[rows] = new.toarray()
+    out = _replace_rows(X, rows, new)
+    assert out.shape == X.shape and out.dtype == X.dtype and out.has_sorted_indices
+    assert (out.toarray() == expected).all() and out.nnz == np.count_nonzero(expected)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsfeed.config import Settings, TopicSettings
+from newsfeed.memory import release_freed
 from newsfeed.parallel import batched, fork_map
 from newsfeed.store import Store
 from newsfeed.types import Progress
@@ -75,6 +76,8 @@ def enrich(settings: Settings, store: Store, progress: Progress) -> None:
         replace = False
         progress("related", 1, 1)
     _write_lists(settings, store, index, touched, replace, queued)
+    del index
+    release_freed()  # the publish of the same build has its own peak
 
 
 def _fingerprint(settings: Settings) -> str:

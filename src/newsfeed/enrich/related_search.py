@@ -24,10 +24,21 @@ EXACT_LIMIT = 5_000
 PROBES = 8
 
 
-def postings(X: sp.csr_matrix) -> sp.csr_matrix:
+def postings(X: sp.csr_matrix, terms: np.ndarray | None = None) -> sp.csr_matrix:
     """Terms x articles: for each term its POSTINGS heaviest articles (all where fewer); among
-    equal weights the earlier article, the same on every run."""
-    XT = X.T.tocsr()
+    equal weights the earlier article, the same on every run. With `terms`, only those terms'
+    rows are filled (the others are empty): enough for queries made of them, without a
+    transposed copy of the whole matrix."""
+    if terms is None:
+        XT = X.T.tocsr()
+    else:
+        terms = np.unique(terms)
+        part = X[:, terms].T.tocsr()
+        counts = np.zeros(X.shape[1], dtype=np.int64)
+        counts[terms] = np.diff(part.indptr)
+        indptr = np.zeros(X.shape[1] + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        XT = sp.csr_matrix((part.data, part.indices, indptr), shape=(X.shape[1], X.shape[0]))
     XT.sort_indices()
     lengths = np.diff(XT.indptr)
     if not len(lengths) or lengths.max() <= POSTINGS:
