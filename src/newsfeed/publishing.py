@@ -311,7 +311,7 @@ def _sitemaps(settings: Settings, store: Store, now: datetime, plan: FeedPlan, n
     yield from sitemap.render_news(news, settings)
     if articles:
         pages = [f"{settings.feeds.base_url}/{spec.path}/" for spec in plan.feeds if spec.kind != "site"]
-        yield from sitemap.render_articles(store.sitemap_entries(None, now), pages, bool(news), settings)
+        yield from sitemap.render_articles(store.sitemap_lastmods(now), pages, bool(news), settings)
     yield ROBOTS_LINES, sitemap.render_robots_lines(settings)
 
 

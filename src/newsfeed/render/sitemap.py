@@ -58,11 +58,13 @@ def render_news(entries: Sequence[Entry], settings: Settings) -> list[tuple[str,
     return files
 
 
-def render_articles(entries: Sequence[Entry], extra_urls: Sequence[str], news: bool, settings: Settings) -> list[tuple[str, bytes]]:
-    """sitemap.xml (an index) and its parts: every article with its lastmod, then the site's
-    feed pages (sections, topics)."""
+def render_articles(
+    lastmods: Sequence[tuple[str, datetime]], extra_urls: Sequence[str], news: bool, settings: Settings
+) -> list[tuple[str, bytes]]:
+    """sitemap.xml (an index) and its parts: every article (url, updated) with its lastmod,
+    then the site's feed pages (sections, topics)."""
     zone = ZoneInfo(settings.site.timezone)
-    urls = [(url, rfc3339(updated, zone)) for url, _title, _published, updated in entries] + [(url, "") for url in extra_urls]
+    urls = [(url, rfc3339(updated, zone)) for url, updated in lastmods] + [(url, "") for url in extra_urls]
     names = article_files(len(urls))
     parts = [(name, _urlset(urls[i * URL_LIMIT : (i + 1) * URL_LIMIT])) for i, name in enumerate(names[1:])]
     listed = [f"{settings.feeds.base_url}/{name}" for name in names[1:]] + ([f"{settings.feeds.base_url}/sitemap-news.xml"] if news else [])
