@@ -119,6 +119,30 @@ def test_new_article_updates_index_without_rebuild(make_site):
     assert all(titles[i].startswith("Korut") for i in links[:3])
 
 
+def test_a_withdrawn_article_leaves_the_index_lists_and_its_holders_are_filled_again(make_site):
+    # the store drops a withdrawn article's index row with the article; the lists that held
+    # it must still be ranked again (they kept it, and showed one link fewer, before), and
+    # where another article is close enough it takes the place
+    built = make_site(_pages(), extra_config="[related]\nrebuild_below = 0\n")
+    with Store(built.store_path) as store:
+        core.gather(built, store, NOW)
+        [gone] = [r[0] for r in store.query("SELECT id FROM articles WHERE title = 'Timnas Indonesia Tahan Bahrain Babak 3'")]
+        holders = [r[0] for r in store.query("SELECT article_id FROM related WHERE related_id = ?", (gone,))]
+        before = store.related_ids(holders)
+    assert holders
+    (built.root / "pages/olahraga/2024-10-03-2000-bola-3.txt").unlink()
+    with Store(built.store_path) as store:
+        core.gather(built, store, NOW + timedelta(hours=1))
+        state, rows = store.related_index()
+        index = RelatedIndex.load(state, rows)
+        after = store.related_ids(holders)
+        chose = {r[0] for r in store.query("SELECT article_id FROM related WHERE editor = 1")}
+    assert all(gone not in [other for _, other in index.scored(aid)] for aid in index.ids)
+    computed = [aid for aid in holders if aid not in chose]  # (an editor's link comes first)
+    assert computed and {aid: after[aid] for aid in computed} == {aid: list(index.related(aid, 5)) for aid in computed}
+    assert any(after[aid] != [other for other in before[aid] if other != gone] for aid in holders)  # refilled where one is close
+
+
 def _edited_twice(root, pages):
     """A site built, then an edit, a new page and a withdrawn page gathered: its stored lists and index rows."""
     (root / "pages").mkdir(parents=True)

@@ -280,6 +280,15 @@ def test_remove_drops_the_articles_and_reranks_the_lists_that_held_them():
     assert set(index.related("g2", 5)) == {"g3", "g4"}  # the rest of its list, ranked again
 
 
+def test_remove_of_an_id_whose_row_is_already_gone_ranks_its_holders_again():
+    # the store drops a withdrawn article's row with the article, before enrichment runs
+    index = build(GEMPA + BOLA)
+    holders = {aid for aid in index.ids if "g2" in index.related(aid, 10)}
+    without = RelatedIndex.load(index.state_blob(), [(aid, index.row_blob(aid)) for aid in index.ids if aid != "g2"])
+    assert holders and without.remove(["g2"]) == index.remove(["g2"]) == holders
+    assert all(without.scored(aid) == index.scored(aid) and "g2" not in without.related(aid, 10) for aid in index.ids)
+
+
 def test_remove_of_unknown_or_unlinked_ids_changes_nothing():
     index = build(GEMPA + BOLA + [SPACE])
     before = {aid: index.related(aid, 5) for aid, _, _ in GEMPA + BOLA}

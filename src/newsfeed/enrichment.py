@@ -50,9 +50,11 @@ def enrich(settings: Settings, store: Store, progress: Progress) -> None:
     index = None
     if state is not None and not everything:
         try:
-            # an edit reads whole only the rows it can reach, not the whole archive; the lists
-            # that can hold a queued article are those of articles already indexed
-            index = RelatedIndex.load_for_change(state, rows, store.related_rows, mentioning=store.indexed(queued))
+            # an edit reads whole only the rows it can reach, not the whole archive; lists can
+            # hold the changed articles already indexed and the withdrawn ones (whose rows left
+            # the store with them)
+            mentioning = [*store.indexed(changed), *withdrawn]
+            index = RelatedIndex.load_for_change(state, rows, store.related_rows, mentioning=mentioning)
         except ValueError:  # a damaged stored index (it is derived data): built again from the articles
             index = None
     fresh = store.texts(changed) if index is not None else ()

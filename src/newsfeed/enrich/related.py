@@ -158,11 +158,14 @@ class RelatedIndex:
     @_one_blas_thread
     def remove(self, ids: Iterable[str]) -> set[str]:
         """Drop withdrawn articles; returns the ids of the articles whose lists held one of
-        them (ranked again here, so their stored lists must be rewritten)."""
+        them (ranked again here, so their stored lists must be rewritten). An id may already
+        have no row (the store drops a withdrawn article's row with the article): the lists
+        holding it are still ranked again."""
+        ids = set(ids)
         gone = {i for i in ids if i in self.pos}
-        if not gone:
+        holders = {self.ids[r] for r in self._holders(ids)} - ids if ids else set()
+        if not gone and not holders:
             return set()
-        holders = {self.ids[r] for r in self._holders(gone)} - gone
         keep = np.array([r for r, i in enumerate(self.ids) if i not in gone], dtype=np.int64)
         self.X, self.G, self.Z = self.X[keep], self.G[keep], self.Z[keep]
         self.cluster, self.terms = self.cluster[keep], self.terms[keep]
@@ -314,13 +317,11 @@ class RelatedIndex:
         light = rows_format.RowVectors.ARRAYS
         ids, parts, kept = [], [], []
         for chunk in batched(rows, SCAN_CHUNK):
-            part = rows_format.parse_vectors(chunk)
+            part = rows_format.parse_vectors(chunk, needles)
             ids += part.ids
             parts.append([getattr(part, name) for name in light])
-            # a row naming one elsewhere than in its list (its headline) is only kept needlessly
-            whole = [entry for entry in chunk if any(needle in entry[1] for needle in needles)]
-            if whole:
-                kept.append(whole)
+            if part.naming:  # a row naming one elsewhere than in its list is only kept needlessly
+                kept.append([chunk[i] for i in part.naming])
         if any(a >= b for a, b in zip(ids, ids[1:])):
             raise ValueError("related index rows not in id order; rebuild it")
         n, dim = len(ids), index.basis.shape[0] or 1

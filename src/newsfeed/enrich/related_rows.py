@@ -5,6 +5,7 @@ vectors and the latent vector; read back a chunk of rows at a time into whole ar
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,6 +82,7 @@ class RowVectors:
 
     ARRAYS = ("terms_at", "weights", "n", "cluster", "terms", "floors")
     ids: list[str]
+    naming: list[int]  # places of the rows whose bytes hold one of the needles given
     terms_at: np.ndarray
     weights: np.ndarray
     n: np.ndarray
@@ -89,11 +91,19 @@ class RowVectors:
     floors: np.ndarray
 
 
-def parse_vectors(entries: list[tuple[str, bytes]]) -> RowVectors:
-    """parse_rows' heads and term segments only (the rest of a row is not gathered)."""
+def parse_vectors(entries: list[tuple[str, bytes]], needles: Sequence[bytes] = ()) -> RowVectors:
+    """parse_rows' heads and term segments only (the rest of a row is not gathered), and
+    which rows hold one of `needles` anywhere in their bytes."""
     blobs = [blob for _, blob in entries]
     buf = b"".join(blobs)
     ends = np.cumsum(np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)))
+    found = []
+    for needle in needles:  # one search of the joined chunk, not one a row
+        at = buf.find(needle)
+        while at >= 0:
+            found.append(at)
+            at = buf.find(needle, at + 1)
+    naming = sorted(set(np.searchsorted(ends, np.array(found, dtype=np.int64), side="right").tolist()))
     starts = ends - np.diff(ends, prepend=0)
     u8 = np.frombuffer(buf, dtype=np.uint8)
     heads = u8[starts[:, None] + np.arange(ROW_HEAD.size)].view(HEAD_DTYPE).ravel()
@@ -101,6 +111,7 @@ def parse_vectors(entries: list[tuple[str, bytes]]) -> RowVectors:
     words_at = starts + ROW_HEAD.size + heads["title"] + heads["list"]
     return RowVectors(
         ids=[article_id for article_id, _ in entries],
+        naming=naming,
         terms_at=segments(u8, words_at, 4 * n, np.int32),
         weights=segments(u8, words_at + 4 * n, 4 * n, np.float32),
         n=n,
