@@ -143,6 +143,28 @@ def test_a_withdrawn_article_leaves_the_index_lists_and_its_holders_are_filled_a
     assert any(after[aid] != [other for other in before[aid] if other != gone] for aid in holders)  # refilled where one is close
 
 
+def test_a_damaged_row_found_only_when_an_edit_reaches_it_rebuilds_the_index(make_site, monkeypatch):
+    # an edit reads most rows only in part: damage in the rest is found while ranking
+    monkeypatch.setattr(related_search, "EXACT_LIMIT", 3)  # the partial load (clusters from 3 articles on)
+    built = make_site(_pages(), extra_config="[related]\nrebuild_below = 0\n")
+    with Store(built.store_path) as store:
+        core.gather(built, store, NOW)
+        [(ident, blob)] = store.query(
+            "SELECT r.article_id, r.blob FROM related_index r JOIN articles a ON a.id = r.article_id WHERE a.title = ?",
+            ("Korut Kirim Prajurit ke Rusia Gelombang 2",),
+        )
+        with store.transaction() as conn:  # the edited article's row: a wrong latent size, its term part still reads
+            conn.execute("UPDATE related_index SET blob = ? WHERE article_id = ?", (bytes(blob) + bytes(4), ident))
+    edited = built.root / "pages/dunia/2024-10-02-0800-korut-2.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n\nPrajurit Korea Utara tiba di Rusia pekan ini.\n", encoding="utf-8")
+    with Store(built.store_path) as store:
+        report, changed = core.gather(built, store, NOW + timedelta(hours=1))
+        state, rows = store.related_index()
+        index = RelatedIndex.load(state, rows)  # readable again: built anew
+        assert changed and not report.rejected and len(index) == 9
+        assert store.related_ids(changed)[changed[0]]
+
+
 def _edited_twice(root, pages):
     """A site built, then an edit, a new page and a withdrawn page gathered: its stored lists and index rows."""
     (root / "pages").mkdir(parents=True)
@@ -169,7 +191,16 @@ def _edited_twice(root, pages):
 
 def test_an_edit_loading_only_the_rows_it_reaches_stores_what_a_whole_load_would(tmp_path, monkeypatch):
     monkeypatch.setattr(related_search, "EXACT_LIMIT", 3)  # clusters from 3 articles on (5,000 in production)
+    monkeypatch.setattr(related_search, "PROBES", 1)  # each searches its own cluster (8 of ~316 at 100,000)
+    read = []
+    whole_rows = Store.related_rows
+    monkeypatch.setattr(Store, "related_rows", lambda store, ids: read.extend(ids) or whole_rows(store, ids))
+    builds = []
+    build_sorted = RelatedIndex.build_sorted.__func__
+    monkeypatch.setattr(RelatedIndex, "build_sorted", classmethod(lambda cls, *a, **k: builds.append(1) or build_sorted(cls, *a, **k)))
     partly = _edited_twice(tmp_path / "partly", _pages())
+    assert read and len(set(read)) < len(partly[1])  # rows read whole: not all of them
+    assert len(builds) == 1  # the first gather's; the change was not a rebuild
     monkeypatch.setattr(RelatedIndex, "load_for_change", classmethod(lambda cls, state, rows, fetch, mentioning=(): cls.load(state, rows)))
     wholly = _edited_twice(tmp_path / "wholly", _pages())
     assert partly == wholly and partly[0]

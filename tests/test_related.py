@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newsfeed.enrich import related
 from newsfeed.enrich import related_search as search
 from newsfeed.enrich.related import Record, RelatedIndex, _replace_rows, features
 
@@ -219,36 +220,46 @@ def _mixed(n, seed, prefix):
 @settings(max_examples=12, deadline=None)
 @given(
     st.integers(min_value=0, max_value=10_000),
-    st.integers(min_value=0, max_value=8),
+    st.integers(min_value=0, max_value=30),
     st.integers(min_value=0, max_value=4),
     st.integers(min_value=0, max_value=3),
+    st.booleans(),
 )
-def test_a_change_to_an_index_loaded_for_it_equals_the_change_to_a_whole_load(seed, new, edits, withdrawals):
+def test_a_change_to_an_index_loaded_for_it_equals_the_change_to_a_whole_load(seed, new, edits, withdrawals, rows_gone):
     # an edit reads the term vectors of every row but the rest only of the rows it can reach:
-    # the same lists, changed ids and written rows as with the whole index in memory
-    limit = search.EXACT_LIMIT
+    # the same lists, changed ids and written rows as with the whole index in memory; also
+    # with exact ties (copied articles), rows ranked in several blocks, and withdrawn articles
+    # whose rows the store has already dropped
+    limit, block, probes = search.EXACT_LIMIT, related.BLOCK, search.PROBES
     search.EXACT_LIMIT = 50  # clusters from 50 articles on (5,000 in production)
     try:
-        index = RelatedIndex.build(_mixed(400, seed, "a"))
+        archive = _mixed(400, seed, "a")
+        archive += [(f"c{i:04d}", title, text) for i, (_, title, text) in enumerate(archive[::9])]  # copies: exact ties
+        index = RelatedIndex.build(archive)
     finally:
         search.EXACT_LIMIT = limit
     assert len(index.centroids)
-    blobs = {aid: index.row_blob(aid) for aid in index.ids}
+    rng = random.Random(seed)
+    edited = rng.sample(index.ids, edits)
+    gone = rng.sample([aid for aid in index.ids if aid not in edited], withdrawals)
+    blobs = {aid: index.row_blob(aid) for aid in index.ids if not (rows_gone and aid in gone)}
     fetched = []
 
     def fetch(ids):
         fetched.extend(ids)
         return [(aid, blobs[aid]) for aid in ids]
 
-    rng = random.Random(seed)
-    edited = rng.sample(index.ids, edits)
-    gone = rng.sample([aid for aid in index.ids if aid not in edited], withdrawals)
     batch = _mixed(new, seed + 1, "b") + [(aid, title + " Susulan", text) for aid, title, text in _mixed(400, seed + 2, "a") if aid in edited]
-    whole = RelatedIndex.load(index.state_blob(), list(blobs.items()))
-    part = RelatedIndex.load_for_change(index.state_blob(), list(blobs.items()), fetch, mentioning=[*edited, *gone])
-    assert part.remove(gone) == whole.remove(gone)
-    assert part.add(batch) == whole.add(batch)
-    assert len(set(fetched)) < len(index.ids)  # never the whole archive
+    related.BLOCK, search.PROBES = 4, 2  # rows ranked in blocks of 4, 2 of 21 clusters probed (512, 8 of ~316)
+    try:
+        whole = RelatedIndex.load(index.state_blob(), list(blobs.items()))
+        part = RelatedIndex.load_for_change(index.state_blob(), list(blobs.items()), fetch, mentioning=[*edited, *gone])
+        assert part.remove(gone) == whole.remove(gone)
+        assert part.add(batch) == whole.add(batch)
+    finally:
+        related.BLOCK, search.PROBES = block, probes
+    if new + edits + withdrawals <= 4:  # (more reach most of these 445 articles)
+        assert len(set(fetched)) < len(index.ids)  # not the whole archive
     assert part.ids == whole.ids
     for aid in whole.ids:
         assert part.scored(aid) == whole.scored(aid)
@@ -287,6 +298,15 @@ def test_remove_of_an_id_whose_row_is_already_gone_ranks_its_holders_again():
     without = RelatedIndex.load(index.state_blob(), [(aid, index.row_blob(aid)) for aid in index.ids if aid != "g2"])
     assert holders and without.remove(["g2"]) == index.remove(["g2"]) == holders
     assert all(without.scored(aid) == index.scored(aid) and "g2" not in without.related(aid, 10) for aid in index.ids)
+
+
+def test_removing_many_ids_at_once_finds_the_same_holders():
+    # (a source withdrawn whole: its ids are many, and stored lists are parsed, not searched)
+    index = build(GEMPA + BOLA)
+    rows = [(aid, index.row_blob(aid)) for aid in index.ids]
+    few, many = RelatedIndex.load(index.state_blob(), rows), RelatedIndex.load(index.state_blob(), rows)
+    assert many.remove(["g2", *(f"x{i}" for i in range(40))]) == few.remove(["g2"]) != set()
+    assert all(many.scored(aid) == few.scored(aid) for aid in few.ids)
 
 
 def test_remove_of_unknown_or_unlinked_ids_changes_nothing():
@@ -451,5 +471,6 @@ def test_replacing_rows_of_a_sparse_matrix_equals_replacing_them_in_a_dense_copy
     expected = X.toarray()
     expected[rows] = new.toarray()
     out = _replace_rows(X, rows, new)
-    assert out.shape == X.shape and out.dtype == X.dtype and out.has_sorted_indices
+    assert out.shape == X.shape and out.dtype == X.dtype
+    assert all((np.diff(out.indices[out.indptr[r] : out.indptr[r + 1]]) > 0).all() for r in range(n))  # sorted, as flagged
     assert (out.toarray() == expected).all() and out.nnz == np.count_nonzero(expected)

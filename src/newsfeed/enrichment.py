@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 TOPICS_BATCH = 4000  # articles held in memory at once while extracting topics
 TOPICS_PARALLEL_FROM = 2000  # a batch this large is shared among the CPU cores
+PARTIAL_LOAD_UP_TO = 1000  # queued articles up to which the related index is loaded only where they reach
 
 
 def enrich(settings: Settings, store: Store, progress: Progress) -> None:
@@ -40,26 +41,37 @@ def enrich(settings: Settings, store: Store, progress: Progress) -> None:
     queued = store.queued()
     if not queued and not everything:
         return
-    from newsfeed.enrich.related import Record, RelatedIndex  # numpy and scipy: only when there is work
-
     live = {ident for ident, *_ in store.texts(queued)} if queued else set()
     changed = [ident for ident in queued if ident in live]
     withdrawn = [ident for ident in queued if ident not in live]
     _topics(settings, store, None if everything else changed, progress)
+    try:
+        _related(settings, store, queued, changed, withdrawn, everything, progress)
+    except ValueError:  # a damaged stored index row, found when a change reached it: built again
+        _related(settings, store, queued, changed, withdrawn, True, progress)
+    release_freed()  # the publish of the same build has its own peak
+
+
+def _related(settings: Settings, store: Store, queued: Sequence[str], changed: Sequence[str], withdrawn: Sequence[str], everything: bool, progress: Progress) -> None:
+    """Update the related index with the queued articles (or build it from the archive) and
+    store the lists that changed. ValueError: a stored row the code cannot read."""
+    from newsfeed.enrich.related import Record, RelatedIndex  # numpy and scipy: only when there is work
+
     state, rows = store.related_index()
     index = None
     if state is not None and not everything:
         try:
-            # an edit reads whole only the rows it can reach, not the whole archive; lists can
-            # hold the changed articles already indexed and the withdrawn ones (whose rows left
-            # the store with them)
-            mentioning = [*store.indexed(changed), *withdrawn]
-            index = RelatedIndex.load_for_change(state, rows, store.related_rows, mentioning=mentioning)
+            if len(queued) > PARTIAL_LOAD_UP_TO:
+                index = RelatedIndex.load(state, rows)
+            else:  # an edit reads whole only the rows it can reach; lists can hold the changed
+                # articles already indexed and the withdrawn ones (whose rows left with them)
+                mentioning = [*store.indexed(changed), *withdrawn]
+                index = RelatedIndex.load_for_change(state, rows, store.related_rows, mentioning=mentioning)
         except ValueError:  # a damaged stored index (it is derived data): built again from the articles
             index = None
     fresh = store.texts(changed) if index is not None else ()
     records = [Record(ident, title, text) for ident, title, text, _tags in fresh]
-    if index is None or _grows_stale(index, records) or _small(settings, index, records) or (withdrawn and not hasattr(index, "remove")):
+    if index is None or _grows_stale(index, records) or _small(settings, index, records):
         total = store.count()
 
         def read() -> Iterator[tuple[str, str, str]]:
@@ -78,8 +90,6 @@ def enrich(settings: Settings, store: Store, progress: Progress) -> None:
         replace = False
         progress("related", 1, 1)
     _write_lists(settings, store, index, touched, replace, queued)
-    del index
-    release_freed()  # the publish of the same build has its own peak
 
 
 def _fingerprint(settings: Settings) -> str:

@@ -62,6 +62,7 @@ PARALLEL_BLOCKS = 16  # blocks of rows ranked by forked workers at once (progres
 LOAD_CHUNK = 8192  # stored rows parsed at once by load()
 SCAN_CHUNK = 2048  # by load_for_change's scan (8192: 50 MB more at 100,000 articles, no faster)
 MENTIONING_LIMIT = 200  # edited or withdrawn articles above which load_for_change loads everything
+HOLDER_NEEDLES = 32  # ids above which _holders parses each stored list instead of searching it for each
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,11 +309,10 @@ class RelatedIndex:
         `fetch(ids)` when it is needed. Lists and rows written back are those of load().
         Without clusters (a small archive: the latent search is exact), or for more than
         MENTIONING_LIMIT ids (every row would be searched for each), it is load()."""
-        head = _state_head(state)
         mentioning = sorted(set(mentioning))
-        if not head["centroids"][0] or len(mentioning) > MENTIONING_LIMIT:
-            return cls.load(state, rows)
         index = cls._from_state(state)
+        if not len(index.centroids) or len(mentioning) > MENTIONING_LIMIT:
+            return cls.load(state, rows)
         needles = [json.dumps(i, ensure_ascii=False).encode() for i in mentioning]
         light = rows_format.RowVectors.ARRAYS
         ids, parts, kept = [], [], []
@@ -370,8 +370,10 @@ class RelatedIndex:
         queries = search.heaviest_terms(self.X[rows], search.QUERY_TERMS)
         # the postings of these rows' query terms only: all the ranking that follows reads
         self._postings = search.postings(self.X, queries.indices)
-        lexical = search.lexical(queries, self._postings, search.LEXICAL + 1)
-        reach = [rows, lexical[lexical >= 0], search.latent_pools(rows, self.centroids, self.cluster)]
+        reach = [rows, search.latent_pools(rows, self.centroids, self.cluster)]
+        for start in range(0, len(rows), BLOCK):  # the blocks _rank_rows ranks: the same ties kept
+            lexical = search.lexical(queries[start : start + BLOCK], self._postings, search.LEXICAL + 1)
+            reach.append(lexical[lexical >= 0])
         self._load(np.unique(np.concatenate(reach)))
 
     # -- building -----------------------------------------------------------------------------
@@ -472,6 +474,8 @@ class RelatedIndex:
         for group in batched(blocks, PARALLEL_BLOCKS):
             # the blocks are independent: forked workers rank them (same lists as one process)
             for block, (left, right, scores) in zip(group, fork_map(score, group, min_items=2)):
+                if self._loaded is not None and not self._loaded[right].all():
+                    raise ValueError("a related candidate was scored without its row read whole; rebuild the index")
                 bounds = np.searchsorted(left, np.arange(len(block) + 1)).tolist()
                 ids, values = [self.ids[r] for r in right.tolist()], scores.tolist()
                 for i, row in enumerate(block.tolist()):
@@ -487,9 +491,9 @@ class RelatedIndex:
 
     def _searchable(self) -> None:
         if self._norms is None:
-            squares = np.zeros(len(self.ids))
+            squares = np.zeros(len(self.ids), dtype=np.float32)
             some = np.diff(self.X.indptr) > 0
-            if some.any():  # in float32, as X.multiply(X).sum() summed them, without a copy of X
+            if some.any():  # the float32 sums of X.multiply(X).sum(), copying only the values
                 squares[some] = np.add.reduceat(self.X.data * self.X.data, self.X.indptr[:-1][some])
             norms = np.sqrt(squares)
             self._norms = np.where(norms > 0, norms, 1.0)
@@ -572,8 +576,15 @@ class RelatedIndex:
         found = []
         for row, entries in enumerate(self.lists):
             # a row not read whole holds none of them (those that did were kept whole)
-            if entries is None or (isinstance(entries, bytes) and not any(needle in entries for needle in needles)):
+            if entries is None:
                 continue
+            if isinstance(entries, bytes):
+                if len(needles) > HOLDER_NEEDLES:  # (a source withdrawn whole) parse rather than search
+                    if any(other in ids for _, other in json.loads(entries)):
+                        found.append(row)
+                    continue
+                if not any(needle in entries for needle in needles):
+                    continue
             if any(other in ids for _, other in self._entries(row)):
                 found.append(row)
         return found

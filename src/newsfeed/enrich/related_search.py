@@ -137,9 +137,7 @@ def latent_pool(label: int, centroids: np.ndarray, members: list[np.ndarray]) ->
 
 
 def latent_pools(rows: np.ndarray, centroids: np.ndarray, cluster: np.ndarray) -> np.ndarray:
-    """Every row the latent search of `rows` can reach (all rows without clusters), sorted."""
-    if not len(centroids):
-        return np.arange(len(cluster))
+    """Every row the clustered latent search of `rows` can reach, sorted."""
     members = _members(cluster, len(centroids))
     pools = [latent_pool(label, centroids, members) for label in np.unique(cluster[rows])]
     return np.unique(np.concatenate(pools)) if pools else np.zeros(0, dtype=np.int64)

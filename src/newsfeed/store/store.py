@@ -529,10 +529,10 @@ class Store:
         conn.execute("INSERT OR REPLACE INTO related_state (id, blob) VALUES (1, ?)", (state,))
         conn.executemany("INSERT OR REPLACE INTO related_index (article_id, blob) VALUES (?, ?)", rows)
 
-    def sitemap_entries(self, since: datetime | None, until: datetime) -> list[tuple[str, str, datetime, datetime]]:
-        """(url, title, published, updated) of articles published after `since` (else all)
-        and by `until`, newest first: the sitemaps."""
-        bounds = (to_stored(since) if since else "", to_stored(until))
+    def sitemap_entries(self, since: datetime, until: datetime) -> list[tuple[str, str, datetime, datetime]]:
+        """(url, title, published, updated) of articles published after `since` and by
+        `until`, newest first: the news sitemap."""
+        bounds = (to_stored(since), to_stored(until))
         rows = self.rows(
             "SELECT url, title, published, updated FROM articles WHERE published > ? AND published <= ? ORDER BY published DESC, id DESC",
             bounds,
