@@ -24,7 +24,9 @@ rebuild from scratch when the archive has grown by a quarter (`stale`).
 Persistence (the store's side): `state_blob()` (vocabularies, idf, basis, centroids) plus one
 `row_blob(id)` per article (its vectors, headline key and scored list);
 `RelatedIndex.load(state, rows)` restores an identical index (a stored list is parsed only
-when it is used).
+when it is used). `RelatedIndex.load_for_change` is for an edit of a large archive: it keeps
+of every row only its term vector and reads the rest of a row from the store when the
+change reaches it, with the same results.
 """
 
 from __future__ import annotations
