@@ -305,9 +305,8 @@ class RelatedIndex:
         """An index for adding, editing or withdrawing a few articles without holding the
         whole archive: every stored row is scanned for its kept term vector (the lexical
         search needs them all), its cluster and the floor of its list, but its latent vector,
-        headline pieces and list are kept only for rows whose list mentions one of
-        `mentioning` (the ids about to be edited or withdrawn: their holders are ranked
-        again). Any other row a change ranks, scores or offers to is read again by
+        headline pieces and list are kept only for rows whose bytes name one of `mentioning`
+        (the ids about to be edited or withdrawn: their holders are ranked again). Any other row a change ranks, scores or offers to is read again by
         `fetch(ids)` when it is needed. Lists and rows written back are those of load().
         Without clusters (a small archive: the latent search is exact), or for more than
         MENTIONING_LIMIT ids (every row would be searched for each), it is load()."""
@@ -324,11 +323,12 @@ class RelatedIndex:
             parts.append([getattr(part, name) for name in light])
             if part.naming:  # a row naming one elsewhere than in its list is only kept needlessly
                 kept.append([chunk[i] for i in part.naming])
+        if not parts:  # the model alone
+            return cls.load(state, ())
         if any(a >= b for a, b in zip(ids, ids[1:])):
             raise ValueError("related index rows not in id order; rebuild it")
         n, dim = len(ids), index.basis.shape[0] or 1
-        empty = (np.int32, np.float32, np.int64, np.int32, np.int32, np.float64)
-        joined = {name: np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, dtype=empty[k]) for k, name in enumerate(light)}
+        joined = {name: np.concatenate([p[k] for p in parts]) for k, name in enumerate(light)}
         del parts
         index.X = rows_format.csr(joined["terms_at"], joined["weights"], joined["n"], len(index.vocab))
         index.G = sp.csr_matrix((n, len(index.gram_vocab)), dtype=np.float32)
@@ -624,13 +624,13 @@ def _replace_rows(X: sp.csr_matrix, rows: np.ndarray, new: sp.csr_matrix) -> sp.
     indptr = np.zeros(X.shape[0] + 1, dtype=index_type)
     np.cumsum(counts, out=indptr[1:])
     data, indices = np.empty(total, dtype=X.dtype), np.empty(total, dtype=index_type)
-    rows_list, old_at, new_at, out_at = rows.tolist(), X.indptr, new.indptr, indptr
+    rows_list = rows.tolist()
     previous = 0
     for k, row in enumerate(rows_list + [X.shape[0]]):
-        a, b, o = int(old_at[previous]), int(old_at[row]), int(out_at[previous])  # unchanged rows before this one
+        a, b, o = int(X.indptr[previous]), int(X.indptr[row]), int(indptr[previous])  # unchanged rows before this one
         data[o : o + b - a], indices[o : o + b - a] = X.data[a:b], X.indices[a:b]
         if k < len(rows_list):
-            a, b, o = int(new_at[k]), int(new_at[k + 1]), int(out_at[row])
+            a, b, o = int(new.indptr[k]), int(new.indptr[k + 1]), int(indptr[row])
             data[o : o + b - a], indices[o : o + b - a] = new.data[a:b], new.indices[a:b]
         previous = row + 1
     out = sp.csr_matrix((data, indices, indptr), shape=X.shape)
