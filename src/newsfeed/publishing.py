@@ -16,9 +16,7 @@ import gzip
 import hashlib
 import itertools
 import json
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,8 +33,6 @@ from newsfeed.types import Article, FeedSpec, Progress, PublishReport, no_progre
 
 TOPIC_FOLDER = "topik"  # also in the dirty_feeds triggers of store/migrations.py
 COMPRESSED = (".xml", ".json", ".html")  # kinds of files published with a .gz copy beside them
-COMPRESSORS = 2  # threads compressing and hashing files beside the rendering
-AHEAD = 16  # rendered files waiting for them (memory: a few files)
 KNOWN_ARTICLES = 20_000  # articles kept read while publishing (an article is in several feeds)
 LIGHT_ARTICLES = 100_000  # the same read without bodies, for topic feeds (~2 KB each)
 GZIP_LEVEL = 3  # level 6 cost 21 s of a 67 s publish of 10,000 pages; 3 halves that for .gz copies ~11% larger
@@ -223,27 +219,15 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
         kept = all(intact(c) for p in article_maps for c in copies(p))
         index_changes = plan.site in chosen or bool(news) != ("sitemap-news.xml" in previous) or not kept
         extras = _sitemaps(settings, store, now, plan, news, articles=index_changes)
-
-        def take(prepared: Future) -> None:
-            for name, content, digest in prepared.result():
+        for done, (relative, data) in enumerate(itertools.chain(files, extras), start=1):
+            for name, content, digest in _prepared(relative, data):
                 digests[name] = digest
                 if intact(name) and previous[name].sha256 == digest:  # as published, and these bytes
                     continue
                 if intact(name) or target.differs(name, content, digest, None):
                     staged.add(name, content)
                     changed.append(name)
-
-        # compressing and hashing (zlib and hashlib let go of the GIL) run in threads beside the
-        # rendering; results are taken in order, a few files behind it
-        with ThreadPoolExecutor(COMPRESSORS, thread_name_prefix="newsfeed-gzip") as pool:
-            ahead: deque[Future] = deque()
-            for done, (relative, data) in enumerate(itertools.chain(files, extras), start=1):
-                ahead.append(pool.submit(_prepared, relative, data))
-                while len(ahead) > AHEAD:
-                    take(ahead.popleft())
-                progress("publish", done, total)
-            while ahead:
-                take(ahead.popleft())
+            progress("publish", done, total)
         staged.commit()
     except OSError as exc:
         staged.discard()
