@@ -57,12 +57,19 @@ def _ingest_source(settings, store, now, progress, source_settings, allow_withdr
     except SourceError as exc:
         tally.rejected.append(Rejection(source.name, where, f"{exc}; nothing of this source was withdrawn"))
         return
-    known = store.fingerprints(source.name)
-    previous = store.entries(source.name)
-    # which key holds which article: two pages pinning one id would overwrite each other
-    owners = {previous[key]: key for key, print_ in listing if known.get(key) == print_ and key in previous}
+    known, previous = store.source_state(source.name)
     todo = [entry for entry in listing if known.get(entry[0]) != entry[1]]
     gone_keys: list[str] = []
+    if todo:
+        _read_changed(settings, store, now, progress, source, where, listing, todo, known, previous, gone_keys, tally)
+    tally.unchanged += len(listing) - len(todo)
+    entries = previous if not todo else store.entries(source.name)  # nothing read: still those read above
+    _withdraw_missing(store, source, where, {key for key, _ in listing}, entries, gone_keys, now, allow_withdraw, tally)
+
+
+def _read_changed(settings, store, now, progress, source, where, listing, todo, known, previous, gone_keys, tally: _Tally) -> None:
+    # which key holds which article: two pages pinning one id would overwrite each other
+    owners = {previous[key]: key for key, print_ in listing if known.get(key) == print_ and key in previous}
     batch: list[SourceItem] = []
     from newsfeed.sources.readahead import reader  # forks readers: only when there is reading to do
 
@@ -81,9 +88,6 @@ def _ingest_source(settings, store, now, progress, source_settings, allow_withdr
                 _save(store, batch, now, settings, source.name, where, tally)
                 batch = []
             progress(f"gather {source.name}", done, len(todo))
-    tally.unchanged += len(listing) - len(todo)
-    entries = previous if not todo else store.entries(source.name)  # nothing read: still those read above
-    _withdraw_missing(store, source, where, {key for key, _ in listing}, entries, gone_keys, now, allow_withdraw, tally)
 
 
 def _read_one(read, settings, name, where, key, print_, gone_keys, tally) -> SourceItem | None:

@@ -169,7 +169,6 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     """
     target = targets.open_target(settings)  # feeds.output_dir, or a bucket
     frame = _frame_stamp(settings)
-    previous = outputs.published(store, "feed")
     full = store.meta("publish_frame") != frame
     if not full:
         feedstate.mark_due(store, store.meta("published_until"), now)
@@ -179,9 +178,12 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     news_changed = store.meta("news_window") != news_mark  # articles leave the window as time passes
     if full or outputs.writing_was_killed(store):  # else no temporaries can be left: no walk of feeds/
         target.sweep()
-    if not full and not dirty and not news_changed and previous and all(target.intact(p, s) for p, s in previous.items()):
-        pinged, failures = _announce(settings, store, [])  # what failed last time, nothing new
-        return PublishReport(unchanged=tuple(p for p in previous if not p.endswith(".gz")), pinged=pinged, ping_failures=failures)
+    if not full and not dirty and not news_changed:
+        kept = outputs.untouched(store, "feed", target)
+        if kept:
+            pinged, failures = _announce(settings, store, [])  # what failed last time, nothing new
+            return PublishReport(unchanged=tuple(p for p in kept if not p.endswith(".gz")), pinged=pinged, ping_failures=failures)
+    previous = outputs.published(store, "feed")
     # topics whose articles changed since the last publish are the dirty topic feeds (the
     # store's triggers, and mark_due for articles that came due); the rest keep their counts,
     # unless the clock went back (then articles may have left them)

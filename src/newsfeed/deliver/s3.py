@@ -130,6 +130,9 @@ class S3Target:
         listed = self.listed(relative)
         return bool(stamp.sha256) and listed is not None and (listed.size, listed.mtime_ns) == (stamp.size, stamp.mtime_ns)
 
+    def untouched(self, rows: Iterable[tuple[str, str, int, int]]) -> bool:
+        return all(self.intact(path, FileStamp(sha256, size, mtime_ns)) for path, sha256, size, mtime_ns in rows)
+
     def differs(self, relative: str, data: bytes, digest: str, before: FileStamp | None) -> bool:
         if before is not None and before.sha256 and self.intact(relative, before):
             return before.sha256 != digest

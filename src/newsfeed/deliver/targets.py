@@ -44,6 +44,8 @@ class Target(Protocol):
 
     def intact(self, relative: str, stamp: FileStamp) -> bool: ...
 
+    def untouched(self, rows: Iterable[tuple[str, str, int, int]]) -> bool: ...  # (path, sha256, size, mtime_ns): all intact
+
     def differs(self, relative: str, data: bytes, digest: str, before: FileStamp | None) -> bool: ...
 
     def stage(self) -> Staging: ...
@@ -77,6 +79,17 @@ class LocalTarget:
 
     def intact(self, relative: str, stamp: FileStamp) -> bool:
         return intact(self._prefix + relative, stamp)
+
+    def untouched(self, rows: Iterable[tuple[str, str, int, int]]) -> bool:
+        prefix, stat = self._prefix, os.stat
+        try:
+            for path, sha256, size, mtime_ns in rows:
+                info = stat(prefix + path)
+                if not sha256 or info.st_size != size or info.st_mtime_ns != mtime_ns:
+                    return False
+        except OSError:
+            return False
+        return True
 
     def differs(self, relative: str, data: bytes, digest: str, before: FileStamp | None) -> bool:
         """False if the published file already holds exactly these bytes."""

@@ -21,6 +21,13 @@ def published(store: Store, kind: str | None = None) -> dict[str, FileStamp]:
     return found
 
 
+def untouched(store: Store, kind: str, target) -> list[str]:
+    """The paths of the files published as `kind` if every one is still as written, else []:
+    the check of an unchanged build, without a FileStamp a file."""
+    rows = store.query("SELECT path, sha256, size, mtime_ns FROM published_files WHERE kind = ? ORDER BY path", (kind,))
+    return [row[0] for row in rows] if rows and target.untouched(rows) else []
+
+
 def begin_writing(store: Store) -> None:
     """Note that files are being written under feeds/ (publish, digest): a run killed before
     end_writing may leave temporaries, which the next publish then sweeps."""

@@ -237,8 +237,12 @@ class Store:
 
     def entries(self, source: str) -> dict[str, str]:
         """key -> article id of every entry the source listed last time."""
-        rows = self.query("SELECT key, article_id FROM source_state WHERE source = ?", (source,))
-        return {key: ident or article_id(source, key) for key, ident in rows}
+        return self.source_state(source)[1]
+
+    def source_state(self, source: str) -> tuple[dict[str, str], dict[str, str]]:
+        """fingerprints() and entries() from one read of the source's rows."""
+        rows = self.query("SELECT key, fingerprint, article_id FROM source_state WHERE source = ?", (source,))
+        return {key: print_ for key, print_, _ in rows}, {key: ident or article_id(source, key) for key, _, ident in rows}
 
     def save(self, items: Iterable[SourceItem], now: datetime, base_url: str) -> SaveResult:
         """Insert new articles, update edited ones, keep ids and publish times.
