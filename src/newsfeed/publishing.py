@@ -103,10 +103,11 @@ def render_all(
 ) -> Iterator[tuple[str, bytes]]:
     """(path under feeds/, bytes) for the files of every wanted feed, then (if `indexes`) the
     OPML and the index page, in a stable order; one feed's articles are read at a time."""
-    from newsfeed.render.index import render_feed_page, render_index
+    from newsfeed.render.index import FeedPages, render_index
     from newsfeed.render.opml import render_opml
 
     renderers = _renderers(settings)
+    pages: FeedPages | None = None  # made at the first page: it loads the template
     known: dict[str, Article] = {}
     light: dict[str, Article] = {}  # read without their bodies, for feeds that carry none
     for spec in plan.feeds:
@@ -118,7 +119,8 @@ def render_all(
         for fmt in settings.feeds.formats:
             yield feed_file(spec, fmt), renderers[fmt](spec, articles)
         if spec.kind != "site":
-            yield f"{spec.path}/index.html", render_feed_page(spec, articles, settings)
+            pages = pages or FeedPages(settings)
+            yield f"{spec.path}/index.html", pages.render(spec, articles)
     if indexes:
         yield "opml.xml", render_opml(plan.site, plan.sections, plan.topics_by_section, settings)
         yield "index.html", render_index(plan.site, plan.sections, plan.topics, plan.counts, settings)

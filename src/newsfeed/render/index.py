@@ -5,11 +5,12 @@ not have."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from newsfeed.config import Settings
 from newsfeed.render.ids import MEDIA_TYPES, feed_url
-from newsfeed.render.templates import render_template
+from newsfeed.render.templates import load_template, render_loaded, render_template
 from newsfeed.types import Article, FeedSpec
 
 _LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
@@ -59,22 +60,42 @@ def page_url(settings: Settings, spec: FeedSpec) -> str:
 
 def render_feed_page(spec: FeedSpec, articles: Sequence[Article], settings: Settings) -> bytes:
     """A section's or topic's page: its feeds (with autodiscovery) and its newest headlines."""
-    zone = ZoneInfo(settings.site.timezone)
-    formats = settings.feeds.formats
-    feeds = [
-        {"label": _LABELS[f], "type": MEDIA_TYPES[f], "title": f"{spec.title} ({_LABELS[f]})", "url": feed_url(settings, spec, f)}
-        for f in formats
-    ]
-    headlines = [
-        {"title": a.title, "url": a.url, "date": a.published.astimezone(zone).date().isoformat()} for a in articles
-    ]
-    html = render_template(
-        settings.templates_dir,
-        "feed-page.html",
-        site=settings.site,
-        feed=spec,
-        feeds=feeds,
-        headlines=headlines,
-        index_url=f"{settings.feeds.base_url}/",
-    )
-    return html.encode()
+    return FeedPages(settings).render(spec, articles)
+
+
+@dataclass(frozen=True, slots=True)
+class _FeedLink:
+    label: str
+    type: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Headline:
+    title: str
+    url: str
+    date: str
+
+
+class FeedPages:
+    """The section and topic pages of one publish, from feed-page.html looked up once.
+
+    The template reads its values as attributes (`item.url`): records, not dicts, which
+    Jinja reaches only after a failed getattr (`item["url"]` works on both)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.zone = ZoneInfo(settings.site.timezone)
+        self.template = load_template(settings.templates_dir, "feed-page.html")
+
+    def render(self, spec: FeedSpec, articles: Sequence[Article]) -> bytes:
+        settings, zone = self.settings, self.zone
+        feeds = [
+            _FeedLink(_LABELS[f], MEDIA_TYPES[f], f"{spec.title} ({_LABELS[f]})", feed_url(settings, spec, f)) for f in settings.feeds.formats
+        ]
+        headlines = [_Headline(a.title, a.url, a.published.astimezone(zone).date().isoformat()) for a in articles]
+        html = render_loaded(
+            self.template, site=settings.site, feed=spec, feeds=feeds, headlines=headlines, index_url=f"{settings.feeds.base_url}/"
+        )
+        return html.encode()
