@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 TOPICS_BATCH = 4000  # articles held in memory at once while extracting topics
 TOPICS_PARALLEL_FROM = 2000  # a batch this large is shared among the CPU cores
 PARTIAL_LOAD_UP_TO = 1000  # queued articles up to which the related index is loaded only where they reach
+LISTS_BATCH = 2000  # related lists written together
 
 
 def enrich(settings: Settings, store: Store, progress: Progress) -> None:
@@ -110,10 +111,11 @@ def _topics(settings: Settings, store: Store, changed: Sequence[str] | None, pro
     total = store.count() if changed is None else len(set(changed))
     done = 0
     extract = partial(_extract_topics, settings.topics)
+    slugs: dict[str, str] = {}  # a name is in many articles: slugged once
     with store.transaction() as conn:
         for batch in batched(store.texts(changed), TOPICS_BATCH):
             for (ident, *_), names in zip(batch, fork_map(extract, batch, min_items=TOPICS_PARALLEL_FROM)):
-                store.set_topics(conn, ident, names, [topic_slug(n) for n in names])
+                store.set_topics(conn, ident, names, [slugs.get(n) or slugs.setdefault(n, topic_slug(n)) for n in names])
             done += len(batch)
             progress("topics", done, total)
 
@@ -149,11 +151,16 @@ def _write_lists(settings: Settings, store: Store, index: RelatedIndex, touched:
     current = store.related_ids(candidates)
     with store.transaction() as conn:
         store.save_related_index(conn, index.state_blob(), ((i, index.row_blob(i)) for i in sorted(touched)), replace)
+        changed: list[tuple[str, list[str], int]] = []
         for ident in candidates:
             chosen = list(dict.fromkeys(editor.get(ident, ())))
             links = list(index.related(ident, max(wanted, len(chosen)), chosen))[: max(wanted, len(chosen))]
             if links != current.get(ident, []) or (links and _editor_count(store, conn, ident) != len(chosen)):
-                store.set_related(conn, ident, links, editor=len(chosen))
+                changed.append((ident, links, len(chosen)))
+            if len(changed) >= LISTS_BATCH:
+                store.set_related_lists(conn, changed)
+                changed = []
+        store.set_related_lists(conn, changed)
         store.set_meta(conn, "enriched", _fingerprint(settings))
         store.unqueue(conn, done)
 
