@@ -68,7 +68,7 @@ def open_target(settings: Settings) -> Target:
 
 
 class LocalTarget:
-    """feeds.output_dir: atomic renames, one sync, FileStamps from what the writers saw (fstat)."""
+    """feeds.output_dir: atomic renames, one sync, FileStamps from what Staged saw writing each file (fstat)."""
 
     def __init__(self, root: Path):
         self.root = root
