@@ -239,13 +239,12 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
     except BaseException:
         staged.discard()
         raise
-    stamps = {p: s for p, s in previous.items() if p in expected}
-    for relative, digest in digests.items():
-        stamps[relative] = target.stamp(relative, digest)
+    fresh = {relative: target.stamp(relative, digest) for relative, digest in digests.items()}  # the files rendered
+    stamps = {p: s for p, s in previous.items() if p in expected} | fresh
     removed = sorted(set(previous) - expected)
     target.remove(removed)
     with store.transaction() as conn:
-        outputs.record(conn, "feed", stamps, removed)
+        outputs.record(conn, "feed", fresh, removed)  # the others' rows are as they were
         feedstate.clear_dirty(conn)
         store.set_meta(conn, "publish_frame", frame)
         store.set_meta(conn, "published_until", to_stored(now))
