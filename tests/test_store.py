@@ -159,3 +159,24 @@ def test_future_updated_header_is_clamped_to_the_clock(make_site):
         core.gather(settings, store, NOW)
         [article] = store.newest(5, NOW)
     assert article.updated == NOW
+
+
+def test_setting_an_articles_topics_marks_the_feeds_of_its_old_and_new_topics(make_site):
+    """What the article_topics triggers marked before migration 16 dropped them: the site feed,
+    the article's section, every topic it had and every topic it gets; nothing when it has none
+    before and after."""
+    settings = make_site({"dunia/a.txt": page("Dunia", "Korea Utara Luncurkan Rudal", body("Korea Utara"))})
+    with Store(settings.store_path) as store:
+        core.gather(settings, store, NOW)
+        ident = store.query("SELECT id FROM articles")[0][0]
+        with store.transaction() as conn:
+            store.set_topics(conn, ident, ["Korea Utara", "Rusia"], ["korea-utara", "rusia"])
+            conn.execute("DELETE FROM dirty_feeds")
+            store.set_topics(conn, ident, ["Rusia", "Ukraina"], ["rusia", "ukraina"])
+        marked = {row[0] for row in store.query("SELECT path FROM dirty_feeds")}
+        assert marked == {"", "dunia", "topik/korea-utara", "topik/rusia", "topik/ukraina"}
+        with store.transaction() as conn:
+            store.set_topics(conn, ident, [], [])
+            conn.execute("DELETE FROM dirty_feeds")
+            store.set_topics(conn, ident, [], [])
+        assert store.query("SELECT path FROM dirty_feeds") == []

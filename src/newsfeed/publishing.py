@@ -31,7 +31,7 @@ from newsfeed.store import Store, feedstate, outputs
 from newsfeed.times import to_stored
 from newsfeed.types import Article, FeedSpec, Progress, PublishReport, no_progress
 
-TOPIC_FOLDER = "topik"  # also in the dirty_feeds triggers of store/migrations.py
+TOPIC_FOLDER = "topik"  # also in the dirty_feeds triggers of store/migrations.py and Store.set_topics
 COMPRESSED = (".xml", ".json", ".html")  # kinds of files published with a .gz copy beside them
 KNOWN_ARTICLES = 20_000  # articles kept read while publishing (an article is in several feeds)
 LIGHT_ARTICLES = 100_000  # the same read without bodies, for topic feeds (~2 KB each)

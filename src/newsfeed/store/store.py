@@ -493,12 +493,18 @@ class Store:
         return found
 
     def set_topics(self, conn: sqlite3.Connection, article_id: str, names: Sequence[str], slugs: Sequence[str]) -> None:
-        published = conn.execute("SELECT published FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+        """The article's topics, and the feeds that changes: the site, its section, its topic
+        feeds before and after (article_topics has no triggers of its own: migration 16)."""
+        published, section = conn.execute("SELECT published, section FROM articles WHERE id = ?", (article_id,)).fetchone()
+        before = [row[0] for row in conn.execute("SELECT topic FROM article_topics WHERE article_id = ?", (article_id,))]
         conn.execute("DELETE FROM article_topics WHERE article_id = ?", (article_id,))
         conn.executemany(
             "INSERT OR IGNORE INTO article_topics (article_id, topic, name, rank, published) VALUES (?, ?, ?, ?, ?)",
             [(article_id, slug, name, rank, published) for rank, (name, slug) in enumerate(zip(names, slugs))],
         )
+        if before or slugs:
+            touched = ["", section, *(f"topik/{slug}" for slug in dict.fromkeys([*before, *slugs]))]
+            conn.executemany("INSERT OR IGNORE INTO dirty_feeds (path) VALUES (?)", [(path,) for path in touched])
 
     def set_related_lists(self, conn: sqlite3.Connection, lists: Sequence[tuple[str, Sequence[str], int]]) -> None:
         """Articles' related lists, (article id, ids, editor) each: the first `editor` ids were
