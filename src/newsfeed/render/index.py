@@ -58,11 +58,6 @@ def page_url(settings: Settings, spec: FeedSpec) -> str:
     return f"{settings.feeds.base_url}/{spec.path}/"
 
 
-def render_feed_page(spec: FeedSpec, articles: Sequence[Article], settings: Settings) -> bytes:
-    """A section's or topic's page: its feeds (with autodiscovery) and its newest headlines."""
-    return FeedPages(settings).render(spec, articles)
-
-
 @dataclass(frozen=True, slots=True)
 class _FeedLink:
     label: str
@@ -79,7 +74,8 @@ class _Headline:
 
 
 class FeedPages:
-    """The section and topic pages of one publish, from feed-page.html looked up once.
+    """The section and topic pages of one publish (a page: its feeds, with autodiscovery, and
+    its newest headlines), from feed-page.html looked up once.
 
     The template reads its values as attributes (`item.url`): records, not dicts, which
     Jinja reaches only after a failed getattr (`item["url"]` works on both)."""
