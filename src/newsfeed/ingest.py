@@ -60,14 +60,14 @@ def _ingest_source(settings, store, now, progress, source_settings, allow_withdr
     known, previous = store.source_state(source.name)
     todo = [entry for entry in listing if known.get(entry[0]) != entry[1]]
     gone_keys: list[str] = []
+    entries = dict(previous)  # key -> article id, as the store's source_state rows are after the saves below
     if todo:
-        _read_changed(settings, store, now, progress, source, where, listing, todo, known, previous, gone_keys, tally)
+        _read_changed(settings, store, now, progress, source, where, listing, todo, known, previous, gone_keys, tally, entries)
     tally.unchanged += len(listing) - len(todo)
-    entries = previous if not todo else store.entries(source.name)  # nothing read: still those read above
     _withdraw_missing(store, source, where, {key for key, _ in listing}, entries, gone_keys, now, allow_withdraw, tally)
 
 
-def _read_changed(settings, store, now, progress, source, where, listing, todo, known, previous, gone_keys, tally: _Tally) -> None:
+def _read_changed(settings, store, now, progress, source, where, listing, todo, known, previous, gone_keys, tally: _Tally, entries: dict[str, str]) -> None:
     # which key holds which article: two pages pinning one id would overwrite each other
     owners = {previous[key]: key for key, print_ in listing if known.get(key) == print_ and key in previous}
     batch: list[SourceItem] = []
@@ -84,6 +84,7 @@ def _read_changed(settings, store, now, progress, source, where, listing, todo, 
                 else:
                     owners[ident] = key
                     batch.append(item)
+                    entries[item.key] = article_id(item.source, item.identity or item.key)  # the row Store.save writes
             if len(batch) >= BATCH or done == len(todo):
                 _save(store, batch, now, settings, source.name, where, tally)
                 batch = []

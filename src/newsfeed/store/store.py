@@ -235,12 +235,8 @@ class Store:
         rows = self.query("SELECT key, fingerprint FROM source_state WHERE source = ?", (source,))
         return dict(rows)
 
-    def entries(self, source: str) -> dict[str, str]:
-        """key -> article id of every entry the source listed last time."""
-        return self.source_state(source)[1]
-
     def source_state(self, source: str) -> tuple[dict[str, str], dict[str, str]]:
-        """fingerprints() and entries() from one read of the source's rows."""
+        """The source's rows: key -> fingerprint, and key -> article id of every entry it listed last time."""
         rows = self.query("SELECT key, fingerprint, article_id FROM source_state WHERE source = ?", (source,))
         return {key: print_ for key, print_, _ in rows}, {key: ident or article_id(source, key) for key, _, ident in rows}
 
