@@ -55,7 +55,14 @@ def _full_publish(settings, tmp_path, now):
     return _files(other.feeds.output_dir)
 
 
-OPERATIONS = st.lists(st.sampled_from(["edit", "retitle", "delete", "add", "schedule", "tags", "wait", "nothing"]), min_size=1, max_size=6)
+OPERATIONS = st.lists(st.sampled_from(["edit", "retitle", "delete", "add", "schedule", "tags", "section", "wait", "nothing"]), min_size=1, max_size=6)
+
+
+def _moved(text: str) -> str:
+    """The page in the other section: its section line (the first after any header) swapped."""
+    head, sep, body = text.rpartition("---\n") if text.startswith("---") else ("", "", text)
+    line, rest = body.split("\n", 1)
+    return head + sep + {"Dunia": "Olahraga", "Olahraga": "Dunia"}[line] + "\n" + rest
 
 
 @hypothesis_settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -89,6 +96,8 @@ def test_incremental_publish_equals_full_publish(make_site, tmp_path_factory, op
         elif operation == "tags" and target:
             text = target.read_text(encoding="utf-8")
             target.write_text(f"---\ntags: {rng.choice(TAGS)}\n---\n" + (text.split("---\n", 2)[-1] if text.startswith("---") else text), encoding="utf-8")
+        elif operation == "section" and target:  # its topics' counts move between sections
+            target.write_text(_moved(target.read_text(encoding="utf-8")), encoding="utf-8")
         elif operation == "wait":
             now += timedelta(hours=12)
         with Store(settings.store_path) as store:

@@ -186,12 +186,11 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
             pinged, failures = _announce(settings, store, [])  # what failed last time, nothing new
             return PublishReport(unchanged=tuple(p for p in kept if not p.endswith(".gz")), pinged=pinged, ping_failures=failures)
     previous = outputs.published(store, "feed")
-    # topics whose articles changed since the last publish are the dirty topic feeds (the
-    # store's triggers, and mark_due for articles that came due); the rest keep their counts,
-    # unless the clock went back (then articles may have left them)
-    changed_topics = {p.removeprefix(TOPIC_FOLDER + "/") for p in dirty if p.startswith(TOPIC_FOLDER + "/")}
+    # the topics whose counts can have changed since the last publish are marked (set_topics,
+    # deletions, mark_due for articles that came due); the rest keep their counts, unless the
+    # clock went back (then articles may have left them)
     recount_all = full or store.meta("topics_tallied") != "1" or to_stored(now) < store.meta("published_until")
-    feedstate.recount_topics(store, now, None if recount_all else changed_topics)
+    feedstate.recount_topics(store, now, None if recount_all else feedstate.topics_to_recount(store))
     plan = plan_feeds(settings, store, now, tallied=True)
     found: dict[str, bool] = {}  # path -> intact, each published file looked at once (a stat each)
 

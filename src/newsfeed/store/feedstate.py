@@ -25,6 +25,12 @@ def dirty_feeds(store: Store) -> set[str]:
 
 def clear_dirty(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM dirty_feeds")
+    conn.execute("DELETE FROM topic_recount")
+
+
+def topics_to_recount(store: Store) -> set[str]:
+    """Slugs of the topics whose counts may have changed since the last publish (migration 17)."""
+    return {row[0] for row in store.query("SELECT topic FROM topic_recount")}
 
 
 def mark_due(store: Store, since: str, now: datetime) -> None:
@@ -36,6 +42,7 @@ def mark_due(store: Store, since: str, now: datetime) -> None:
     due = "SELECT id FROM articles WHERE published > ? AND published <= ?"
     with store.transaction() as conn:
         conn.execute("INSERT OR IGNORE INTO dirty_feeds (path) VALUES ('')")
+        conn.execute(f"INSERT OR IGNORE INTO topic_recount (topic) SELECT topic FROM article_topics WHERE article_id IN ({due})", (since, bound))
         for sql in (
             f"SELECT section FROM articles WHERE id IN ({due})",
             f"SELECT 'topik/' || topic FROM article_topics WHERE article_id IN ({due})",
@@ -63,28 +70,19 @@ def topic_counts(store: Store, minimum: int, until: datetime) -> list[tuple[str,
 def recount_topics(store: Store, until: datetime, topics: Collection[str] | None = None) -> None:
     """Count again, into topic_tally, the articles published by `until` of these topic
     slugs (None: of every topic)."""
-    select = (
-        "INSERT INTO topic_tally (topic, section, name, articles) "
-        "SELECT t.topic, a.section, min(t.name), count(*) FROM article_topics t JOIN articles a ON a.id = t.article_id "
-        "WHERE t.published <= ?"
-    )
+    select = "INSERT INTO topic_tally (topic, section, name, articles) SELECT topic, section, min(name), count(*) FROM article_topics WHERE published <= ?"
     bound = to_stored(until)
     if topics is not None and not topics:
         return  # nothing to recount: no write transaction
     with store.transaction() as conn:
         if topics is None:
             conn.execute("DELETE FROM topic_tally")
-            conn.execute(
-                f"INSERT INTO topic_tally (topic, section, name, articles) WITH a AS MATERIALIZED ({_SECTIONS}) "
-                "SELECT t.topic, a.section, min(t.name), count(*) FROM article_topics t JOIN a ON a.id = t.article_id "
-                "WHERE t.published <= ? GROUP BY t.topic, a.section",
-                (bound,),
-            )
+            conn.execute(f"{select} GROUP BY topic, section", (bound,))
             return
         for chunk in batched(sorted(set(topics)), 500):
             marks = ",".join("?" * len(chunk))
             conn.execute(f"DELETE FROM topic_tally WHERE topic IN ({marks})", chunk)
-            conn.execute(f"{select} AND t.topic IN ({marks}) GROUP BY t.topic, a.section", [bound, *chunk])
+            conn.execute(f"{select} AND topic IN ({marks}) GROUP BY topic, section", [bound, *chunk])
 
 
 def tallied_topics(store: Store, minimum: int) -> list[tuple[str, str, int]]:

@@ -360,4 +360,26 @@ MIGRATIONS: list[tuple[int, str]] = [
         DROP TRIGGER dirty_topic_delete;
         """,
     ),
+    (
+        17,
+        """
+        -- Topic counts (topic_tally) are recounted only for the topics whose counts can have
+        -- changed: an article gaining or losing the topic, its name, publication time or section
+        -- changing (Store.set_topics compares its rows), an article deleted, an article coming
+        -- due (feedstate.mark_due). A feed marked dirty for other reasons (an entry's text, a
+        -- related link) keeps its count: recounting "Indonesia" for each edit of one of its
+        -- 27,000 articles took 0.4 s of a 100,000-article edit. The recount reads the section
+        -- from the topic row through one covering index, without a join to articles.
+        ALTER TABLE article_topics ADD COLUMN section TEXT NOT NULL DEFAULT '';
+        UPDATE article_topics SET section = (SELECT section FROM articles WHERE articles.id = article_topics.article_id);
+        CREATE INDEX article_topics_tally ON article_topics (topic, section, published, name);
+        CREATE TABLE topic_recount (
+            topic TEXT PRIMARY KEY
+        ) WITHOUT ROWID;
+        INSERT INTO topic_recount (topic) SELECT DISTINCT substr(path, 7) FROM dirty_feeds WHERE path LIKE 'topik/%';
+        CREATE TRIGGER recount_article_delete BEFORE DELETE ON articles BEGIN
+            INSERT OR IGNORE INTO topic_recount (topic) SELECT topic FROM article_topics WHERE article_id = OLD.id;
+        END;
+        """,
+    ),
 ]

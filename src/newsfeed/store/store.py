@@ -490,17 +490,22 @@ class Store:
 
     def set_topics(self, conn: sqlite3.Connection, article_id: str, names: Sequence[str], slugs: Sequence[str]) -> None:
         """The article's topics, and the feeds that changes: the site, its section, its topic
-        feeds before and after (article_topics has no triggers of its own: migration 16)."""
+        feeds before and after (article_topics has no triggers of its own: migration 16), and
+        the topics whose counts that changes (migration 17)."""
         published, section = conn.execute("SELECT published, section FROM articles WHERE id = ?", (article_id,)).fetchone()
-        before = [row[0] for row in conn.execute("SELECT topic FROM article_topics WHERE article_id = ?", (article_id,))]
+        rows = conn.execute("SELECT topic, name, published, section FROM article_topics WHERE article_id = ?", (article_id,)).fetchall()
+        before = [row[0] for row in rows]
+        after = {slug: (slug, name, published, section) for name, slug in reversed(list(zip(names, slugs)))}  # the first name of a slug
         conn.execute("DELETE FROM article_topics WHERE article_id = ?", (article_id,))
         conn.executemany(
-            "INSERT OR IGNORE INTO article_topics (article_id, topic, name, rank, published) VALUES (?, ?, ?, ?, ?)",
-            [(article_id, slug, name, rank, published) for rank, (name, slug) in enumerate(zip(names, slugs))],
+            "INSERT OR IGNORE INTO article_topics (article_id, topic, name, rank, published, section) VALUES (?, ?, ?, ?, ?, ?)",
+            [(article_id, slug, name, rank, published, section) for rank, (name, slug) in enumerate(zip(names, slugs))],
         )
         if before or slugs:
             touched = ["", section, *(f"topik/{slug}" for slug in dict.fromkeys([*before, *slugs]))]
             conn.executemany("INSERT OR IGNORE INTO dirty_feeds (path) VALUES (?)", [(path,) for path in touched])
+            recount = {row[0] for row in set(map(tuple, rows)).symmetric_difference(after.values())}
+            conn.executemany("INSERT OR IGNORE INTO topic_recount (topic) VALUES (?)", [(slug,) for slug in sorted(recount)])
 
     def set_related_lists(self, conn: sqlite3.Connection, lists: Sequence[tuple[str, Sequence[str], int]]) -> None:
         """Articles' related lists, (article id, ids, editor) each: the first `editor` ids were
