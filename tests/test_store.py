@@ -170,13 +170,13 @@ def test_setting_an_articles_topics_marks_the_feeds_of_its_old_and_new_topics(ma
         core.gather(settings, store, NOW)
         ident = store.query("SELECT id FROM articles")[0][0]
         with store.transaction() as conn:
-            store.set_topics(conn, ident, ["Korea Utara", "Rusia"], ["korea-utara", "rusia"])
+            store.set_topics(conn, [(ident, ["Korea Utara", "Rusia"], ["korea-utara", "rusia"])])
             conn.execute("DELETE FROM dirty_feeds")
-            store.set_topics(conn, ident, ["Rusia", "Ukraina"], ["rusia", "ukraina"])
+            store.set_topics(conn, [(ident, ["Rusia", "Ukraina"], ["rusia", "ukraina"])])
         marked = {row[0] for row in store.query("SELECT path FROM dirty_feeds")}
         assert marked == {"", "dunia", "topik/korea-utara", "topik/rusia", "topik/ukraina"}
         with store.transaction() as conn:
-            store.set_topics(conn, ident, [], [])
+            store.set_topics(conn, [(ident, [], [])])
             conn.execute("DELETE FROM dirty_feeds")
-            store.set_topics(conn, ident, [], [])
+            store.set_topics(conn, [(ident, [], [])])
         assert store.query("SELECT path FROM dirty_feeds") == []

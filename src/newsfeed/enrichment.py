@@ -114,8 +114,8 @@ def _topics(settings: Settings, store: Store, changed: Sequence[str] | None, pro
     slugs: dict[str, str] = {}  # a name is in many articles: slugged once
     with store.transaction() as conn:
         for batch in batched(store.texts(changed), TOPICS_BATCH):
-            for (ident, *_), names in zip(batch, fork_map(extract, batch, min_items=TOPICS_PARALLEL_FROM)):
-                store.set_topics(conn, ident, names, [slugs.get(n) or slugs.setdefault(n, topic_slug(n)) for n in names])
+            found = zip(batch, fork_map(extract, batch, min_items=TOPICS_PARALLEL_FROM))
+            store.set_topics(conn, [(ident, names, [slugs.get(n) or slugs.setdefault(n, topic_slug(n)) for n in names]) for (ident, *_), names in found])
             done += len(batch)
             progress("topics", done, total)
 
