@@ -197,3 +197,28 @@ def test_enrichment_in_workers_equals_enrichment_here(make_site, monkeypatch, tm
     assert _pids(terms_log) - {os.getpid()}  # the last, short chunk of 10 is counted here
     assert forked[3] == serial[3]  # topics, related lists and the stored index, row for row
     assert forked[4] == serial[4]  # byte-identical feeds
+
+
+def test_a_failure_while_workers_extract_the_next_batch_frees_them(make_site, monkeypatch):
+    """Topics of a batch are written while the workers extract the next one: a write that
+    fails then gives that work up (no workers left waiting, a later fork_map still forks)."""
+    from newsfeed import enrichment
+    from newsfeed.errors import StoreError
+
+    monkeypatch.setattr(enrichment, "TOPICS_BATCH", 16)
+    monkeypatch.setattr(enrichment, "TOPICS_PARALLEL_FROM", 2)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    settings = make_site(_pages(50))
+
+    def full_disk(self, conn, articles):
+        raise StoreError("disk full")
+
+    monkeypatch.setattr(Store, "set_topics", full_disk)
+    with Store(settings.store_path) as store, pytest.raises(StoreError, match="disk full"):
+        core.gather(settings, store, NOW)
+    assert parallel._WORK is None
+    assert os.getpid() not in parallel.fork_map(_own_pid, list(range(8)), min_items=2)
+
+
+def _own_pid(_):
+    return os.getpid()

@@ -60,3 +60,29 @@ def test_no_fork_while_other_threads_run(monkeypatch):
     finally:
         stop.set()
         thread.join()
+
+
+def test_work_started_runs_in_workers_while_this_process_goes_on():
+    from newsfeed.parallel import fork_start
+
+    started = fork_start(_pid, list(range(50)), min_items=2)
+    meanwhile = fork_start(_pid, list(range(50)), min_items=2)  # one at a time: this one runs here
+    assert set(meanwhile.result()) == {os.getpid()}
+    assert os.getpid() not in started.result()
+    assert fork_start(_square, list(range(50)), min_items=2).result() == [n * n for n in range(50)]  # free again
+
+
+def test_started_work_that_fails_raises_at_result_and_frees_the_workers():
+    from newsfeed.parallel import fork_start
+
+    started = fork_start(_fail, list(range(20)), min_items=2)
+    with pytest.raises(ValueError, match="bad item 7"):
+        started.result()
+    assert os.getpid() not in fork_start(_pid, list(range(50)), min_items=2).result()
+
+
+def test_started_work_given_up_frees_the_workers():
+    from newsfeed.parallel import fork_start
+
+    fork_start(_square, list(range(50)), min_items=2).cancel()
+    assert os.getpid() not in fork_start(_pid, list(range(50)), min_items=2).result()

@@ -14,12 +14,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsfeed.config import Settings, TopicSettings
 from newsfeed.memory import release_freed
-from newsfeed.parallel import batched, fork_map
+from newsfeed.parallel import Started, batched, fork_start
 from newsfeed.store import Store
 from newsfeed.types import Progress
 
@@ -113,11 +114,20 @@ def _topics(settings: Settings, store: Store, changed: Sequence[str] | None, pro
     extract = partial(_extract_topics, settings.topics)
     slugs: dict[str, str] = {}  # a name is in many articles: slugged once
     with store.transaction() as conn:
-        for batch in batched(store.texts(changed), TOPICS_BATCH):
-            found = zip(batch, fork_map(extract, batch, min_items=TOPICS_PARALLEL_FROM))
-            store.set_topics(conn, [(ident, names, [slugs.get(n) or slugs.setdefault(n, topic_slug(n)) for n in names]) for (ident, *_), names in found])
-            done += len(batch)
-            progress("topics", done, total)
+        # a batch's topics are written while the workers extract the next batch's
+        pending: tuple[list, Started] | None = None
+        try:
+            for batch in chain(batched(store.texts(changed), TOPICS_BATCH), [None]):
+                extracted = (pending[0], pending[1].result()) if pending is not None else None
+                pending = (batch, fork_start(extract, batch, min_items=TOPICS_PARALLEL_FROM)) if batch is not None else None
+                if extracted is not None:
+                    articles, found = extracted
+                    store.set_topics(conn, [(ident, names, [slugs.get(n) or slugs.setdefault(n, topic_slug(n)) for n in names]) for (ident, *_), names in zip(articles, found)])
+                    done += len(articles)
+                    progress("topics", done, total)
+        finally:
+            if pending is not None:  # a failure while the workers had a batch
+                pending[1].cancel()
 
 
 def _extract_topics(settings: TopicSettings, article: tuple[str, str, str, tuple[str, ...]]) -> tuple[str, ...]:

@@ -31,10 +31,47 @@ def fork_map(function: Callable[[Any], Any], items: Sequence[Any], min_items: in
     """[function(item) for item in items], in order. Lists of at least `min_items` are split
     over forked workers (results come back pickled); shorter ones run here. An exception in
     `function` propagates, and the work not yet started is dropped."""
+    return fork_start(function, items, min_items).result()
+
+
+class Started:
+    """fork_map's work under way in forked workers (or done here): result() waits for it."""
+
+    def __init__(self, pool: Any = None, futures: Sequence[Any] = (), done: list[Any] | None = None):
+        self._pool, self._futures, self._done = pool, futures, done
+
+    def result(self) -> list[Any]:
+        global _WORK
+        if self._done is not None:
+            return self._done
+        try:
+            parts = [future.result() for future in self._futures]
+        except BaseException:
+            self._pool.shutdown(cancel_futures=True)
+            raise
+        finally:
+            self._pool.shutdown()
+            _WORK = None
+        self._done = [result for part in parts for result in part]
+        return self._done
+
+    def cancel(self) -> None:
+        """Give the work up (its caller failed): the workers stop, and another can start."""
+        global _WORK
+        if self._done is None:
+            self._done = []
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            _WORK = None
+
+
+def fork_start(function: Callable[[Any], Any], items: Sequence[Any], min_items: int = 1000) -> Started:
+    """fork_map, returning as soon as the workers have forked: this process can do other work
+    (such as writing the previous results to the store: the workers never touch it) until
+    result(). One at a time: a second call before result() runs its work here."""
     global _WORK
     count = workers()
-    if count < 2 or len(items) < min_items:
-        return [function(item) for item in items]
+    if count < 2 or len(items) < min_items or _WORK is not None:
+        return Started(done=[function(item) for item in items])
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -42,14 +79,12 @@ def fork_map(function: Callable[[Any], Any], items: Sequence[Any], min_items: in
     _WORK = (function, items)
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
     try:
-        parts = list(pool.map(_run, range(0, len(items), size), [size] * count))
+        futures = [pool.submit(_run, start, size) for start in range(0, len(items), size)]
     except BaseException:
         pool.shutdown(cancel_futures=True)
-        raise
-    finally:
-        pool.shutdown()
         _WORK = None
-    return [result for part in parts for result in part]
+        raise
+    return Started(pool, futures)
 
 
 def _run(start: int, size: int) -> list[Any]:
