@@ -84,3 +84,27 @@ def test_robots_lines_name_the_sitemap_index(make_site):
     _publish(settings, NOW)
     lines = (settings.feeds.output_dir / "robots-sitemaps.txt").read_text().splitlines()
     assert "Sitemap: https://kabaruji.example/feeds/sitemap.xml" in lines
+
+
+def test_an_edit_renders_only_the_article_sitemap_part_that_lists_it(make_site, monkeypatch):
+    monkeypatch.setattr(sitemap, "URL_LIMIT", 3)
+    rendered = []
+    urlset = sitemap._urlset
+    monkeypatch.setattr(sitemap, "_urlset", lambda urls: rendered.append(len(urls)) or urlset(urls))
+    settings = _site(make_site)
+    _publish(settings, NOW)
+    parts = sorted(settings.feeds.output_dir.glob("sitemap-artikel-*.xml"))
+    assert len(parts) >= 3 and len(rendered) == len(parts)
+    before = {p.name: p.read_bytes() for p in parts}
+    oldest = settings.root / "pages" / "dunia" / "k5.txt"  # the last of the newest-first list: in part 2
+    oldest.write_text(oldest.read_text(encoding="utf-8").replace("Korea Utara", "Korea Utara menurut laporan", 1), encoding="utf-8")
+    rendered.clear()
+    _publish(settings, NOW + timedelta(hours=1))
+    after = {p.name: p.read_bytes() for p in parts}
+    assert len(rendered) == 1 and [n for n in after if after[n] != before[n]] == ["sitemap-artikel-2.xml"]
+    assert "<lastmod>" in after["sitemap-artikel-2.xml"].decode()
+    (settings.feeds.output_dir / "sitemap-artikel-1.xml").unlink()  # by hand: written again, as it was
+    rendered.clear()
+    oldest.write_text(oldest.read_text(encoding="utf-8") + "\nSatu paragraf lagi.\n", encoding="utf-8")
+    _publish(settings, NOW + timedelta(hours=2))
+    assert len(rendered) == 2 and (settings.feeds.output_dir / "sitemap-artikel-1.xml").read_bytes() == before["sitemap-artikel-1.xml"]

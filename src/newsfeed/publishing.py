@@ -221,7 +221,13 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
         article_maps = sitemap.article_files(plan.counts[""] + len(plan.feeds) - 1)
         kept = all(intact(c) for p in article_maps for c in copies(p))
         index_changes = plan.site in chosen or bool(news) != ("sitemap-news.xml" in previous) or not kept
-        extras = _sitemaps(settings, store, now, plan, news, articles=index_changes)
+        marked = {} if full else json.loads(store.meta("sitemap_parts", "{}"))
+        part_marks: dict[str, str] = {}  # what each article sitemap part lists, for the next publish
+
+        def part_kept(name: str, mark: str) -> bool:
+            return marked.get(name) == mark and all(intact(c) for c in copies(name))
+
+        extras = _sitemaps(settings, store, now, plan, news, index_changes, part_kept, part_marks)
         for done, (relative, data) in enumerate(itertools.chain(files, extras), start=1):
             for name, content, digest in _prepared(relative, data):
                 digests[name] = digest
@@ -250,6 +256,8 @@ def publish(settings: Settings, store: Store, now: datetime, progress: Progress 
         store.set_meta(conn, "news_window", news_mark)
         store.set_meta(conn, "topics_tallied", "1")
         store.set_meta(conn, "index_inputs", index_mark)
+        if part_marks:
+            store.set_meta(conn, "sitemap_parts", json.dumps(part_marks, sort_keys=True))
         outputs.end_writing(store, conn)
     # the report names files; a .gz copy counts with its file
     primary = {p for p in stamps if not (p.endswith(".gz") and p[:-3] in stamps)}
@@ -291,13 +299,18 @@ def _failure_line(hub: str, failures: list) -> str:
     return f"{hub}: {first}{more} ({'; '.join(errors)})"
 
 
-def _sitemaps(settings: Settings, store: Store, now: datetime, plan: FeedPlan, news, articles: bool) -> Iterator[tuple[str, bytes]]:
+def _sitemaps(
+    settings: Settings, store: Store, now: datetime, plan: FeedPlan, news, articles: bool, kept: Callable[[str, str], bool], marks: dict[str, str]
+) -> Iterator[tuple[str, bytes]]:
     """The news sitemap (always: it follows the clock), the article sitemaps when articles
-    changed, and the robots.txt lines."""
+    changed (those parts `kept` says are as published are not rendered; every part's mark
+    goes into `marks`), and the robots.txt lines."""
     yield from sitemap.render_news(news, settings)
     if articles:
         pages = [f"{settings.feeds.base_url}/{spec.path}/" for spec in plan.feeds if spec.kind != "site"]
-        yield from sitemap.render_articles(store.sitemap_lastmods(now), pages, bool(news), settings)
+        files, part_marks = sitemap.render_articles(store.sitemap_lastmods(now), pages, bool(news), settings, kept)
+        marks.update(part_marks)
+        yield from files
     yield ROBOTS_LINES, sitemap.render_robots_lines(settings)
 
 

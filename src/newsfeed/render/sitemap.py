@@ -9,12 +9,13 @@ writes the `Sitemap:` lines (robots-sitemaps.txt) to put in the site's robots.tx
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from newsfeed.config import Settings
-from newsfeed.times import rfc3339
+from newsfeed.times import from_stored, rfc3339
 
 NEWS_WINDOW_DAYS = 2
 NEWS_LIMIT = 1000
@@ -59,16 +60,25 @@ def render_news(entries: Sequence[Entry], settings: Settings) -> list[tuple[str,
 
 
 def render_articles(
-    lastmods: Sequence[tuple[str, datetime]], extra_urls: Sequence[str], news: bool, settings: Settings
-) -> list[tuple[str, bytes]]:
-    """sitemap.xml (an index) and its parts: every article (url, updated) with its lastmod,
-    then the site's feed pages (sections, topics)."""
+    lastmods: Sequence[tuple[str, str]], extra_urls: Sequence[str], news: bool, settings: Settings,
+    kept: Callable[[str, str], bool] = lambda name, mark: False,
+) -> tuple[list[tuple[str, bytes]], dict[str, str]]:
+    """sitemap.xml (an index) and its parts: every article (url, updated as stored) with its
+    lastmod, then the site's feed pages (sections, topics); and each part's mark (a digest of
+    what it lists). A part for which `kept(name, mark)` is true is not rendered: an edit
+    changes the part of one article, and rendering the others' 50,000 dates each cost
+    0.3 s of an edit at 100,000 articles."""
     zone = ZoneInfo(settings.site.timezone)
-    urls = [(url, rfc3339(updated, zone)) for url, updated in lastmods] + [(url, "") for url in extra_urls]
+    urls = [*lastmods, *((url, "") for url in extra_urls)]
     names = article_files(len(urls))
-    parts = [(name, _urlset(urls[i * URL_LIMIT : (i + 1) * URL_LIMIT])) for i, name in enumerate(names[1:])]
+    files, marks = [], {}
+    for i, name in enumerate(names[1:]):
+        part = urls[i * URL_LIMIT : (i + 1) * URL_LIMIT]
+        marks[name] = hashlib.sha256("\n".join([settings.site.timezone, *(f"{url}\t{updated}" for url, updated in part)]).encode()).hexdigest()
+        if not kept(name, marks[name]):
+            files.append((name, _urlset([(url, rfc3339(from_stored(updated), zone) if updated else "") for url, updated in part])))
     listed = [f"{settings.feeds.base_url}/{name}" for name in names[1:]] + ([f"{settings.feeds.base_url}/sitemap-news.xml"] if news else [])
-    return [(names[0], _index(listed)), *parts]
+    return [(names[0], _index(listed)), *files], marks
 
 
 def render_robots_lines(settings: Settings) -> bytes:

@@ -566,11 +566,10 @@ class Store:
         )
         return [(url, title, from_stored(published), from_stored(updated)) for url, title, published, updated in rows]
 
-    def sitemap_lastmods(self, until: datetime) -> list[tuple[str, datetime]]:
-        """(url, updated) of every article published by `until`, newest first: the article
-        sitemaps, read from one covering index (the whole rows took 0.4 s at 100,000)."""
-        rows = self.rows("SELECT url, updated FROM articles WHERE published <= ? ORDER BY published DESC, id DESC", (to_stored(until),))
-        return [(url, from_stored(updated)) for url, updated in rows]
+    def sitemap_lastmods(self, until: datetime) -> list[tuple[str, str]]:
+        """(url, updated as stored) of every article published by `until`, newest first: the
+        article sitemaps, read from one covering index (the whole rows took 0.4 s at 100,000)."""
+        return [tuple(row) for row in self.rows("SELECT url, updated FROM articles WHERE published <= ? ORDER BY published DESC, id DESC", (to_stored(until),))]
 
     def _hydrate(self, rows: list[sqlite3.Row], enriched: bool = True, until: str = "9999") -> list[Article]:
         """Articles from rows, with topics and related links (to articles published by `until`)."""
