@@ -57,19 +57,19 @@ def _ingest_source(settings, store, now, progress, source_settings, allow_withdr
     except SourceError as exc:
         tally.rejected.append(Rejection(source.name, where, f"{exc}; nothing of this source was withdrawn"))
         return
-    known, previous = store.source_state(source.name)
+    known, entries = store.source_state(source.name)  # entries: key -> article id, kept as the saves below write them
     todo = [entry for entry in listing if known.get(entry[0]) != entry[1]]
     gone_keys: list[str] = []
-    entries = dict(previous)  # key -> article id, as the store's source_state rows are after the saves below
     if todo:
-        _read_changed(settings, store, now, progress, source, where, listing, todo, known, previous, gone_keys, tally, entries)
+        _read_changed(settings, store, now, progress, source, where, listing, todo, known, entries, gone_keys, tally)
     tally.unchanged += len(listing) - len(todo)
     _withdraw_missing(store, source, where, {key for key, _ in listing}, entries, gone_keys, now, allow_withdraw, tally)
 
 
-def _read_changed(settings, store, now, progress, source, where, listing, todo, known, previous, gone_keys, tally: _Tally, entries: dict[str, str]) -> None:
+def _read_changed(settings, store, now, progress, source, where, listing, todo, known, entries: dict[str, str], gone_keys, tally: _Tally) -> None:
+    """Read and save the pages of `todo`; `entries` (key -> article id, as read before) gets the rows the saves write."""
     # which key holds which article: two pages pinning one id would overwrite each other
-    owners = {previous[key]: key for key, print_ in listing if known.get(key) == print_ and key in previous}
+    owners = {entries[key]: key for key, print_ in listing if known.get(key) == print_ and key in entries}
     batch: list[SourceItem] = []
     from newsfeed.sources.readahead import reader  # forks readers: only when there is reading to do
 
